@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StationError, errorMessage } from '../errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating when absent) a library database, migrating it forward. A database
+ * written by a newer version of the program is refused rather than misread, and a
+ * copy of the file is taken before any migration touches it.
+ */
+export function openDatabase(databasePath: string): Db {
+  fs.mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(databasePath, { timeout: 5000 });
+  } catch (error) {
+    throw new StationError('DATABASE_CORRUPT', `Cannot open the library ${databasePath}: ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, databasePath);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof StationError) throw error;
+    const message = errorMessage(error);
+    if (/database is locked|SQLITE_BUSY/i.test(message)) {
+      throw new StationError('DATABASE_IN_USE', `The library ${databasePath} is in use by another program; close it and try again.`, { cause: error });
+    }
+    if (/not a database|malformed/i.test(message)) {
+      throw new StationError('DATABASE_CORRUPT', `${databasePath} is not a readable library database: ${message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function migrate(db: Db, databasePath: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new StationError(
+      'DATABASE_NEWER',
+      `The library ${databasePath} was written by a newer Invasives Station (schema ${current}, this program knows up to ${SCHEMA_VERSION}). Update the program; the file was left untouched.`,
+    );
+  }
+  if (current === SCHEMA_VERSION) return;
+  if (current > 0) backupBeforeMigration(db, databasePath, current);
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+    const sql = MIGRATIONS[version - 1]!;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+  }
+}
+
+function backupBeforeMigration(db: Db, databasePath: string, fromVersion: number): void {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const backupPath = `${databasePath}.schema${fromVersion}-${stamp}.bak`;
+  // VACUUM INTO writes a consistent, self-contained copy even while WAL holds changes.
+  db.prepare('VACUUM INTO ?').run(backupPath);
+}

@@ -1,0 +1,114 @@
+/**
+ * Schema migrations, numbered and append-only: migration N brings the database to
+ * `PRAGMA user_version = N`. Never edit a migration that has shipped; add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the whole first schema.
+  `
+  CREATE TABLE models (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    format        TEXT NOT NULL,
+    content_hash  TEXT NOT NULL UNIQUE,
+    source_path   TEXT NOT NULL,
+    labels_json   TEXT NOT NULL,
+    label_info_json TEXT,
+    preprocessing_json TEXT NOT NULL,
+    provenance_json TEXT,
+    added_at      TEXT NOT NULL,
+    is_active     INTEGER NOT NULL DEFAULT 0 CHECK (is_active IN (0, 1))
+  );
+  CREATE UNIQUE INDEX models_one_active ON models(is_active) WHERE is_active = 1;
+
+  CREATE TABLE imports (
+    id            INTEGER PRIMARY KEY,
+    root_path     TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    state         TEXT NOT NULL CHECK (state IN ('running', 'interrupted', 'completed', 'cancelled', 'failed')),
+    pid           INTEGER,
+    model_id      INTEGER REFERENCES models(id) ON DELETE SET NULL,
+    files_total   INTEGER NOT NULL DEFAULT 0,
+    skipped_json  TEXT NOT NULL DEFAULT '{}',
+    error_message TEXT
+  );
+  CREATE INDEX imports_by_root ON imports(root_path, id);
+
+  CREATE TABLE photos (
+    id            INTEGER PRIMARY KEY,
+    sha256        TEXT NOT NULL UNIQUE,
+    byte_size     INTEGER NOT NULL,
+    format        TEXT NOT NULL,
+    width         INTEGER,
+    height        INTEGER,
+    orientation   INTEGER,
+    captured_at   TEXT,
+    latitude      REAL CHECK (latitude BETWEEN -90 AND 90),
+    longitude     REAL CHECK (longitude BETWEEN -180 AND 180),
+    altitude      REAL,
+    camera_make   TEXT,
+    camera_model  TEXT,
+    exif_warning  TEXT,
+    first_import_id INTEGER REFERENCES imports(id) ON DELETE SET NULL,
+    added_at      TEXT NOT NULL,
+    CHECK ((latitude IS NULL) = (longitude IS NULL))
+  );
+  CREATE INDEX photos_by_capture ON photos(captured_at);
+
+  -- Every place a photo was seen: the same bytes on two cards are one photo with two paths.
+  CREATE TABLE photo_paths (
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    path          TEXT NOT NULL,
+    import_id     INTEGER REFERENCES imports(id) ON DELETE SET NULL,
+    seen_at       TEXT NOT NULL,
+    PRIMARY KEY (photo_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX photo_paths_by_path ON photo_paths(path);
+
+  -- The work list of one import: written once after the scan, then each file is
+  -- marked done or failed in the same transaction that stores its photo. A killed
+  -- import resumes from the files still pending.
+  CREATE TABLE import_files (
+    import_id     INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    path          TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+    outcome       TEXT CHECK (outcome IN ('new', 'duplicate', 'known')),
+    photo_id      INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+    error_code    TEXT,
+    error_message TEXT,
+    PRIMARY KEY (import_id, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE predictions (
+    id            INTEGER PRIMARY KEY,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    top_label     TEXT NOT NULL,
+    top_score     REAL NOT NULL,
+    margin        REAL NOT NULL,
+    top_k_json    TEXT NOT NULL,
+    probabilities BLOB NOT NULL,
+    embedding     BLOB,
+    created_at    TEXT NOT NULL,
+    UNIQUE (photo_id, model_id)
+  );
+  CREATE INDEX predictions_by_model ON predictions(model_id, top_label);
+
+  -- Review history: append-only; a photo's current decision is its newest row.
+  CREATE TABLE reviews (
+    id            INTEGER PRIMARY KEY,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    decision      TEXT NOT NULL CHECK (decision IN ('confirmed', 'corrected', 'rejected', 'unsure')),
+    species       TEXT,
+    note          TEXT,
+    reviewer      TEXT,
+    prediction_id INTEGER REFERENCES predictions(id) ON DELETE SET NULL,
+    decided_at    TEXT NOT NULL,
+    CHECK (decision NOT IN ('confirmed', 'corrected') OR species IS NOT NULL)
+  );
+  CREATE INDEX reviews_by_photo ON reviews(photo_id, id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,117 @@
+/** Row and value types of the library, shared by the data-access modules and their callers. */
+
+export type ImageFormat = 'jpeg' | 'png' | 'tiff' | 'heif' | 'webp';
+
+/** What EXIF and the decoder told us about a photo. Every field may be missing. */
+export interface PhotoMetadata {
+  format: ImageFormat;
+  width: number | null;
+  height: number | null;
+  orientation: number | null;
+  /** ISO 8601 local capture time, with the UTC offset when the camera recorded one. */
+  capturedAt: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  altitude: number | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  /** Why some EXIF fields could not be read, when that happened. */
+  exifWarning: string | null;
+}
+
+export type ReviewDecision = 'confirmed' | 'corrected' | 'rejected' | 'unsure';
+export type ReviewStatus = ReviewDecision | 'unreviewed';
+export const REVIEW_STATUSES: readonly ReviewStatus[] = ['unreviewed', 'confirmed', 'corrected', 'rejected', 'unsure'];
+
+export interface TopClass {
+  label: string;
+  probability: number;
+}
+
+/** A photo with its current prediction and current review, as lists and exports show it. */
+export interface PhotoSummary extends PhotoMetadata {
+  id: number;
+  sha256: string;
+  byteSize: number;
+  /** The most recent path the photo was seen at. */
+  path: string;
+  addedAt: string;
+  prediction: {
+    id: number;
+    modelId: number;
+    label: string;
+    score: number;
+    margin: number;
+    topK: TopClass[];
+  } | null;
+  review: {
+    id: number;
+    decision: ReviewDecision;
+    species: string | null;
+    note: string | null;
+    decidedAt: string;
+  } | null;
+  status: ReviewStatus;
+  /** The reviewed species when a ranger confirmed or corrected it, else the predicted one. */
+  species: string | null;
+}
+
+export interface PhotoQuery {
+  /** Matches the reviewed species when there is one, else the predicted one. */
+  species?: string;
+  status?: ReviewStatus | 'reviewed';
+  /** Capture time lower bound (inclusive), ISO date or date-time, local time. */
+  since?: string;
+  /** Capture time upper bound (inclusive). */
+  until?: string;
+  importId?: number;
+  camera?: string;
+  hasGps?: boolean;
+  minScore?: number;
+  maxScore?: number;
+  /** 'needs-review' puts the least certain predictions (smallest top-1 margin) first. */
+  order?: 'captured' | 'added' | 'needs-review';
+  limit?: number;
+  offset?: number;
+}
+
+export type ImportState = 'running' | 'interrupted' | 'completed' | 'cancelled' | 'failed';
+
+export interface ImportSummary {
+  id: number;
+  rootPath: string;
+  startedAt: string;
+  finishedAt: string | null;
+  state: ImportState;
+  modelId: number | null;
+  filesTotal: number;
+  filesDone: number;
+  filesFailed: number;
+  filesPending: number;
+  photosNew: number;
+  photosDuplicate: number;
+  photosKnown: number;
+  /** Entries not imported because they are not photos, hidden, or system folders: reason → count. */
+  skipped: Record<string, number>;
+}
+
+export interface ImportFileError {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ModelRow {
+  id: number;
+  name: string;
+  version: string;
+  format: string;
+  contentHash: string;
+  sourcePath: string;
+  labels: string[];
+  labelInfo: (string | null)[] | null;
+  preprocessing: Record<string, unknown>;
+  provenance: Record<string, unknown> | null;
+  addedAt: string;
+  isActive: boolean;
+}
