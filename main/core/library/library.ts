@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { type Db, openDatabase } from './database.js';
+import { ImportsStore } from './imports-store.js';
+import { ModelsStore } from './models-store.js';
+import { PhotosStore } from './photos-store.js';
+import { PredictionsStore } from './predictions-store.js';
+import { ReviewsStore } from './reviews-store.js';
+import type { PhotoQuery } from './types.js';
+
+export interface LibraryStats {
+  photos: number;
+  withGps: number;
+  withPrediction: number;
+  reviewed: number;
+  byStatus: Record<string, number>;
+  imports: number;
+  models: number;
+  activeModel: string | null;
+}
+
+export interface SpeciesSummary {
+  species: string;
+  photos: number;
+  confirmed: number;
+  predictedOnly: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+/**
+ * The one door to a library database. Every table group has its store; nothing outside
+ * library/ writes SQL.
+ */
+export class Library {
+  readonly photos: PhotosStore;
+  readonly predictions: PredictionsStore;
+  readonly reviews: ReviewsStore;
+  readonly models: ModelsStore;
+  readonly imports: ImportsStore;
+
+  private constructor(
+    private readonly db: Db,
+    readonly databasePath: string,
+  ) {
+    this.photos = new PhotosStore(db);
+    this.predictions = new PredictionsStore(db);
+    this.reviews = new ReviewsStore(db);
+    this.models = new ModelsStore(db);
+    this.imports = new ImportsStore(db);
+  }
+
+  static open(databasePath: string): Library {
+    const resolved = path.resolve(databasePath);
+    return new Library(openDatabase(resolved), resolved);
+  }
+
+  /** Runs `work` in one write transaction: all of it is stored, or none. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  stats(): LibraryStats {
+    const row = this.db
+      .prepare<[], { photos: number; with_gps: number; with_prediction: number; reviewed: number }>(`
+        SELECT count(*) AS photos, coalesce(sum(latitude IS NOT NULL), 0) AS with_gps,
+               coalesce(sum(EXISTS (SELECT 1 FROM predictions p WHERE p.photo_id = photos.id)), 0) AS with_prediction,
+               coalesce(sum(EXISTS (SELECT 1 FROM reviews r WHERE r.photo_id = photos.id)), 0) AS reviewed
+        FROM photos`)
+      .get()!;
+    const byStatus: Record<string, number> = {};
+    for (const status of this.db
+      .prepare<[], { status: string; n: number }>(`
+        SELECT coalesce(rv.decision, 'unreviewed') AS status, count(*) AS n FROM photos ph
+        LEFT JOIN reviews rv ON rv.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.photo_id = ph.id)
+        GROUP BY 1 ORDER BY 1`)
+      .all()) {
+      byStatus[status.status] = status.n;
+    }
+    const active = this.models.active();
+    return {
+      photos: row.photos,
+      withGps: row.with_gps,
+      withPrediction: row.with_prediction,
+      reviewed: row.reviewed,
+      byStatus,
+      imports: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM imports').get()!.n,
+      models: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM models').get()!.n,
+      activeModel: active ? `${active.name} ${active.version}` : null,
+    };
+  }
+
+  /** Counts per species (reviewed species when there is one, else predicted), with first and last capture. */
+  speciesSummary(query: PhotoQuery = {}): SpeciesSummary[] {
+    const bySpecies = new Map<string, SpeciesSummary>();
+    for (const photo of this.photos.iterate(query)) {
+      if (!photo.species) continue;
+      let entry = bySpecies.get(photo.species);
+      if (!entry) {
+        entry = { species: photo.species, photos: 0, confirmed: 0, predictedOnly: 0, firstSeen: null, lastSeen: null };
+        bySpecies.set(photo.species, entry);
+      }
+      entry.photos++;
+      if (photo.status === 'confirmed' || photo.status === 'corrected') entry.confirmed++;
+      else entry.predictedOnly++;
+      if (photo.capturedAt) {
+        if (!entry.firstSeen || photo.capturedAt < entry.firstSeen) entry.firstSeen = photo.capturedAt;
+        if (!entry.lastSeen || photo.capturedAt > entry.lastSeen) entry.lastSeen = photo.capturedAt;
+      }
+    }
+    return [...bySpecies.values()].sort((a, b) => b.photos - a.photos || a.species.localeCompare(b.species));
+  }
+
+  /** `PRAGMA integrity_check` result: 'ok' when the file is sound. */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,242 @@
+import type { Db } from './database.js';
+import type { PhotoMetadata, PhotoQuery, PhotoSummary, ReviewDecision, ReviewStatus, TopClass } from './types.js';
+
+interface PhotoSummaryRecord {
+  id: number;
+  sha256: string;
+  byte_size: number;
+  format: PhotoMetadata['format'];
+  width: number | null;
+  height: number | null;
+  orientation: number | null;
+  captured_at: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  altitude: number | null;
+  camera_make: string | null;
+  camera_model: string | null;
+  exif_warning: string | null;
+  added_at: string;
+  path: string | null;
+  prediction_id: number | null;
+  prediction_model_id: number | null;
+  top_label: string | null;
+  top_score: number | null;
+  margin: number | null;
+  top_k_json: string | null;
+  review_id: number | null;
+  decision: ReviewDecision | null;
+  reviewed_species: string | null;
+  review_note: string | null;
+  decided_at: string | null;
+}
+
+/**
+ * One row per photo with its newest path, its current prediction (the active model's when
+ * it has one, else the newest) and its current review (the newest).
+ */
+const SUMMARY_SELECT = `
+  SELECT ph.*,
+         (SELECT pp.path FROM photo_paths pp WHERE pp.photo_id = ph.id ORDER BY pp.seen_at DESC, pp.path LIMIT 1) AS path,
+         pr.id AS prediction_id, pr.model_id AS prediction_model_id, pr.top_label, pr.top_score, pr.margin, pr.top_k_json,
+         rv.id AS review_id, rv.decision, rv.species AS reviewed_species, rv.note AS review_note, rv.decided_at
+  FROM photos ph
+  LEFT JOIN predictions pr ON pr.id = (
+    SELECT p2.id FROM predictions p2 WHERE p2.photo_id = ph.id
+    ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)
+  LEFT JOIN reviews rv ON rv.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.photo_id = ph.id)`;
+
+const EFFECTIVE_SPECIES = `CASE WHEN rv.decision IN ('confirmed', 'corrected') THEN rv.species
+                                WHEN rv.decision = 'rejected' THEN NULL ELSE pr.top_label END`;
+
+function toSummary(record: PhotoSummaryRecord): PhotoSummary {
+  const status: ReviewStatus = record.decision ?? 'unreviewed';
+  const prediction =
+    record.prediction_id === null
+      ? null
+      : {
+          id: record.prediction_id,
+          modelId: record.prediction_model_id!,
+          label: record.top_label!,
+          score: record.top_score!,
+          margin: record.margin!,
+          topK: JSON.parse(record.top_k_json!) as TopClass[],
+        };
+  const review =
+    record.review_id === null
+      ? null
+      : {
+          id: record.review_id,
+          decision: record.decision!,
+          species: record.reviewed_species,
+          note: record.review_note,
+          decidedAt: record.decided_at!,
+        };
+  let species: string | null = prediction?.label ?? null;
+  if (status === 'confirmed' || status === 'corrected') species = record.reviewed_species;
+  if (status === 'rejected') species = null;
+  return {
+    id: record.id,
+    sha256: record.sha256,
+    byteSize: record.byte_size,
+    format: record.format,
+    width: record.width,
+    height: record.height,
+    orientation: record.orientation,
+    capturedAt: record.captured_at,
+    latitude: record.latitude,
+    longitude: record.longitude,
+    altitude: record.altitude,
+    cameraMake: record.camera_make,
+    cameraModel: record.camera_model,
+    exifWarning: record.exif_warning,
+    addedAt: record.added_at,
+    path: record.path ?? '',
+    prediction,
+    review,
+    status,
+    species,
+  };
+}
+
+/** Turns a PhotoQuery into a WHERE clause with named parameters. */
+function buildFilter(query: PhotoQuery): { where: string; params: Record<string, unknown> } {
+  const conditions: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.species !== undefined) {
+    conditions.push(`${EFFECTIVE_SPECIES} = @species`);
+    params.species = query.species;
+  }
+  if (query.status === 'reviewed') conditions.push('rv.id IS NOT NULL');
+  else if (query.status === 'unreviewed') conditions.push('rv.id IS NULL');
+  else if (query.status !== undefined) {
+    conditions.push('rv.decision = @status');
+    params.status = query.status;
+  }
+  if (query.since !== undefined) {
+    conditions.push('ph.captured_at >= @since');
+    params.since = query.since;
+  }
+  if (query.until !== undefined) {
+    // A bare date includes that whole day.
+    conditions.push('substr(ph.captured_at, 1, length(@until)) <= @until');
+    params.until = query.until;
+  }
+  if (query.importId !== undefined) {
+    conditions.push('EXISTS (SELECT 1 FROM import_files f WHERE f.photo_id = ph.id AND f.import_id = @importId)');
+    params.importId = query.importId;
+  }
+  if (query.camera !== undefined) {
+    conditions.push(`trim(coalesce(ph.camera_make, '') || ' ' || coalesce(ph.camera_model, '')) = @camera`);
+    params.camera = query.camera;
+  }
+  if (query.hasGps === true) conditions.push('ph.latitude IS NOT NULL');
+  if (query.hasGps === false) conditions.push('ph.latitude IS NULL');
+  if (query.minScore !== undefined) {
+    conditions.push('pr.top_score >= @minScore');
+    params.minScore = query.minScore;
+  }
+  if (query.maxScore !== undefined) {
+    conditions.push('pr.top_score <= @maxScore');
+    params.maxScore = query.maxScore;
+  }
+  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+const ORDERS: Record<NonNullable<PhotoQuery['order']>, string> = {
+  captured: 'ph.captured_at IS NULL, ph.captured_at, ph.id',
+  added: 'ph.id',
+  'needs-review': '(rv.id IS NOT NULL), pr.margin IS NULL, pr.margin, pr.top_score, ph.id',
+};
+
+export interface NewPhoto extends PhotoMetadata {
+  sha256: string;
+  byteSize: number;
+  importId: number;
+}
+
+/** photos + photo_paths: what each photo is and everywhere it was seen. */
+export class PhotosStore {
+  private readonly insertPhoto;
+  private readonly idBySha;
+  private readonly insertPath;
+  private readonly pathsOf;
+  private readonly hasPathStatement;
+
+  constructor(private readonly db: Db) {
+    this.insertPhoto = db.prepare(`
+      INSERT INTO photos (sha256, byte_size, format, width, height, orientation, captured_at, latitude, longitude,
+                          altitude, camera_make, camera_model, exif_warning, first_import_id, added_at)
+      VALUES (@sha256, @byteSize, @format, @width, @height, @orientation, @capturedAt, @latitude, @longitude,
+              @altitude, @cameraMake, @cameraModel, @exifWarning, @importId, @addedAt)`);
+    this.idBySha = db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?');
+    this.insertPath = db.prepare(`
+      INSERT INTO photo_paths (photo_id, path, import_id, seen_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (photo_id, path) DO UPDATE SET import_id = excluded.import_id, seen_at = excluded.seen_at`);
+    this.pathsOf = db.prepare<[number], { path: string }>('SELECT path FROM photo_paths WHERE photo_id = ? ORDER BY seen_at DESC, path');
+    this.hasPathStatement = db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM photo_paths WHERE photo_id = ? AND path = ?');
+  }
+
+  idBySha256(sha256: string): number | null {
+    return this.idBySha.get(sha256)?.id ?? null;
+  }
+
+  /** Inserts a photo; the caller runs this inside the import's per-file transaction. */
+  insert(photo: NewPhoto): number {
+    return Number(this.insertPhoto.run({ ...photo, addedAt: new Date().toISOString() }).lastInsertRowid);
+  }
+
+  hasPath(photoId: number, path: string): boolean {
+    return this.hasPathStatement.get(photoId, path) !== undefined;
+  }
+
+  recordPath(photoId: number, path: string, importId: number | null): void {
+    this.insertPath.run(photoId, path, importId, new Date().toISOString());
+  }
+
+  paths(photoId: number): string[] {
+    return this.pathsOf.all(photoId).map((row) => row.path);
+  }
+
+  get(id: number): PhotoSummary | null {
+    const record = this.db.prepare<[number], PhotoSummaryRecord>(`${SUMMARY_SELECT} WHERE ph.id = ?`).get(id);
+    return record ? toSummary(record) : null;
+  }
+
+  query(query: PhotoQuery = {}): PhotoSummary[] {
+    const { where, params } = buildFilter(query);
+    const limit = query.limit !== undefined ? 'LIMIT @limit OFFSET @offset' : '';
+    if (query.limit !== undefined) {
+      params.limit = query.limit;
+      params.offset = query.offset ?? 0;
+    }
+    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${ORDERS[query.order ?? 'captured']} ${limit}`;
+    return this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).all(params).map(toSummary);
+  }
+
+  /** Streams every matching photo without holding them all in memory (exports of big libraries). */
+  *iterate(query: PhotoQuery = {}): Generator<PhotoSummary> {
+    const { where, params } = buildFilter(query);
+    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${ORDERS[query.order ?? 'captured']}`;
+    for (const record of this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).iterate(params)) {
+      yield toSummary(record);
+    }
+  }
+
+  count(query: PhotoQuery = {}): number {
+    const { where, params } = buildFilter(query);
+    const sql = `SELECT count(*) AS n FROM (${SUMMARY_SELECT} ${where})`;
+    return this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get(params)!.n;
+  }
+
+  /** Distinct "make model" strings, for the camera filter. */
+  cameras(): string[] {
+    return this.db
+      .prepare<[], { camera: string }>(
+        `SELECT DISTINCT trim(coalesce(camera_make, '') || ' ' || coalesce(camera_model, '')) AS camera
+         FROM photos WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL ORDER BY camera`,
+      )
+      .all()
+      .map((row) => row.camera);
+  }
+}
