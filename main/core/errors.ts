@@ -22,7 +22,9 @@ export type StationErrorCode =
   | 'DEPENDENCY_MISSING'
   | 'INVALID_ARGUMENT'
   | 'NOT_FOUND'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'IMPORT_RUNNING'
+  | 'MEDIA_REMOVED';
 
 export class StationError extends Error {
   constructor(

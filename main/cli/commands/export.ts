@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { StationError } from '../../core/errors.js';
+import { writeCsvExport } from '../../core/geo/export-csv.js';
+import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
+import { Library, type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
+import type { CliCommand } from '../command.js';
+
+const WRITERS = { csv: writeCsvExport, geojson: writeGeoJsonExport } as const;
+type ExportFormat = keyof typeof WRITERS;
+
+const STATUSES = [...REVIEW_STATUSES, 'reviewed'];
+
+function queryFromOptions(options: Record<string, unknown>): PhotoQuery {
+  const query: PhotoQuery = {};
+  if (typeof options.species === 'string') query.species = options.species;
+  if (typeof options.status === 'string') {
+    if (!STATUSES.includes(options.status)) {
+      throw new StationError('INVALID_ARGUMENT', `--status must be one of ${STATUSES.join(', ')} (got "${options.status}").`);
+    }
+    query.status = options.status as PhotoQuery['status'];
+  }
+  for (const bound of ['since', 'until'] as const) {
+    const value = options[bound];
+    if (typeof value !== 'string') continue;
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(value)) {
+      throw new StationError('INVALID_ARGUMENT', `--${bound} must be a date like 2026-05-01 or 2026-05-01T08:00 (got "${value}").`);
+    }
+    query[bound] = value;
+  }
+  return query;
+}
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  summary: 'write the library as CSV or GeoJSON, with filters',
+  usage: `invasives export --format csv|geojson [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--db FILE] [--json]
+
+CSV: RFC 4180, UTF-8, one row per photo. GeoJSON: RFC 7946 FeatureCollection of the
+geolocated photos ([longitude, latitude, altitude]); photos without GPS are counted.
+Without --out the export goes to standard output.
+
+  --species NAME   the reviewed species when a ranger set one, else the predicted one
+  --status STATUS  ${STATUSES.join(' | ')}
+  --since DATE     capture time on or after DATE (local time, e.g. 2026-05-01)
+  --until DATE     capture time on or before DATE (a bare date includes the whole day)`,
+  options: {
+    format: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    species: { type: 'string' },
+    status: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+  },
+  async run(context) {
+    const format = context.options.format as string | undefined;
+    if (format !== 'csv' && format !== 'geojson') {
+      context.stderr.write('invasives export: --format csv or --format geojson is required.\n');
+      return 2;
+    }
+    const query = queryFromOptions(context.options);
+    const library = Library.open(context.databasePath);
+    try {
+      const out = context.options.out as string | undefined;
+      const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);
+      const counts = await WRITERS[format as ExportFormat](library, query, target);
+      if (!out) {
+        context.stdout.write(fs.readFileSync(target));
+        fs.rmSync(path.dirname(target), { recursive: true, force: true });
+      }
+      if (context.json) {
+        context.stderr.write(`${JSON.stringify({ format, out: out ? target : null, ...counts })}\n`);
+      } else {
+        const leftOut = counts.leftOut ? `; ${counts.leftOut} photos without GPS left out` : '';
+        context.stderr.write(`Exported ${counts.written} photos as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
+      }
+      return 0;
+    } finally {
+      library.close();
+    }
+  },
+};

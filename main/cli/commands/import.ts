@@ -1,0 +1,78 @@
+import { importFolder } from '../../core/ingest/import-folder.js';
+import { Library } from '../../core/library/index.js';
+import { resolveSettings } from '../../core/settings.js';
+import { openClassifier } from '../../core/vision/open-classifier.js';
+import type { CliCommand } from '../command.js';
+import { ProgressPrinter } from '../progress-line.js';
+import { printImportSummary } from '../print-summary.js';
+
+export const importCommand: CliCommand = {
+  name: 'import',
+  summary: 'import (and classify) every photo under a folder; re-run to resume',
+  usage: `invasives import <folder> [--db FILE] [--model ID|PATH] [--no-classify] [--json]
+
+Imports every photo (JPEG, PNG, TIFF, HEIC) under <folder>, recursively, as a memory card
+holds them. Each photo is identified by its content: importing the same card twice adds
+nothing twice. Hidden and system entries are skipped and counted.
+
+Photos are classified with the active model (see 'invasives models'), or with --model.
+An import that was interrupted (Ctrl-C, crash, card removed) resumes when you run the
+same command again.
+
+Options:
+  --db FILE         library database (default: your app data folder)
+  --model ID|PATH   classify with this model (a library model id, or a model pack path)
+  --no-classify     store photos and EXIF only
+  --json            print the summary as JSON`,
+  options: {
+    model: { type: 'string' },
+    'no-classify': { type: 'boolean', default: false },
+  },
+  async run(context) {
+    const folder = context.positionals[0];
+    if (!folder) {
+      context.stderr.write('invasives import: which folder? Usage: invasives import <folder>\n');
+      return 2;
+    }
+    const settings = resolveSettings({ databasePath: context.databasePath });
+    const library = Library.open(settings.databasePath);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onInterrupt = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130); // every stored file is already committed
+      context.stderr.write('\nStopping after the photos in progress… (Ctrl-C again to stop now; re-run to resume)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
+    const classifier = context.options['no-classify']
+      ? null
+      : await openClassifier(library, { model: context.options.model as string | undefined, settings });
+    try {
+      if (!classifier && !context.json) {
+        context.stderr.write('No model is active: photos are stored without predictions (add one with `invasives models add`).\n');
+      }
+      const printer = new ProgressPrinter(context.stderr);
+      const result = await importFolder(library, folder, {
+        settings,
+        classifier,
+        signal: controller.signal,
+        onProgress: context.json ? undefined : (progress) => printer.update(progress),
+      });
+      printer.done();
+      const errors = library.imports.errors(result.summary.id);
+      if (context.json) {
+        context.stdout.write(`${JSON.stringify({ ...result, errors }, null, 2)}\n`);
+      } else {
+        printImportSummary(context.stdout, result, errors);
+      }
+      return result.summary.state === 'completed' ? 0 : 1;
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+      await classifier?.close();
+      library.close();
+    }
+  },
+};

@@ -1,0 +1,30 @@
+import { stringify } from 'csv-stringify/sync';
+import { writeStreamAtomically } from '../atomic-file.js';
+import type { Library, PhotoQuery } from '../library/index.js';
+import { EXPORT_COLUMNS, type ExportCounts, exportRecordOf } from './export-record.js';
+
+/** Characters that make a spreadsheet treat a cell as a formula (CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Text cells a spreadsheet would execute get a leading apostrophe; numbers stay numbers. */
+export function neutraliseCell(value: unknown): unknown {
+  return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+function csvLine(values: readonly unknown[]): string {
+  return stringify([values.map(neutraliseCell)], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+}
+
+/** RFC 4180 CSV (UTF-8, CRLF, header row), one row per photo matching `query`, written atomically. */
+export async function writeCsvExport(library: Library, query: PhotoQuery, outPath: string): Promise<ExportCounts> {
+  let written = 0;
+  await writeStreamAtomically(outPath, (append) => {
+    append(csvLine(EXPORT_COLUMNS));
+    for (const photo of library.photos.iterate(query)) {
+      const record = exportRecordOf(photo);
+      append(csvLine(EXPORT_COLUMNS.map((column) => record[column])));
+      written++;
+    }
+  });
+  return { written, leftOut: 0 };
+}

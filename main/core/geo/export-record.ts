@@ -1,0 +1,52 @@
+import type { PhotoSummary } from '../library/index.js';
+
+/** The fields every photo export carries, in column order: CSV columns and GeoJSON properties alike. */
+export interface PhotoExportRecord {
+  photo_id: number;
+  path: string;
+  sha256: string;
+  captured_at: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  altitude_m: number | null;
+  camera_make: string | null;
+  camera_model: string | null;
+  predicted_species: string | null;
+  predicted_score: number | null;
+  review_status: string;
+  reviewed_species: string | null;
+  review_note: string | null;
+  reviewed_at: string | null;
+}
+
+export const EXPORT_COLUMNS: readonly (keyof PhotoExportRecord)[] = [
+  'photo_id', 'path', 'sha256', 'captured_at', 'latitude', 'longitude', 'altitude_m', 'camera_make', 'camera_model',
+  'predicted_species', 'predicted_score', 'review_status', 'reviewed_species', 'review_note', 'reviewed_at',
+];
+
+export function exportRecordOf(photo: PhotoSummary): PhotoExportRecord {
+  return {
+    photo_id: photo.id,
+    path: photo.path,
+    sha256: photo.sha256,
+    captured_at: photo.capturedAt,
+    latitude: photo.latitude,
+    longitude: photo.longitude,
+    altitude_m: photo.altitude,
+    camera_make: photo.cameraMake,
+    camera_model: photo.cameraModel,
+    predicted_species: photo.prediction?.label ?? null,
+    predicted_score: photo.prediction ? Number(photo.prediction.score.toFixed(6)) : null,
+    review_status: photo.status,
+    reviewed_species: photo.review?.species ?? null,
+    review_note: photo.review?.note ?? null,
+    reviewed_at: photo.review?.decidedAt ?? null,
+  };
+}
+
+export interface ExportCounts {
+  /** Photos written to the file. */
+  written: number;
+  /** Photos matching the filters but left out (GeoJSON: no GPS position). */
+  leftOut: number;
+}

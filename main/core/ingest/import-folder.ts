@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file.js';
+import { StationError, errorMessage } from '../errors.js';
+import type { FileOutcome, Library, PhotoMetadata } from '../library/index.js';
+import { type Settings, thumbnailCacheDir } from '../settings.js';
+import type { Classification, PhotoClassifier } from '../vision/classifier.js';
+import { makeThumbnail } from '../vision/decode.js';
+import { detectImageFormat } from '../vision/image-format.js';
+import { readPhotoExif } from './exif.js';
+import type { ImportProgress, ImportResult } from './import-events.js';
+import { scanFolder } from './scan-folder.js';
+
+export interface ImportOptions {
+  settings: Settings;
+  /** The classification stage; absent → photos are stored without predictions. */
+  classifier?: PhotoClassifier | null;
+  /** Aborting stops taking new files; files in flight finish; the import stays resumable. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** What one file became: stored (with how) or refused (with why). */
+type FileResult = { ok: true; outcome: FileOutcome } | { ok: false; code: string; message: string };
+
+interface ImportRun {
+  library: Library;
+  importId: number;
+  modelId: number | null;
+  options: ImportOptions;
+  thumbnailsDir: string;
+}
+
+/**
+ * Imports every photo under `rootPath` into the library: scan → read → hash → EXIF → decode
+ * (thumbnail) → classify → store, each file in its own transaction. Re-importing a folder
+ * adds only what is new; an import that was killed resumes where it stopped.
+ */
+export async function importFolder(library: Library, rootPath: string, options: ImportOptions): Promise<ImportResult> {
+  const root = path.resolve(rootPath);
+  const elsewhere = library.imports.findRunningElsewhere(root);
+  if (elsewhere) {
+    throw new StationError('IMPORT_RUNNING', `${root} is already being imported by another process (import #${elsewhere.id}); wait for it to finish.`);
+  }
+  const scan = await scanFolder(root);
+  const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
+  const resumable = library.imports.findResumable(root);
+  const importId = resumable ? resumable.id : library.imports.start(root, modelId);
+  if (resumable) library.imports.resume(importId, modelId);
+  library.imports.addFiles(importId, scan.files, scan.skipped);
+
+  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir: thumbnailCacheDir(library.databasePath) };
+  await fs.mkdir(run.thumbnailsDir, { recursive: true });
+  try {
+    await processPendingFiles(run, root);
+  } catch (error) {
+    const state = error instanceof StationError && error.code === 'MEDIA_REMOVED' ? 'interrupted' : 'failed';
+    library.imports.finish(importId, state, errorMessage(error));
+    throw error;
+  }
+  library.imports.finish(importId, options.signal?.aborted ? 'cancelled' : 'completed');
+  return { summary: library.imports.get(importId)!, resumed: resumable !== null };
+}
+
+async function processPendingFiles(run: ImportRun, root: string): Promise<void> {
+  const { library, importId, options } = run;
+  const queue = library.imports.pendingPaths(importId);
+  const before = library.imports.get(importId)!;
+  const filesDoneBefore = before.filesDone + before.filesFailed;
+  const startedAt = Date.now();
+  let doneThisRun = 0;
+  let failed = before.filesFailed;
+  let photosNew = before.photosNew;
+  let mediaRemoved: StationError | null = null;
+
+  const report = (lastPath: string | null, lastError: string | null) => {
+    const seconds = (Date.now() - startedAt) / 1000;
+    const rate = seconds > 0 ? doneThisRun / seconds : 0;
+    const remaining = queue.length + inFlight;
+    options.onProgress?.({
+      importId,
+      rootPath: root,
+      filesDoneBefore,
+      filesTotal: before.filesTotal,
+      filesDone: filesDoneBefore + doneThisRun,
+      filesFailed: failed,
+      photosNew,
+      rate,
+      etaSeconds: rate > 0 ? remaining / rate : null,
+      lastPath,
+      lastError,
+    });
+  };
+
+  let inFlight = 0;
+  report(null, null);
+  const worker = async () => {
+    while (queue.length > 0 && !options.signal?.aborted && !mediaRemoved) {
+      const filePath = queue.shift()!;
+      inFlight++;
+      const result = await importOneFile(run, filePath);
+      inFlight--;
+      if (!result.ok && (result.code === 'FILE_UNREADABLE' || result.code === 'MEDIA_REMOVED') && !(await folderExists(root))) {
+        // The card is gone: leave this file pending, so the next run picks it up.
+        mediaRemoved = new StationError('MEDIA_REMOVED', `The folder ${root} disappeared during the import (card removed?). Insert it again and re-run the import: it resumes where it stopped.`);
+        return;
+      }
+      if (result.ok) {
+        if (result.outcome === 'new') photosNew++;
+      } else {
+        library.imports.markFileFailed(importId, filePath, result.code, result.message);
+        failed++;
+      }
+      doneThisRun++;
+      report(filePath, result.ok ? null : result.message);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.settings.importConcurrency) }, worker));
+  if (mediaRemoved) throw mediaRemoved;
+}
+
+async function folderExists(folder: string): Promise<boolean> {
+  try {
+    return (await fs.stat(folder)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function readPhotoFile(filePath: string, settings: Settings): Promise<Buffer> {
+  let stat;
+  try {
+    stat = await fs.stat(filePath);
+  } catch (error) {
+    throw new StationError('FILE_UNREADABLE', `${filePath} could not be read: ${errorMessage(error)}`);
+  }
+  if (stat.size === 0) throw new StationError('FILE_EMPTY', `${filePath} is empty (0 bytes): the copy to the card probably failed.`);
+  if (stat.size > settings.maxFileBytes) {
+    throw new StationError('FILE_TOO_LARGE', `${filePath} is ${stat.size} bytes, more than the ${settings.maxFileBytes} bytes a photo may have.`);
+  }
+  try {
+    return await fs.readFile(filePath);
+  } catch (error) {
+    throw new StationError('FILE_UNREADABLE', `${filePath} could not be read: ${errorMessage(error)}`);
+  }
+}
+
+/** Reads, checks, classifies and stores one file. Never throws: failures are data. */
+async function importOneFile(run: ImportRun, filePath: string): Promise<FileResult> {
+  const { library, importId, modelId, options } = run;
+  try {
+    const bytes = await readPhotoFile(filePath, options.settings);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const knownId = library.photos.idBySha256(sha256);
+    const needsPrediction = options.classifier != null && (knownId === null || !library.predictions.has(knownId, modelId!));
+
+    let metadata: PhotoMetadata | null = null;
+    if (knownId === null) metadata = await readNewPhoto(run, bytes, sha256, filePath);
+    const classification = needsPrediction ? await classifyPhoto(options.classifier!, bytes, filePath) : null;
+
+    const outcome = library.transaction((): FileOutcome => {
+      // Re-check inside the transaction: the same bytes may have been stored meanwhile from another path.
+      let photoId = library.photos.idBySha256(sha256);
+      let fileOutcome: FileOutcome;
+      if (photoId === null) {
+        photoId = library.photos.insert({ ...metadata!, sha256, byteSize: bytes.length, importId });
+        fileOutcome = 'new';
+      } else {
+        fileOutcome = library.photos.hasPath(photoId, filePath) ? 'known' : 'duplicate';
+      }
+      library.photos.recordPath(photoId, filePath, importId);
+      if (classification && !library.predictions.has(photoId, modelId!)) {
+        library.predictions.save({
+          photoId,
+          modelId: modelId!,
+          labels: options.classifier!.identity.labels,
+          probabilities: classification.probabilities,
+          embedding: classification.embedding,
+          topK: options.settings.topK,
+        });
+      }
+      library.imports.markFileDone(importId, filePath, fileOutcome, photoId);
+      return fileOutcome;
+    });
+    return { ok: true, outcome };
+  } catch (error) {
+    if (error instanceof StationError) return { ok: false, code: error.code, message: error.message };
+    const message = errorMessage(error);
+    if (/SQLITE_FULL|database or disk is full/i.test(message)) throw new StationError('DATABASE_FULL', `The disk holding the library is full: ${message}`);
+    return { ok: false, code: 'IMPORT_FAILED', message: `${filePath}: ${message}` };
+  }
+}
+
+/** Checks a new photo is a readable image, reads its EXIF and caches its thumbnail. */
+async function readNewPhoto(run: ImportRun, bytes: Buffer, sha256: string, filePath: string): Promise<PhotoMetadata> {
+  const format = detectImageFormat(bytes);
+  if (!format) {
+    throw new StationError('NOT_AN_IMAGE', `${filePath} is not a photo: its content is not JPEG, PNG, TIFF, HEIC or WebP (renamed or damaged file?).`);
+  }
+  const settings = run.options.settings;
+  const exif = await readPhotoExif(bytes);
+  // Decoding the thumbnail is also the check that the pixels can be read at all (truncated files fail here).
+  const thumbnail = await makeThumbnail(bytes, { size: settings.thumbnailSize, maxPixels: settings.maxImagePixels, path: filePath });
+  await writeFileAtomically(path.join(run.thumbnailsDir, `${sha256}.jpg`), thumbnail.jpeg);
+  return {
+    format,
+    width: exif.width,
+    height: exif.height,
+    orientation: exif.orientation,
+    capturedAt: exif.capturedAt,
+    latitude: exif.latitude,
+    longitude: exif.longitude,
+    altitude: exif.altitude,
+    cameraMake: exif.cameraMake,
+    cameraModel: exif.cameraModel,
+    exifWarning: exif.warning,
+  };
+}
+
+async function classifyPhoto(classifier: PhotoClassifier, bytes: Buffer, filePath: string): Promise<Classification> {
+  try {
+    return await classifier.classify({ bytes, path: filePath });
+  } catch (error) {
+    if (error instanceof StationError) throw error;
+    throw new StationError('CLASSIFY_FAILED', `${filePath} could not be classified: ${errorMessage(error)}`);
+  }
+}
