@@ -99,6 +99,16 @@ export class ReviewsStore {
     return record ? toReviewRow(record) : null;
   }
 
+  /** Every species name a ranger has confirmed or corrected to, sorted (the UI's species picker). */
+  speciesNames(): string[] {
+    return this.db
+      .prepare<[], { species: string }>(
+        `SELECT DISTINCT species FROM reviews WHERE species IS NOT NULL AND decision IN ('confirmed', 'corrected') ORDER BY species`,
+      )
+      .all()
+      .map((row) => row.species);
+  }
+
   historyOf(photoId: number): ReviewRow[] {
     return this.history.all(photoId).map(toReviewRow);
   }

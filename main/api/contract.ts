@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import type { StationErrorCode } from '../core/errors.js';
+import type { ImportProgress } from '../core/ingest/import-events.js';
+import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
+import type { PredictionRow } from '../core/library/predictions-store.js';
+import type { ReviewRow } from '../core/library/reviews-store.js';
+import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary } from '../core/library/types.js';
+
+/**
+ * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
+ * zod schema its arguments must pass and the type of its result, and every event the core
+ * pushes. The Electron IPC wiring, the HTTP server, the preload and the renderer's client
+ * are all typed from this file; nothing repeats a call name by hand.
+ *
+ * This module is loaded by the renderer too: it imports only zod and types.
+ */
+
+const id = z.number().int().positive();
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+([+-]\d{2}:?\d{2}|Z)?)?$/, 'expected an ISO date such as 2024-05-31');
+const score = z.number().min(0).max(1);
+const speciesName = z.string().trim().min(1).max(200);
+const note = z.string().max(2000);
+
+/** The review grid's filters; exports and the map take the same ones. */
+export const photoFilterSchema = z.strictObject({
+  species: speciesName.optional(),
+  status: z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'unsure', 'reviewed']).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  importId: id.optional(),
+  camera: z.string().min(1).max(200).optional(),
+  hasGps: z.boolean().optional(),
+  minScore: score.optional(),
+  maxScore: score.optional(),
+  order: z.enum(['captured', 'added', 'needs-review']).optional(),
+});
+export type PhotoFilter = z.infer<typeof photoFilterSchema>;
+
+/** Largest page photos:list returns at once; the grid pages through big libraries. */
+export const MAX_PAGE_SIZE = 1000;
+
+const pageSchema = z.strictObject({
+  filter: photoFilterSchema.default({}),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(200),
+});
+const filterOnly = z.strictObject({ filter: photoFilterSchema.default({}) });
+const noArgs = z.strictObject({}).optional();
+const photoRef = z.strictObject({ photoId: id });
+
+const reviewSchema = z
+  .strictObject({
+    photoId: id,
+    decision: z.enum(['confirmed', 'corrected', 'rejected', 'unsure']),
+    species: speciesName.optional(),
+    note: note.optional(),
+  })
+  .refine((review) => review.decision !== 'corrected' || review.species !== undefined, {
+    message: 'a correction needs the species name',
+    path: ['species'],
+  });
+
+const bulkReviewSchema = z.strictObject({
+  photoIds: z.array(id).min(1).max(20_000),
+  /** Confirmed without a species confirms each photo's own predicted species. */
+  decision: z.enum(['confirmed', 'rejected', 'unsure']),
+  species: speciesName.optional(),
+});
+
+const exportSchema = z.strictObject({
+  filter: photoFilterSchema.default({}),
+  /** Absolute path to write to; without it the file's text comes back in the result. */
+  outPath: z.string().min(1).max(4096).optional(),
+});
+
+/** A photo as the detail screen shows it. */
+export interface PhotoDetail extends PhotoSummary {
+  paths: string[];
+  predictions: PredictionRow[];
+  history: ReviewRow[];
+}
+
+export interface PhotoPage {
+  photos: PhotoSummary[];
+  total: number;
+  offset: number;
+}
+
+/** One geolocated photo on the map, kept small: the map loads every point at once. */
+export interface MapPoint {
+  id: number;
+  lat: number;
+  lon: number;
+  species: string | null;
+  /** True when a ranger confirmed or corrected the species; false for a model's prediction. */
+  confirmed: boolean;
+}
+
+export interface SpeciesList {
+  /** Classes of the active model, in the model's order. */
+  modelLabels: string[];
+  /** Species rangers have confirmed or corrected to (may include names the model lacks). */
+  reviewed: string[];
+  /** Both, deduplicated and sorted: the species picker's list. */
+  all: string[];
+}
+
+export interface ImportStatus {
+  running: boolean;
+  rootPath: string | null;
+  progress: ImportProgress | null;
+  /** The last finished run of this session, if any. */
+  last: ImportFinished | null;
+}
+
+export interface ImportFinished {
+  rootPath: string;
+  summary: ImportSummary | null;
+  resumed: boolean;
+  cancelled: boolean;
+  error: ApiError | null;
+}
+
+export interface ExportResult {
+  /** Photos written to the file. */
+  count: number;
+  /** Photos matching the filters but left out (GeoJSON: those without a GPS position). */
+  leftOut: number;
+  /** The file's text when no outPath was given. */
+  text: string | null;
+  outPath: string | null;
+}
+
+export interface FilterOptions {
+  cameras: string[];
+  imports: ImportSummary[];
+}
+
+/** Declares a call: its argument schema now, its result type as the type parameter. */
+function call<Result>() {
+  return <Args extends z.ZodType>(args: Args) => ({ args, result: undefined as unknown as Result });
+}
+
+export const CONTRACT = {
+  'photos:list': call<PhotoPage>()(pageSchema),
+  'photos:count': call<number>()(filterOnly),
+  'photos:get': call<PhotoDetail>()(z.strictObject({ id })),
+  'photos:filters': call<FilterOptions>()(noArgs),
+  'map:points': call<MapPoint[]>()(filterOnly),
+  'reviews:record': call<PhotoSummary>()(reviewSchema),
+  'reviews:bulk': call<{ count: number }>()(bulkReviewSchema),
+  'reviews:undo': call<PhotoSummary>()(photoRef),
+  'species:list': call<SpeciesList>()(noArgs),
+  'species:summary': call<SpeciesSummary[]>()(filterOnly),
+  'import:start': call<{ rootPath: string }>()(z.strictObject({ rootPath: z.string().trim().min(1).max(4096) })),
+  'import:cancel': call<{ cancelled: boolean }>()(noArgs),
+  'import:status': call<ImportStatus>()(noArgs),
+  'imports:list': call<ImportSummary[]>()(noArgs),
+  'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
+  'export:csv': call<ExportResult>()(exportSchema),
+  'export:geojson': call<ExportResult>()(exportSchema),
+  'models:list': call<ModelRow[]>()(noArgs),
+  'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
+  'stats:get': call<LibraryStats>()(noArgs),
+} as const;
+
+export type CallName = keyof typeof CONTRACT;
+export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
+
+/** What a caller passes (defaults may be left out). */
+export type CallArgs<K extends CallName> = z.input<(typeof CONTRACT)[K]['args']>;
+/** What a handler receives, after validation and defaults. */
+export type CallParsedArgs<K extends CallName> = z.output<(typeof CONTRACT)[K]['args']>;
+export type CallResult<K extends CallName> = (typeof CONTRACT)[K]['result'];
+
+/** Events the core pushes to every connected UI. */
+export interface EventMap {
+  'import:progress': ImportProgress;
+  'import:finished': ImportFinished;
+  /** Reviews changed (another window, bulk work): lists should refresh. */
+  'library:changed': { reason: string };
+}
+export type EventName = keyof EventMap;
+export const EVENT_NAMES = ['import:progress', 'import:finished', 'library:changed'] as const satisfies readonly EventName[];
+
+/**
+ * Codes an API error can carry: the core's StationError codes plus the transport's own.
+ * The UI picks its message by code.
+ */
+export type ApiErrorCode = StationErrorCode | 'BAD_ARGUMENTS' | 'UNKNOWN_CALL' | 'BUSY' | 'INTERNAL';
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+}
+export type CallOutcome<K extends CallName> = { ok: true; value: CallResult<K> } | { ok: false; error: ApiError };
+
+/** The client the renderer uses, whatever the transport (Electron preload or HTTP). */
+export interface StationApi {
+  call<K extends CallName>(name: K, ...args: CallArgsTuple<K>): Promise<CallResult<K>>;
+  /** Returns the unsubscribe function. */
+  listen<E extends EventName>(name: E, listener: (payload: EventMap[E]) => void): () => void;
+}
+/** Calls whose arguments are all optional may be made without any. */
+export type CallArgsTuple<K extends CallName> = undefined extends CallArgs<K> ? [args?: CallArgs<K>] : [args: CallArgs<K>];
+
+/** The raw transport the preload exposes: envelopes, not exceptions (errors cannot cross contextBridge intact). */
+export interface StationBridge {
+  call(name: string, args: unknown): Promise<CallOutcome<CallName>>;
+  listen(listener: (name: EventName, payload: unknown) => void): () => void;
+}
+
+/** Thrown by the client when a call fails; `code` picks the UI's message. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly call: string,
+  ) {
+    super(message);
+    this.name = 'ApiCallError';
+  }
+}
+
+export function isCallName(name: string): name is CallName {
+  return Object.hasOwn(CONTRACT, name);
+}
+
+/** Validates a call's arguments: the parsed value, or the error to send back. */
+export function parseCallArgs<K extends CallName>(
+  name: K,
+  raw: unknown,
+): { ok: true; args: CallParsedArgs<K> } | { ok: false; error: ApiError } {
+  const result = CONTRACT[name].args.safeParse(raw);
+  if (result.success) return { ok: true, args: result.data as CallParsedArgs<K> };
+  const details = result.error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'arguments'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, error: { code: 'BAD_ARGUMENTS', message: `Invalid arguments for ${name}: ${details}` } };
+}

@@ -1,0 +1,178 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { StationError, errorMessage } from '../core/errors.js';
+import { writeCsvExport } from '../core/geo/export-csv.js';
+import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
+import type { ExportCounts } from '../core/geo/export-record.js';
+import type { Library, NewReview, PhotoQuery } from '../core/library/index.js';
+import type { Settings } from '../core/settings.js';
+import {
+  type ApiError,
+  type CallName,
+  type CallOutcome,
+  type CallParsedArgs,
+  type CallResult,
+  type ExportResult,
+  type MapPoint,
+  type PhotoFilter,
+  isCallName,
+  parseCallArgs,
+} from './contract.js';
+import type { EventBus } from './events.js';
+import { ImportBusyError, type ImportRunner } from './import-runner.js';
+
+/** One function per call of the contract; each receives arguments already validated by the router. */
+export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
+
+export interface HandlerContext {
+  library: Library;
+  settings: Settings;
+  events: EventBus;
+  imports: ImportRunner;
+}
+
+function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
+  return { ...filter, ...page };
+}
+
+function requirePhoto(library: Library, photoId: number) {
+  const photo = library.photos.get(photoId);
+  if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library (it may have been removed); reload the list.`);
+  return photo;
+}
+
+type ExportWriter = (library: Library, query: PhotoQuery, outPath: string) => Promise<ExportCounts>;
+
+async function runExport(library: Library, write: ExportWriter, filter: PhotoFilter, outPath: string | undefined, extension: string): Promise<ExportResult> {
+  const query = toQuery(filter);
+  if (outPath) {
+    if (!path.isAbsolute(outPath)) throw new StationError('INVALID_ARGUMENT', `Export path "${outPath}" is not absolute; choose a full path such as /home/ranger/export${extension}.`);
+    const counts = await write(library, query, outPath);
+    return { count: counts.written, leftOut: counts.leftOut, text: null, outPath };
+  }
+  // Text mode (the browser downloads it): write to a private temp file, read it back.
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'invasives-export-'));
+  try {
+    const file = path.join(dir, `export${extension}`);
+    const counts = await write(library, query, file);
+    const text = await fs.readFile(file, 'utf8');
+    return { count: counts.written, leftOut: counts.leftOut, text, outPath: null };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function createHandlers({ library, settings, events, imports }: HandlerContext): Handlers {
+  const changed = (reason: string) => events.emit('library:changed', { reason });
+  return {
+    'photos:list': ({ filter, offset, limit }) => ({
+      photos: library.photos.query(toQuery(filter, { offset, limit })),
+      total: library.photos.count(toQuery(filter)),
+      offset,
+    }),
+    'photos:count': ({ filter }) => library.photos.count(toQuery(filter)),
+    'photos:get': ({ id }) => ({
+      ...requirePhoto(library, id),
+      paths: library.photos.paths(id),
+      predictions: library.predictions.forPhoto(id),
+      history: library.reviews.historyOf(id),
+    }),
+    'photos:filters': () => ({ cameras: library.photos.cameras(), imports: library.imports.list() }),
+    'map:points': ({ filter }) => {
+      const points: MapPoint[] = [];
+      for (const photo of library.photos.iterate(toQuery({ ...filter, hasGps: true }))) {
+        points.push({
+          id: photo.id,
+          lat: photo.latitude!,
+          lon: photo.longitude!,
+          species: photo.species,
+          confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+        });
+      }
+      return points;
+    },
+    'reviews:record': ({ photoId, decision, species, note }) => {
+      const photo = requirePhoto(library, photoId);
+      // Confirming without naming the species vouches for the model's top prediction.
+      const vouched = species ?? (decision === 'confirmed' ? photo.prediction?.label : undefined);
+      if (decision === 'confirmed' && !vouched) {
+        throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; choose its species with "correct" instead.`);
+      }
+      library.reviews.record({ photoId, decision, species: vouched ?? null, note: note ?? null });
+      return requirePhoto(library, photoId);
+    },
+    'reviews:bulk': ({ photoIds, decision, species }) => {
+      const reviews: NewReview[] = photoIds.map((photoId) => {
+        const photo = requirePhoto(library, photoId);
+        const vouched = species ?? (decision === 'confirmed' ? photo.prediction?.label : undefined);
+        if (decision === 'confirmed' && !vouched) {
+          throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; nothing was recorded. Deselect it or correct it on its own.`);
+        }
+        return { photoId, decision, species: vouched ?? null };
+      });
+      const count = library.reviews.recordMany(reviews).length;
+      changed('bulk review');
+      return { count };
+    },
+    'reviews:undo': ({ photoId }) => {
+      requirePhoto(library, photoId);
+      library.reviews.undoLatest(photoId);
+      return requirePhoto(library, photoId);
+    },
+    'species:list': () => {
+      const modelLabels = library.models.active()?.labels ?? [];
+      const reviewed = library.reviews.speciesNames();
+      const all = [...new Set([...modelLabels, ...reviewed])].sort((a, b) => a.localeCompare(b));
+      return { modelLabels, reviewed, all };
+    },
+    'species:summary': ({ filter }) => library.speciesSummary(toQuery(filter)),
+    'import:start': ({ rootPath }) => imports.start(rootPath),
+    'import:cancel': () => imports.cancel(),
+    'import:status': () => imports.status(),
+    'imports:list': () => library.imports.list(),
+    'imports:errors': ({ importId }) => {
+      if (!library.imports.get(importId)) throw new StationError('NOT_FOUND', `Import ${importId} is not in the library.`);
+      return library.imports.errors(importId);
+    },
+    'export:csv': async ({ filter, outPath }) => {
+      return runExport(library, writeCsvExport, filter, outPath, '.csv');
+    },
+    'export:geojson': async ({ filter, outPath }) => {
+      return runExport(library, writeGeoJsonExport, filter, outPath, '.geojson');
+    },
+    'models:list': () => library.models.list(),
+    'models:use': ({ modelId }) => {
+      if (!library.models.get(modelId)) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library; add its model pack first.`);
+      library.models.setActive(modelId);
+      changed('active model');
+      return library.models.get(modelId)!;
+    },
+    'stats:get': () => library.stats(),
+  };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof StationError) return { code: error.code, message: error.message };
+  if (error instanceof ImportBusyError) return { code: 'BUSY', message: error.message };
+  return { code: 'INTERNAL', message: `Unexpected error: ${errorMessage(error)}` };
+}
+
+/** Either transport's entry point: checks the call name, validates the arguments, runs the handler, wraps the outcome. */
+export type Dispatch = (name: string, rawArgs: unknown) => Promise<CallOutcome<CallName>>;
+
+export function createDispatcher(handlers: Handlers, onInternalError?: (name: string, error: unknown) => void): Dispatch {
+  return async (name, rawArgs) => {
+    if (!isCallName(name)) return { ok: false, error: { code: 'UNKNOWN_CALL', message: `There is no API call named "${name}".` } };
+    const parsed = parseCallArgs(name, rawArgs);
+    if (!parsed.ok) return parsed;
+    try {
+      const handler = handlers[name] as (args: unknown) => unknown;
+      return { ok: true, value: (await handler(parsed.args)) as CallResult<CallName> };
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === 'INTERNAL') onInternalError?.(name, error);
+      return { ok: false, error: apiError };
+    }
+  };
+}

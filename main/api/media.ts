@@ -1,0 +1,59 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { StationError } from '../core/errors.js';
+import type { Library } from '../core/library/index.js';
+import { type Settings, thumbnailCacheDir } from '../core/settings.js';
+import { makeThumbnail, openOrientedImage, runImageOutput } from '../core/vision/decode.js';
+
+/**
+ * Photo and thumbnail bytes for the UI, looked up by photo id only: a client never names a
+ * file path, so neither transport can be made to read anything outside the library.
+ */
+export interface MediaBytes {
+  bytes: Buffer;
+  contentType: string;
+}
+
+/** Formats every browser shows as they are (Chromium applies EXIF orientation itself). */
+const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const DISPLAY_JPEG_QUALITY = 90;
+
+async function readPhotoFile(library: Library, photoId: number): Promise<{ bytes: Buffer; path: string; format: string; sha256: string }> {
+  const photo = library.photos.get(photoId);
+  if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
+  for (const candidate of library.photos.paths(photoId)) {
+    const bytes = await fs.readFile(candidate).catch(() => null);
+    if (bytes) return { bytes, path: candidate, format: photo.format, sha256: photo.sha256 };
+  }
+  throw new StationError(
+    'FILE_UNREADABLE',
+    `Photo ${photoId} is no longer at ${photo.path ? `"${photo.path}"` : 'its imported path'}; reconnect the card or drive, or import the folder again from its new place.`,
+  );
+}
+
+/** The cached review thumbnail, made (and cached) now when the pipeline has not. */
+export async function readThumbnail(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
+  const photo = library.photos.get(photoId);
+  if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
+  const cacheFile = path.join(thumbnailCacheDir(library.databasePath), `${photo.sha256}.jpg`);
+  const cached = await fs.readFile(cacheFile).catch(() => null);
+  if (cached) return { bytes: cached, contentType: 'image/jpeg' };
+  const file = await readPhotoFile(library, photoId);
+  const thumbnail = await makeThumbnail(file.bytes, { size: settings.thumbnailSize, maxPixels: settings.maxImagePixels, path: file.path });
+  await fs.mkdir(path.dirname(cacheFile), { recursive: true });
+  // Written beside and renamed, so a concurrent reader never sees half a file.
+  const partial = `${cacheFile}.${process.pid}.${Date.now()}.partial`;
+  await fs.writeFile(partial, thumbnail.jpeg);
+  await fs.rename(partial, cacheFile);
+  return { bytes: thumbnail.jpeg, contentType: 'image/jpeg' };
+}
+
+/** The full photo in a form a browser displays upright: as stored when it can, else re-encoded upright. */
+export async function readDisplayPhoto(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
+  const file = await readPhotoFile(library, photoId);
+  const contentType = BROWSER_FORMATS[file.format];
+  if (contentType) return { bytes: file.bytes, contentType };
+  const image = await openOrientedImage(file.bytes, { maxPixels: settings.maxImagePixels, path: file.path });
+  const bytes = await runImageOutput(file.path, () => image.jpeg({ quality: DISPLAY_JPEG_QUALITY }).toBuffer());
+  return { bytes, contentType: 'image/jpeg' };
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { StationError } from '../../core/errors.js';
+import { startServer } from '../../server/server.js';
+import type { CliCommand } from '../command.js';
+
+/** Opens a URL in the desktop's browser; failure is fine (the URL is printed anyway). */
+function openInBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // No desktop opener: the ranger copies the printed URL.
+  }
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'open the review station in a web browser (local only)',
+  usage: `invasives serve [--db FILE] [--port N] [--open]
+
+Serves the review station on http://127.0.0.1 only and prints its address, which carries
+a secret token for this run: only a browser given that address can use it. Stop with Ctrl-C.
+
+Options:
+  --db FILE   library database (default: your app data folder)
+  --port N    port to listen on (default: any free port)
+  --open      open the address in the default browser`,
+  options: {
+    port: { type: 'string' },
+    open: { type: 'boolean', default: false },
+  },
+  async run(context) {
+    const portText = context.options.port as string | undefined;
+    const port = portText === undefined ? 0 : Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      context.stderr.write(`invasives serve: --port "${portText}" is not a port number (0-65535).\n`);
+      return 2;
+    }
+    let server;
+    try {
+      server = await startServer({ databasePath: context.databasePath, port });
+    } catch (error) {
+      if (error instanceof StationError) {
+        context.stderr.write(`invasives serve: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    if (context.json) context.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, databasePath: context.databasePath })}\n`);
+    else context.stdout.write(`Review station for ${context.databasePath}\nOpen ${server.url}\n(Ctrl-C to stop)\n`);
+    if (context.options.open) openInBrowser(server.url);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    context.stderr.write('Stopping…\n');
+    await server.close();
+    return 0;
+  },
+};
