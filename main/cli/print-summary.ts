@@ -7,6 +7,7 @@ const SKIP_REASONS: Record<string, string> = {
   'not-a-photo': 'files that are not photos',
   'symbolic-link': 'symbolic links (not followed)',
   'unreadable-folder': 'unreadable folders',
+  'library-folder': "the library's own thumbnail folder",
 };
 
 export function printImportSummary(out: NodeJS.WritableStream, result: ImportResult, errors: ImportFileError[]): void {

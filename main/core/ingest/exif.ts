@@ -37,8 +37,11 @@ interface ExifrOutput {
  */
 const EXIFR_OPTIONS: ExifrOptions & { silentErrors: boolean } = {
   tiff: true,
-  exif: true,
-  gps: true,
+  // Picking the tags we use keeps exifr from materialising other values: a corrupted
+  // count on an unused tag can otherwise cost seconds and megabytes.
+  ifd0: { pick: ['Make', 'Model', 'Orientation', 'ModifyDate'] },
+  exif: { pick: ['DateTimeOriginal', 'CreateDate', 'SubSecTimeOriginal', 'SubSecTimeDigitized', 'SubSecTime', 'OffsetTimeOriginal', 'OffsetTimeDigitized', 'OffsetTime'] },
+  gps: { pick: ['GPSLatitudeRef', 'GPSLatitude', 'GPSLongitudeRef', 'GPSLongitude', 'GPSAltitudeRef', 'GPSAltitude'] },
   ifd1: false,
   interop: false,
   makerNote: false,

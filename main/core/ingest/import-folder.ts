@@ -43,14 +43,16 @@ export async function importFolder(library: Library, rootPath: string, options: 
   if (elsewhere) {
     throw new StationError('IMPORT_RUNNING', `${root} is already being imported by another process (import #${elsewhere.id}); wait for it to finish.`);
   }
-  const scan = await scanFolder(root);
+  const thumbnailsDir = thumbnailCacheDir(library.databasePath);
+  // A library kept inside the imported folder must not import its own thumbnails.
+  const scan = await scanFolder(root, { excludeFolders: [thumbnailsDir] });
   const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
   const resumable = library.imports.findResumable(root);
   const importId = resumable ? resumable.id : library.imports.start(root, modelId);
   if (resumable) library.imports.resume(importId, modelId);
   library.imports.addFiles(importId, scan.files, scan.skipped);
 
-  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir: thumbnailCacheDir(library.databasePath) };
+  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir };
   await fs.mkdir(run.thumbnailsDir, { recursive: true });
   try {
     await processPendingFiles(run, root);

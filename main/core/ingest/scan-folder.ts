@@ -4,7 +4,7 @@ import { StationError } from '../errors.js';
 import { PHOTO_EXTENSIONS } from '../vision/image-format.js';
 
 /** Why an entry of a card was not imported. */
-export type SkipReason = 'hidden' | 'system-folder' | 'not-a-photo' | 'symbolic-link' | 'unreadable-folder';
+export type SkipReason = 'hidden' | 'system-folder' | 'not-a-photo' | 'symbolic-link' | 'unreadable-folder' | 'library-folder';
 
 export interface FolderScan {
   /** Absolute paths of candidate photo files, sorted. */
@@ -29,7 +29,8 @@ function classify(name: string, isDirectory: boolean): SkipReason | null {
  * nested folders, any case of extension). Symbolic links are not followed, so a link loop
  * cannot trap the scan.
  */
-export async function scanFolder(rootPath: string): Promise<FolderScan> {
+export async function scanFolder(rootPath: string, options: { excludeFolders?: readonly string[] } = {}): Promise<FolderScan> {
+  const excluded = new Set((options.excludeFolders ?? []).map((folder) => path.resolve(folder)));
   const root = path.resolve(rootPath);
   let rootStat;
   try {
@@ -67,6 +68,10 @@ export async function scanFolder(rootPath: string): Promise<FolderScan> {
         continue;
       }
       const full = path.join(folder, entry.name);
+      if (isDirectory && excluded.has(full)) {
+        skip('library-folder');
+        continue;
+      }
       if (isDirectory) pending.push(full);
       else files.push(full);
     }

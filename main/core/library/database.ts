@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StationError, errorMessage } from '../errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -11,7 +11,7 @@ export type Db = Database.Database;
  * written by a newer version of the program is refused rather than misread, and a
  * copy of the file is taken before any migration touches it.
  */
-export function openDatabase(databasePath: string): Db {
+export function openDatabase(databasePath: string, migrations: readonly string[] = MIGRATIONS): Db {
   fs.mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
   let db: Db;
   try {
@@ -20,10 +20,11 @@ export function openDatabase(databasePath: string): Db {
     throw new StationError('DATABASE_CORRUPT', `Cannot open the library ${databasePath}: ${errorMessage(error)}`, { cause: error });
   }
   try {
+    refuseNewerSchema(db, databasePath, migrations.length);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    migrate(db, databasePath);
+    migrate(db, databasePath, migrations);
     return db;
   } catch (error) {
     db.close();
@@ -39,18 +40,24 @@ export function openDatabase(databasePath: string): Db {
   }
 }
 
-function migrate(db: Db, databasePath: string): void {
+/** Checked before anything writes to the file, so a newer library is left exactly as it was. */
+function refuseNewerSchema(db: Db, databasePath: string, target: number): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
+  if (current > target) {
     throw new StationError(
       'DATABASE_NEWER',
-      `The library ${databasePath} was written by a newer Invasives Station (schema ${current}, this program knows up to ${SCHEMA_VERSION}). Update the program; the file was left untouched.`,
+      `The library ${databasePath} was written by a newer Invasives Station (schema ${current}, this program knows up to ${target}). Update the program; the file was left untouched.`,
     );
   }
-  if (current === SCHEMA_VERSION) return;
+}
+
+function migrate(db: Db, databasePath: string, migrations: readonly string[]): void {
+  const target = migrations.length;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current === target) return;
   if (current > 0) backupBeforeMigration(db, databasePath, current);
-  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
-    const sql = MIGRATIONS[version - 1]!;
+  for (let version = current + 1; version <= target; version++) {
+    const sql = migrations[version - 1]!;
     db.transaction(() => {
       db.exec(sql);
       db.pragma(`user_version = ${version}`);
