@@ -1,0 +1,209 @@
+/**
+ * PhotoClassifier on ONNX Runtime: the pack's Keras graph is compiled to ONNX once (cached
+ * by content hash), sessions live in worker threads, photos are decoded and resized by
+ * sharp on libuv threads while earlier photos are inferred, and photos waiting when a
+ * worker frees up go in one batch.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_SETTINGS } from '../../settings.js';
+import { StationError } from '../../errors.js';
+import type { Classification, ClassifierInput, ModelIdentity, PhotoClassifier } from '../classifier.js';
+import type { ModelPack } from '../model-pack.js';
+import { compileKerasToOnnx } from '../onnx/compile-keras-to-onnx.js';
+import { preprocessPhoto } from '../preprocess.js';
+import { InferenceWorkerPool } from './worker-pool.js';
+
+/** Bump when the compiler's output changes, so cached .onnx files are rebuilt. */
+export const ONNX_COMPILER_VERSION = 1;
+
+/** 2 cores: one worker whose session uses both; decode runs on libuv threads meanwhile. */
+export const DEFAULT_INFERENCE_WORKERS = 1;
+export const DEFAULT_THREADS_PER_WORKER = 2;
+/** Photos per ONNX run at most; batching beyond a few photos gains nothing measurable on CPU. */
+export const DEFAULT_MAX_BATCH = 4;
+
+export interface OnnxClassifierOptions {
+  /** Where compiled .onnx files are kept, named by content hash. Without it, compile every time. */
+  cacheDir?: string;
+  /** Deterministic ten-crop test-time augmentation (ten inferences per photo). */
+  tta?: boolean;
+  workers?: number;
+  threadsPerWorker?: number;
+  maxPixels?: number;
+  /** Photos per ONNX run at most. */
+  maxBatch?: number;
+  /** 'exact' (default) or 'fast' (sharp shrink-on-load); see preprocess.ts. */
+  resampler?: 'exact' | 'fast';
+}
+
+interface Pending {
+  views: number;
+  data: Float32Array;
+  path: string;
+  resolve: (c: Classification) => void;
+  reject: (e: Error) => void;
+}
+
+/** Cache key: the pack's content, the compiler version and the requested outputs. */
+function cacheKey(pack: ModelPack): string {
+  return crypto
+    .createHash('sha256')
+    .update(`${pack.identity.contentHash}\0${ONNX_COMPILER_VERSION}\0${pack.embeddingLayer ?? ''}`)
+    .digest('hex');
+}
+
+/**
+ * The pack's ONNX model: its own bytes, a cached compile, or a fresh compile (written to the
+ * cache atomically). Returns a path when the model is on disk.
+ */
+export async function resolveOnnxModel(pack: ModelPack, cacheDir?: string): Promise<{ path?: string; bytes?: Uint8Array }> {
+  if (pack.onnxModel) return { bytes: pack.onnxModel };
+  if (!pack.layersModel) {
+    throw new StationError('MODEL_INVALID', `Model "${pack.identity.name}" (${pack.identity.sourcePath}) has neither a Keras graph nor ONNX bytes; reload the model pack.`);
+  }
+  const file = cacheDir ? path.join(cacheDir, `${cacheKey(pack)}.onnx`) : null;
+  if (file && fs.existsSync(file)) return { path: file };
+  const bytes = compileKerasToOnnx(pack.layersModel, pack.embeddingLayer ? { embeddingLayer: pack.embeddingLayer } : {});
+  if (!file) return { bytes };
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  await fs.promises.writeFile(temp, bytes);
+  await fs.promises.rename(temp, file);
+  return { path: file };
+}
+
+class OnnxClassifier implements PhotoClassifier {
+  private readonly pending: Pending[] = [];
+
+  constructor(
+    readonly identity: ModelIdentity,
+    private readonly pack: ModelPack,
+    private readonly pool: InferenceWorkerPool,
+    private readonly options: Required<Pick<OnnxClassifierOptions, 'tta' | 'maxPixels' | 'maxBatch' | 'resampler'>>,
+  ) {}
+
+  async classify(input: ClassifierInput): Promise<Classification> {
+    const p = this.pack.preprocessing;
+    // sharp decodes on libuv's thread pool, so this overlaps the inference of earlier photos.
+    const { views, data } = await preprocessPhoto(input.bytes, p, {
+      maxPixels: this.options.maxPixels,
+      path: input.path,
+      tenCrop: this.options.tta,
+      resampler: this.options.resampler,
+    });
+    return new Promise((resolve, reject) => {
+      this.pending.push({ views, data, path: input.path, resolve, reject });
+      this.pump();
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** Hands waiting photos to idle workers, several per batch when several are waiting. */
+  private pump(): void {
+    const { height, width } = this.pack.preprocessing;
+    const viewSize = height * width * 3;
+    while (this.pending.length > 0 && this.pool.idleWorkers > 0) {
+      const batch: Pending[] = [this.pending.shift()!];
+      let views = batch[0]!.views;
+      while (this.pending.length > 0 && batch.length < this.options.maxBatch) {
+        batch.push(this.pending.shift()!);
+        views += batch[batch.length - 1]!.views;
+      }
+      const data = batch.length === 1 ? batch[0]!.data : new Float32Array(views * viewSize);
+      if (batch.length > 1) {
+        let offset = 0;
+        for (const item of batch) {
+          data.set(item.data, offset);
+          offset += item.data.length;
+        }
+      }
+      this.pool.run(data, views, height, width).then(
+        (output) => {
+          let view = 0;
+          for (const item of batch) {
+            try {
+              item.resolve(this.classification(output.probabilities, output.classes, output.embedding, output.features, view, item.views, item.path));
+            } catch (error) {
+              item.reject(error as Error);
+            }
+            view += item.views;
+          }
+          this.pump();
+        },
+        (error: unknown) => {
+          for (const item of batch) item.reject(error instanceof Error ? error : new Error(String(error)));
+          this.pump();
+        },
+      );
+    }
+  }
+
+  /** One photo's result from a batch: its views averaged (ten-crop) and checked. */
+  private classification(probs: Float32Array, classes: number, emb: Float32Array | null, features: number, first: number, views: number, photo: string): Classification {
+    const probabilities = averageRows(probs, classes, first, views);
+    const embedding = emb ? averageRows(emb, features, first, views) : undefined;
+    if (probabilities.some(Number.isNaN) || embedding?.some(Number.isNaN)) {
+      throw new StationError('CLASSIFY_FAILED', `Model "${this.identity.name}" produced NaN for "${photo}"; its weights may be damaged. Try another model or reload this one.`);
+    }
+    return embedding ? { probabilities, embedding } : { probabilities };
+  }
+}
+
+function averageRows(matrix: Float32Array, width: number, first: number, rows: number): Float32Array {
+  if (rows === 1) return matrix.slice(first * width, (first + 1) * width);
+  const out = new Float32Array(width);
+  const sums = new Float64Array(width);
+  for (let r = first; r < first + rows; r += 1) for (let i = 0; i < width; i += 1) sums[i]! += matrix[r * width + i]!;
+  for (let i = 0; i < width; i += 1) out[i] = sums[i]! / rows;
+  return out;
+}
+
+/**
+ * A PhotoClassifier for a loaded model pack, running ONNX Runtime in worker threads.
+ * Rejects with MODEL_UNSUPPORTED / MODEL_INVALID when the model cannot be compiled or loaded,
+ * or when its output does not match the pack's labels or its input the pack's image size.
+ */
+export async function createOnnxClassifier(
+  pack: ModelPack,
+  options: { cacheDir?: string; tta?: boolean; workers?: number; threadsPerWorker?: number; maxPixels?: number; maxBatch?: number; resampler?: 'exact' | 'fast' } = {},
+): Promise<PhotoClassifier> {
+  const model = await resolveOnnxModel(pack, options.cacheDir);
+  const pool = await InferenceWorkerPool.start({
+    ...model.path ? { modelPath: model.path } : { modelBytes: model.bytes! },
+    workers: options.workers ?? DEFAULT_INFERENCE_WORKERS,
+    threadsPerWorker: options.threadsPerWorker ?? DEFAULT_THREADS_PER_WORKER,
+    modelName: pack.identity.name,
+  });
+  try {
+    checkModelFitsPack(pack, pool);
+    // One run on a blank image: proves the session works and tells the output size.
+    const { height, width } = pack.preprocessing;
+    const probe = await pool.run(new Float32Array(height * width * 3), 1, height, width);
+    if (probe.classes !== pack.identity.labels.length) {
+      throw new StationError('MODEL_INVALID', `Model "${pack.identity.name}" outputs ${probe.classes} classes but its pack lists ${pack.identity.labels.length} labels; the labels file does not belong to this model.`);
+    }
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  return new OnnxClassifier(pack.identity, pack, pool, {
+    tta: options.tta ?? false,
+    maxPixels: options.maxPixels ?? DEFAULT_SETTINGS.maxImagePixels,
+    maxBatch: Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH),
+    resampler: options.resampler ?? 'exact',
+  });
+}
+
+function checkModelFitsPack(pack: ModelPack, pool: InferenceWorkerPool): void {
+  const { inputDims, channelsFirst } = pool.model;
+  const [h, w] = channelsFirst ? [inputDims[2], inputDims[3]] : [inputDims[1], inputDims[2]];
+  const { height, width } = pack.preprocessing;
+  if ((typeof h === 'number' && h > 0 && h !== height) || (typeof w === 'number' && w > 0 && w !== width)) {
+    throw new StationError('MODEL_INVALID', `Model "${pack.identity.name}" takes ${w}x${h} images but its preprocessing says ${width}x${height}; fix the pack's image size.`);
+  }
+}

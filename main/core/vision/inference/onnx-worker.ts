@@ -1,0 +1,77 @@
+/**
+ * Worker thread entry: one ONNX Runtime session, one batch at a time. Runs in a
+ * worker_threads Worker so that inference never blocks the main (or UI) thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { RunRequest, WorkerInit, WorkerMessage } from './protocol.js';
+
+const PROBABILITIES = 'probabilities';
+const EMBEDDING = 'embedding';
+
+function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+/** NHWC -> NCHW for models exported channels-first. */
+function toChannelsFirst(data: Float32Array, batch: number, height: number, width: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const plane = height * width;
+  for (let n = 0; n < batch; n += 1) {
+    const base = n * plane * 3;
+    for (let i = 0; i < plane; i += 1) {
+      out[base + i] = data[base + i * 3]!;
+      out[base + plane + i] = data[base + i * 3 + 1]!;
+      out[base + 2 * plane + i] = data[base + i * 3 + 2]!;
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const init = workerData as WorkerInit;
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: init.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+  const session = init.modelPath
+    ? await ort.InferenceSession.create(init.modelPath, options)
+    : await ort.InferenceSession.create(init.modelBytes!, options);
+  const input = session.inputMetadata[0];
+  if (!input) throw new Error('the model declares no input');
+  const inputDims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' ? d : String(d))) : [];
+  const channelsFirst = inputDims.length === 4 && inputDims[1] === 3 && inputDims[3] !== 3;
+  const outputNames = [...session.outputNames];
+  const probabilitiesName = outputNames.includes(PROBABILITIES) ? PROBABILITIES : outputNames[0]!;
+  const embeddingName = outputNames.includes(EMBEDDING) ? EMBEDDING : null;
+  post({ type: 'ready', inputName: input.name, inputDims, channelsFirst, probabilitiesName, embeddingName, outputNames });
+
+  parentPort!.on('message', (request: RunRequest) => {
+    void (async () => {
+      try {
+        const { batch, height, width } = request;
+        const data = channelsFirst ? toChannelsFirst(request.data, batch, height, width) : request.data;
+        const dims = channelsFirst ? [batch, 3, height, width] : [batch, height, width, 3];
+        const fetches = embeddingName ? [probabilitiesName, embeddingName] : [probabilitiesName];
+        const outputs = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) }, fetches);
+        const probs = outputs[probabilitiesName]!;
+        const probabilities = Float32Array.from(probs.data as Float32Array);
+        const emb = embeddingName ? outputs[embeddingName]! : null;
+        const embedding = emb ? Float32Array.from(emb.data as Float32Array) : null;
+        for (const tensor of Object.values(outputs)) tensor.dispose();
+        post(
+          { type: 'result', id: request.id, probabilities, classes: probabilities.length / batch, embedding, features: embedding ? embedding.length / batch : 0 },
+          embedding ? [probabilities.buffer, embedding.buffer] : [probabilities.buffer],
+        );
+      } catch (error) {
+        post({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
+      }
+    })();
+  });
+}
+
+main().catch((error: unknown) => {
+  post({ type: 'error', id: null, message: error instanceof Error ? error.message : String(error) });
+});
