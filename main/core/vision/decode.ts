@@ -34,7 +34,10 @@ export interface Thumbnail {
 
 export interface ImageSize {
   format: ImageFormat;
-  /** Pixel size as stored in the file, before any EXIF orientation. */
+  /**
+   * Pixel size as stored, before EXIF orientation. For HEIF it is already the displayed
+   * size: libheif applies the file's own rotation boxes, and `orientation` is then 1.
+   */
   width: number;
   height: number;
   /** EXIF orientation 1-8 as the decoder saw it, 1 when absent. */
@@ -70,10 +73,15 @@ function describe(path: string | undefined): string {
   return path ? `"${path}"` : 'The image';
 }
 
+/** libvips stacks one line per retry ("source: bad seek to ..."); the first says it. */
+function firstLine(error: unknown): string {
+  return (errorMessage(error).split('\n')[0] ?? '').trim();
+}
+
 /** Maps a sharp/libvips/libheif failure to the StationError a user can act on. */
 export function imageErrorFrom(error: unknown, path?: string): StationError {
   if (error instanceof StationError) return error;
-  const detail = errorMessage(error);
+  const detail = firstLine(error);
   const name = describe(path);
   if (/pixel limit/i.test(detail)) {
     return new StationError('IMAGE_TOO_LARGE', `${name} has more pixels than the configured limit (${detail}); raise maxImagePixels if it is a genuine photo.`, { cause: error });
@@ -154,7 +162,7 @@ function decodeHeic(bytes: Buffer, path: string | undefined): Promise<HeicDecode
   if (!pending) {
     pending = loadHeicDecode()({ buffer: bytes }).catch((error: unknown) => {
       heicCache.delete(bytes);
-      throw new StationError('IMAGE_CORRUPT', `${describe(path)} is a HEIC image that could not be decoded (${errorMessage(error)}); convert it to JPEG on the phone or computer and import that.`, { cause: error });
+      throw new StationError('IMAGE_CORRUPT', `${describe(path)} is a HEIC image that could not be decoded (${firstLine(error)}); convert it to JPEG on the phone or computer and import that.`, { cause: error });
     });
     heicCache.set(bytes, pending);
   }
@@ -172,7 +180,9 @@ async function openProbed(bytes: Buffer, probed: Probe, options: DecodeOptions):
       limitInputPixels: options.maxPixels,
     });
   } else {
-    image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels }).rotate();
+    image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels });
+    // libheif has already applied a HEIF's own rotation (see probe); everything else follows EXIF.
+    if (probed.size.format !== 'heif') image = image.rotate();
   }
   return image.toColourspace('srgb').flatten({ background: FLATTEN_BACKGROUND });
 }
