@@ -1,0 +1,94 @@
+import {
+  ApiCallError,
+  type CallName,
+  type CallOutcome,
+  type CallResult,
+  EVENT_NAMES,
+  type EventMap,
+  type EventName,
+  type StationApi,
+  type StationBridge,
+} from '../../../main/api/contract.js';
+
+/**
+ * The renderer's one door to the core, typed by the contract. The transport is the
+ * Electron preload's `window.invasives` when there is one, else HTTP + Server-Sent Events
+ * to `invasives serve` (same origin; the session cookie carries the token).
+ */
+
+declare global {
+  interface Window {
+    invasives?: StationBridge;
+  }
+}
+
+/** The browser transport: POST /api/<call> and an EventSource on /api/events. */
+export class HttpBridge implements StationBridge {
+  async call(name: string, args: unknown): Promise<CallOutcome<CallName>> {
+    let response: Response;
+    try {
+      response = await fetch(`/api/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(args ?? {}),
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      return { ok: false, error: { code: 'TRANSPORT', message: `The station server is not reachable (${String(error)}); is \`invasives serve\` still running?` } };
+    }
+    if (!response.ok) {
+      return { ok: false, error: { code: 'TRANSPORT', message: `${response.status}: ${await response.text()}` } };
+    }
+    return (await response.json()) as CallOutcome<CallName>;
+  }
+
+  listen(listener: (name: EventName, payload: unknown) => void): () => void {
+    const source = new EventSource('/api/events');
+    for (const name of EVENT_NAMES) {
+      source.addEventListener(name, (event) => listener(name, JSON.parse((event as MessageEvent<string>).data)));
+    }
+    return () => source.close();
+  }
+}
+
+export function createApiClient(bridge: StationBridge): StationApi {
+  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  let unsubscribeBridge: (() => void) | null = null;
+  return {
+    async call(name, ...args) {
+      const outcome = await bridge.call(name, args[0]);
+      if (!outcome.ok) throw new ApiCallError(outcome.error.code, outcome.error.message, name);
+      return outcome.value as CallResult<typeof name>;
+    },
+    listen<E extends EventName>(name: E, listener: (payload: EventMap[E]) => void) {
+      unsubscribeBridge ??= bridge.listen((eventName, payload) => {
+        for (const fn of listeners.get(eventName) ?? []) (fn as (payload: unknown) => void)(payload);
+      });
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener as (payload: never) => void);
+      return () => set.delete(listener as (payload: never) => void);
+    },
+  } satisfies StationApi;
+}
+
+export const isElectron = typeof window !== 'undefined' && window.invasives !== undefined;
+export const api = createApiClient(isElectron ? window.invasives! : new HttpBridge());
+
+/** Photo bytes by id only: a custom protocol in Electron, /media over HTTP. */
+export function thumbnailUrl(photoId: number): string {
+  return isElectron ? `invasives-media://thumb/${photoId}` : `/media/thumb/${photoId}`;
+}
+export function photoUrl(photoId: number): string {
+  return isElectron ? `invasives-media://photo/${photoId}` : `/media/photo/${photoId}`;
+}
+
+/** The message to show for a failed call; by code where the UI knows better words. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiCallError) {
+    if (error.code === 'TRANSPORT') return `Connection problem: ${error.message}`;
+    if (error.code === 'BUSY') return error.message;
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
