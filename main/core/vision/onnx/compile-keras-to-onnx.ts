@@ -186,7 +186,8 @@ function depthwiseToOihw(kernel: Float32Array, kh: number, kw: number, channels:
 function weightData(layer: Layer): Float32Array[] {
   return layer.getWeights().map((w) => {
     if (w.dtype !== 'float32') throw new StationError('MODEL_UNSUPPORTED', `Layer "${layer.name}" holds ${w.dtype} weights; only float32 models can be compiled.`);
-    return w.dataSync() as Float32Array;
+    // A copy: dataSync may hand out the backend's own buffer, and folding writes into ours.
+    return (w.dataSync() as Float32Array).slice();
   });
 }
 
