@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { startServer, type RunningServer } from '../../main/server/server.js';
+import { writeCard } from '../fixtures/make-card.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * The review flow in Debian's Chromium against the browser transport: import a real folder
+ * through the UI, review with the keyboard only, correct one species through the searchable
+ * list, export GeoJSON, reload and find the decisions kept. A screenshot of each screen goes
+ * to test-results/e2e/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const screenshots = path.join(repoRoot, 'test-results', 'e2e');
+const skipReason = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the UI tests`;
+
+const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'not a plant'];
+
+/** A probability vector whose winner and margin differ per photo, so "needs review first" has an order to find. */
+function probabilitiesFor(photoIndex: number): Float32Array {
+  const values = LABELS.map((_, label) => 1 + ((photoIndex * 7 + label * 3) % 11));
+  values[photoIndex % LABELS.length]! += 4 + photoIndex;
+  const sum = values.reduce((a, b) => a + b, 0);
+  return Float32Array.from(values, (value) => value / sum);
+}
+
+describe('review flow in the browser', { skip: skipReason }, () => {
+  const dir = makeTempDir('invasives-e2e-');
+  const card = path.join(dir, 'CARD');
+  const rendererDir = path.join(dir, 'renderer');
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+
+  async function shoot(name: string) {
+    await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+  }
+  async function currentPhotoId(): Promise<number> {
+    return Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
+  }
+  /** Presses a key on the detail screen and waits until the next photo is shown. */
+  async function decideWith(key: string): Promise<number> {
+    const id = await currentPhotoId();
+    await page.keyboard.press(key);
+    await page.waitForFunction((before) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') !== String(before), id);
+    return id;
+  }
+
+  before(async () => {
+    fs.mkdirSync(screenshots, { recursive: true });
+    // A fresh build of the renderer into the temp folder: the test sees the current sources.
+    const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+    const build = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--outDir', rendererDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+
+    await writeCard(card, {
+      'DCIM/100CANON/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00', make: 'Canon', model: 'EOS 80D' },
+      'DCIM/100CANON/IMG_0002.JPG': { seed: 2, latitude: -33.912, longitude: 18.425, capturedAt: '2026-05-01T09:05:00', make: 'Canon', model: 'EOS 80D', orientation: 6 },
+      'DCIM/100CANON/IMG_0003.JPG': { seed: 3, latitude: -33.95, longitude: 18.47, capturedAt: '2026-05-02T11:00:00', make: 'Canon', model: 'EOS 80D' },
+      'DCIM/100CANON/IMG_0004.JPG': { seed: 4, latitude: -33.96, longitude: 18.48, capturedAt: '2026-05-02T11:30:00', make: 'Apple', model: 'iPhone 12' },
+      'DCIM/100CANON/IMG_0005.JPG': { seed: 5, capturedAt: '2026-05-03T15:00:00', make: 'Apple', model: 'iPhone 12' },
+      'DCIM/100CANON/IMG_0006.JPG': { seed: 6, latitude: -33.97, longitude: 18.49, capturedAt: '2026-05-03T16:00:00', make: 'Apple', model: 'iPhone 12' },
+      'DCIM/100CANON/notes.txt': 'not a photo',
+    });
+    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('the import screen imports a real folder and shows its progress', async () => {
+    await page.goto(`${server.url}#/import`);
+    assert.ok(!page.url().includes('token='), 'the token leaves the address bar once the cookie is set');
+    await page.getByLabel('Folder').fill(card);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-finished').waitFor({ timeout: 30_000 });
+    const finished = await page.getByTestId('import-finished').innerText();
+    assert.match(finished, /6 new/);
+    assert.match(await page.getByTestId('import-progress').innerText(), /6 \/ 6 files/);
+    await shoot('import');
+    assert.equal(server.station.library.photos.count(), 6);
+  });
+
+  test('predictions of a model are shown in the grid, least certain first', async () => {
+    // The model runtime is another module; store predictions through the library API as an import with a model would.
+    const library = server.station.library;
+    const model = library.models.add({
+      name: 'e2e test model', version: '1', contentHash: 'e2e-model', format: 'onnx', sourcePath: '/models/e2e',
+      labels: LABELS, preprocessing: { height: 299, width: 299 }, provenance: { made: 'by the e2e test' },
+    });
+    library.models.setActive(model.id);
+    const photos = library.photos.query({ order: 'added' });
+    photos.forEach((photo, i) => library.predictions.save({ photoId: photo.id, modelId: model.id, labels: LABELS, probabilities: probabilitiesFor(i), topK: 5 }));
+
+    await page.goto(`${server.origin}/#/review`);
+    await page.getByTestId('photo-total').filter({ hasText: '6 photos' }).waitFor();
+    const firstCellId = Number(await page.locator('[role=gridcell]').first().getAttribute('data-photo-id'));
+    const leastCertain = library.photos.query({ order: 'needs-review', limit: 1 })[0]!;
+    assert.equal(firstCellId, leastCertain.id);
+    await page.locator('[role=gridcell] img').first().waitFor();
+    await shoot('review-grid');
+  });
+
+  const decided: Record<string, number> = {};
+
+  test('reviewing with the keyboard only records each decision', async () => {
+    // The grid has the focus: Enter opens the photo under the cursor.
+    await page.keyboard.press('Enter');
+    await page.getByTestId('photo-detail').waitFor();
+    await page.getByTestId('full-photo').waitFor();
+    await shoot('photo-detail');
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await shoot('help-overlay');
+    await page.keyboard.press('Escape');
+
+    decided.confirmed = await decideWith('Enter');
+    decided.second = await decideWith('2');
+    decided.rejected = await decideWith('x');
+    // Correct through the searchable species list: C, type, Enter.
+    await page.keyboard.press('c');
+    await page.getByLabel('Species search').waitFor();
+    await page.keyboard.type('carpob');
+    const corrected = await currentPhotoId();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((before) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') !== String(before), corrected);
+    decided.corrected = corrected;
+    decided.undone = await decideWith('u');
+    // Z takes back the newest decision (the "unsure"), returning to that photo.
+    await page.keyboard.press('z');
+    await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), decided.undone);
+    await page.getByTestId('current-status').filter({ hasText: 'unreviewed' }).waitFor();
+
+    const library = server.station.library;
+    const photo = (id: number) => library.photos.get(id)!;
+    assert.equal(photo(decided.confirmed).status, 'confirmed');
+    assert.equal(photo(decided.confirmed).species, photo(decided.confirmed).prediction!.label);
+    assert.equal(photo(decided.second).status, 'corrected');
+    assert.equal(photo(decided.second).species, photo(decided.second).prediction!.topK[1]!.label);
+    assert.equal(photo(decided.rejected).status, 'rejected');
+    assert.equal(photo(decided.corrected).status, 'corrected');
+    assert.equal(photo(decided.corrected).species, 'Carpobrotus edulis');
+    assert.equal(photo(decided.undone).status, 'unreviewed');
+    assert.equal(new Set(Object.values(decided)).size, 5, 'each key acted on its own photo');
+  });
+
+  test('the GeoJSON export carries the reviewed species of the geolocated photos', async () => {
+    await page.goto(`${server.origin}/#/export`);
+    await page.getByTestId('species-summary').locator('tbody tr').first().waitFor();
+    await shoot('export');
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export GeoJSON' }).click();
+    const download = await downloading;
+    const file = path.join(dir, 'export.geojson');
+    await download.saveAs(file);
+    const geojson = JSON.parse(fs.readFileSync(file, 'utf8')) as { type: string; features: { id: number; geometry: { coordinates: number[] }; properties: Record<string, unknown> }[] };
+    assert.equal(geojson.type, 'FeatureCollection');
+    assert.equal(geojson.features.length, 5, 'the photo without GPS is left out');
+    const byId = new Map(geojson.features.map((feature) => [feature.properties.photo_id as number, feature]));
+    const library = server.station.library;
+    for (const [kind, id] of Object.entries(decided)) {
+      const photo = library.photos.get(id)!;
+      const feature = byId.get(id);
+      if (photo.latitude === null) {
+        assert.equal(feature, undefined);
+        continue;
+      }
+      assert.ok(feature, `photo ${id} (${kind}) is exported`);
+      assert.deepEqual(feature.geometry.coordinates.slice(0, 2).map((v) => v.toFixed(4)), [photo.longitude!.toFixed(4), photo.latitude.toFixed(4)]);
+      assert.equal(feature.properties.review_status, photo.status);
+    }
+    const correctedFeature = byId.get(decided.corrected!);
+    if (correctedFeature) assert.equal(correctedFeature.properties.reviewed_species, 'Carpobrotus edulis');
+    assert.match(await page.getByTestId('export-message').innerText(), /5 photos exported \(1 without GPS left out\)/);
+  });
+
+  test('after a reload the decisions are still there', async () => {
+    await page.goto(`${server.origin}/#/photo/${decided.corrected}`);
+    await page.reload();
+    await page.getByTestId('current-species').filter({ hasText: 'Carpobrotus edulis' }).waitFor();
+    assert.equal(await page.getByTestId('current-status').innerText(), 'corrected');
+    await page.goto(`${server.origin}/#/review`);
+    await page.reload();
+    await page.getByLabel('Status').selectOption('reviewed');
+    await page.getByTestId('photo-total').filter({ hasText: '4 photos' }).waitFor();
+  });
+
+  test('the map and models screens render the library', async () => {
+    await page.goto(`${server.origin}/#/map`);
+    await page.getByTestId('map').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=map] circle.point, [data-testid=map] g.cluster').length > 0);
+    await shoot('map');
+    await page.goto(`${server.origin}/#/models`);
+    await page.getByTestId('model-card').filter({ hasText: 'e2e test model' }).waitFor();
+    await shoot('models');
+  });
+});
