@@ -58,6 +58,9 @@ const EXIFR_OPTIONS: ExifrOptions & { silentErrors: boolean } = {
   silentErrors: false,
 };
 
+/** A hostile block can make exifr's messages long; the library stores a readable summary. */
+const MAX_WARNING_CHARS = 500;
+
 /** Altitudes outside this range (metres) are GPS glitches, not places a photo was taken. */
 const ALTITUDE_RANGE_M = { min: -12_000, max: 50_000 } as const;
 
@@ -87,7 +90,7 @@ export async function readPhotoExif(bytes: Buffer): Promise<ExifReading> {
     orientation: readOrientation(ifd0.Orientation, warnings),
     width: header.width,
     height: header.height,
-    warning: warnings.length > 0 ? warnings.join('; ') : null,
+    warning: warnings.length > 0 ? warnings.join('; ').slice(0, MAX_WARNING_CHARS) : null,
   };
 }
 

@@ -69,7 +69,7 @@ function loadHeicDecode(): HeicDecode {
   return heicDecode;
 }
 
-function describe(path: string | undefined): string {
+function fileLabel(path: string | undefined): string {
   return path ? `"${path}"` : 'The image';
 }
 
@@ -82,7 +82,7 @@ function firstLine(error: unknown): string {
 export function imageErrorFrom(error: unknown, path?: string): StationError {
   if (error instanceof StationError) return error;
   const detail = firstLine(error);
-  const name = describe(path);
+  const name = fileLabel(path);
   if (/pixel limit/i.test(detail)) {
     return new StationError('IMAGE_TOO_LARGE', `${name} has more pixels than the configured limit (${detail}); raise maxImagePixels if it is a genuine photo.`, { cause: error });
   }
@@ -103,18 +103,18 @@ export async function runImageOutput<T>(path: string | undefined, output: () => 
 
 function checkNotEmpty(bytes: Buffer, path: string | undefined): ImageFormat {
   if (bytes.length === 0) {
-    throw new StationError('FILE_EMPTY', `${describe(path)} is empty (0 bytes); the copy probably failed, copy it again.`);
+    throw new StationError('FILE_EMPTY', `${fileLabel(path)} is empty (0 bytes); the copy probably failed, copy it again.`);
   }
   const format = detectImageFormat(bytes);
   if (!format) {
-    throw new StationError('NOT_AN_IMAGE', `${describe(path)} is not a JPEG, PNG, TIFF, HEIC or WebP image (its first bytes match none of them), whatever its name says; skip it.`);
+    throw new StationError('NOT_AN_IMAGE', `${fileLabel(path)} is not a JPEG, PNG, TIFF, HEIC or WebP image (its first bytes match none of them), whatever its name says; skip it.`);
   }
   return format;
 }
 
 function checkPixels(width: number, height: number, maxPixels: number, path: string | undefined): void {
   if (width * height > maxPixels) {
-    throw new StationError('IMAGE_TOO_LARGE', `${describe(path)} is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}; it is refused as a possible decompression bomb (raise maxImagePixels if it is a genuine photo).`);
+    throw new StationError('IMAGE_TOO_LARGE', `${fileLabel(path)} is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}; it is refused as a possible decompression bomb (raise maxImagePixels if it is a genuine photo).`);
   }
 }
 
@@ -135,7 +135,7 @@ async function probe(bytes: Buffer, options: DecodeOptions): Promise<Probe> {
   }
   const { width, height } = metadata;
   if (!width || !height) {
-    throw new StationError('IMAGE_CORRUPT', `${describe(options.path)} has no readable pixel size in its header; it is damaged.`);
+    throw new StationError('IMAGE_CORRUPT', `${fileLabel(options.path)} has no readable pixel size in its header; it is damaged.`);
   }
   checkPixels(width, height, options.maxPixels, options.path);
   const needsHeicDecoder = format === 'heif' && metadata.compression === 'hevc';
@@ -162,7 +162,7 @@ function decodeHeic(bytes: Buffer, path: string | undefined): Promise<HeicDecode
   if (!pending) {
     pending = loadHeicDecode()({ buffer: bytes }).catch((error: unknown) => {
       heicCache.delete(bytes);
-      throw new StationError('IMAGE_CORRUPT', `${describe(path)} is a HEIC image that could not be decoded (${firstLine(error)}); convert it to JPEG on the phone or computer and import that.`, { cause: error });
+      throw new StationError('IMAGE_CORRUPT', `${fileLabel(path)} is a HEIC image that could not be decoded (${firstLine(error)}); convert it to JPEG on the phone or computer and import that.`, { cause: error });
     });
     heicCache.set(bytes, pending);
   }
