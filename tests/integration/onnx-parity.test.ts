@@ -17,8 +17,8 @@ import { buildLayerCoverageModel, setSeededWeights } from '../helpers/keras-test
 import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 
 const PHOTOS = [
-  'data/flowers/daisy/100080576_f52e8ee070_n.jpg',
-  'data/flowers/roses/12338444334_72fcc2fc58_m.jpg',
+  'data/flowers/daisy',
+  'data/flowers/roses',
   'data/flowers/tulips',
   'data/photos-exif/canon-dslr.jpg',
   'data/photos-exif/IMG_20180725_163423-tiny.jpg',

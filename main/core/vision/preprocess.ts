@@ -27,7 +27,7 @@ export interface PreprocessOptions {
   /**
    * 'exact' (default): full-size decode, then OpenCV INTER_LINEAR in TypeScript, as the
    * model was trained. 'fast': sharp resizes with shrink-on-load (JPEG DCT scaling) and
-   * its antialiasing linear kernel; measured in bench/preprocess.bench.ts.
+   * its antialiasing linear kernel; measured in bench/inference.bench.ts.
    */
   resampler?: 'exact' | 'fast';
   /** Ten views (corners, centre, mirrors) instead of one; see tenCropViews. */

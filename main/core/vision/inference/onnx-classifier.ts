@@ -60,11 +60,11 @@ function cacheKey(pack: ModelPack): string {
  */
 export async function resolveOnnxModel(pack: ModelPack, cacheDir?: string): Promise<{ path?: string; bytes?: Uint8Array }> {
   if (pack.onnxModel) return { bytes: pack.onnxModel };
+  const file = cacheDir ? path.join(cacheDir, `${cacheKey(pack)}.onnx`) : null;
+  if (file && fs.existsSync(file)) return { path: file };
   if (!pack.layersModel) {
     throw new StationError('MODEL_INVALID', `Model "${pack.identity.name}" (${pack.identity.sourcePath}) has neither a Keras graph nor ONNX bytes; reload the model pack.`);
   }
-  const file = cacheDir ? path.join(cacheDir, `${cacheKey(pack)}.onnx`) : null;
-  if (file && fs.existsSync(file)) return { path: file };
   const bytes = compileKerasToOnnx(pack.layersModel, pack.embeddingLayer ? { embeddingLayer: pack.embeddingLayer } : {});
   if (!file) return { bytes };
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
