@@ -1,4 +1,4 @@
-import type { ImportProgress } from '../core/ingest/import-events.js';
+import type { WorkProgress } from '../core/ingest/import-events.js';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -8,7 +8,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-export function describeProgress(progress: ImportProgress): string {
+export function describeProgress(progress: WorkProgress): string {
   const eta = progress.etaSeconds === null ? 'ETA …' : `ETA ${formatDuration(progress.etaSeconds)}`;
   const errors = progress.filesFailed === 1 ? '1 error' : `${progress.filesFailed} errors`;
   return `${progress.filesDone}/${progress.filesTotal} files · ${progress.rate.toFixed(1)} photos/s · ${eta} · ${errors}`;
@@ -27,7 +27,7 @@ export class ProgressPrinter {
     private readonly plainIntervalMs = 2000,
   ) {}
 
-  update(progress: ImportProgress): void {
+  update(progress: WorkProgress): void {
     if (this.stream.isTTY) {
       const line = describeProgress(progress);
       if (progress.lastError) this.stream.write(`\r\x1b[2K✗ ${progress.lastError}\n`);

@@ -39,3 +39,8 @@ export function resolveSettings(overrides: Partial<Settings> = {}): Settings {
 export function thumbnailCacheDir(databasePath: string): string {
   return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.thumbs`);
 }
+
+/** Compiled models (ONNX) live beside the database too: the library keeps working without the original packs. */
+export function modelStoreDir(databasePath: string): string {
+  return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.models`);
+}

@@ -24,9 +24,9 @@ export const statsCommand: CliCommand = {
         `  ${stats.imports} imports${imports[0] ? `, latest #${imports[0].id} ${imports[0].state} (${imports[0].rootPath})` : ''}`,
       ];
       if (species.length) {
-        lines.push('  species                          photos  confirmed  first seen           last seen');
+        lines.push('  species                          photos  confirmed  first seen                 last seen');
         for (const s of species) {
-          lines.push(`  ${s.species.padEnd(32)} ${String(s.photos).padStart(6)}  ${String(s.confirmed).padStart(9)}  ${(s.firstSeen ?? '-').padEnd(19)}  ${s.lastSeen ?? '-'}`);
+          lines.push(`  ${s.species.padEnd(32)} ${String(s.photos).padStart(6)}  ${String(s.confirmed).padStart(9)}  ${(s.firstSeen ?? '-').padEnd(25)}  ${s.lastSeen ?? '-'}`);
         }
       }
       context.stdout.write(`${lines.join('\n')}\n`);

@@ -1,15 +1,10 @@
 import type { ImportSummary } from '../library/types.js';
 
-/** Progress of a running import, emitted after every file and once at the start. */
-export interface ImportProgress {
-  importId: number;
-  rootPath: string;
-  /** Files of this import already finished in an earlier, interrupted run. */
-  filesDoneBefore: number;
+/** Progress of a long run over many files (an import, a re-classification). */
+export interface WorkProgress {
   filesTotal: number;
   filesDone: number;
   filesFailed: number;
-  photosNew: number;
   /** Photos per second in this run. */
   rate: number;
   /** Seconds left at the current rate, null until it can be estimated. */
@@ -18,6 +13,15 @@ export interface ImportProgress {
   lastPath: string | null;
   /** Its error message, when it failed. */
   lastError: string | null;
+}
+
+/** Progress of a running import, emitted after every file and once at the start. */
+export interface ImportProgress extends WorkProgress {
+  importId: number;
+  rootPath: string;
+  /** Files of this import already finished in an earlier, interrupted run. */
+  filesDoneBefore: number;
+  photosNew: number;
 }
 
 export interface ImportResult {

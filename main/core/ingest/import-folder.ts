@@ -11,6 +11,7 @@ import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
 import { scanFolder } from './scan-folder.js';
+import { RateMeter, runWorkQueue } from './work-queue.js';
 
 export interface ImportOptions {
   settings: Settings;
@@ -67,19 +68,16 @@ export async function importFolder(library: Library, rootPath: string, options: 
 
 async function processPendingFiles(run: ImportRun, root: string): Promise<void> {
   const { library, importId, options } = run;
-  const queue = library.imports.pendingPaths(importId);
+  const pending = library.imports.pendingPaths(importId);
   const before = library.imports.get(importId)!;
   const filesDoneBefore = before.filesDone + before.filesFailed;
-  const startedAt = Date.now();
+  const meter = new RateMeter();
   let doneThisRun = 0;
   let failed = before.filesFailed;
   let photosNew = before.photosNew;
   let mediaRemoved: StationError | null = null;
 
-  const report = (lastPath: string | null, lastError: string | null) => {
-    const seconds = (Date.now() - startedAt) / 1000;
-    const rate = seconds > 0 ? doneThisRun / seconds : 0;
-    const remaining = queue.length + inFlight;
+  const report = (lastPath: string | null, lastError: string | null, remaining: number) => {
     options.onProgress?.({
       importId,
       rootPath: root,
@@ -88,25 +86,27 @@ async function processPendingFiles(run: ImportRun, root: string): Promise<void> 
       filesDone: filesDoneBefore + doneThisRun,
       filesFailed: failed,
       photosNew,
-      rate,
-      etaSeconds: rate > 0 ? remaining / rate : null,
+      rate: meter.rate,
+      etaSeconds: meter.etaSeconds(remaining),
       lastPath,
       lastError,
     });
   };
 
-  let inFlight = 0;
-  report(null, null);
-  const worker = async () => {
-    while (queue.length > 0 && !options.signal?.aborted && !mediaRemoved) {
-      const filePath = queue.shift()!;
-      inFlight++;
+  report(null, null, pending.length);
+  await runWorkQueue(pending, {
+    concurrency: options.settings.importConcurrency,
+    signal: options.signal,
+    work: async (filePath) => {
       const result = await importOneFile(run, filePath);
-      inFlight--;
-      if (!result.ok && (result.code === 'FILE_UNREADABLE' || result.code === 'MEDIA_REMOVED') && !(await folderExists(root))) {
-        // The card is gone: leave this file pending, so the next run picks it up.
+      const cardGone = !result.ok && result.code === 'FILE_UNREADABLE' && !(await folderExists(root));
+      return { result, cardGone };
+    },
+    after: (filePath, { result, cardGone }, remaining) => {
+      if (cardGone) {
+        // Leave this file pending, so the next run picks it up.
         mediaRemoved = new StationError('MEDIA_REMOVED', `The folder ${root} disappeared during the import (card removed?). Insert it again and re-run the import: it resumes where it stopped.`);
-        return;
+        return 'stop';
       }
       if (result.ok) {
         if (result.outcome === 'new') photosNew++;
@@ -115,10 +115,10 @@ async function processPendingFiles(run: ImportRun, root: string): Promise<void> 
         failed++;
       }
       doneThisRun++;
-      report(filePath, result.ok ? null : result.message);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.settings.importConcurrency) }, worker));
+      meter.tick();
+      report(filePath, result.ok ? null : result.message, remaining);
+    },
+  });
   if (mediaRemoved) throw mediaRemoved;
 }
 

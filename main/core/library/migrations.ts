@@ -109,6 +109,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reviews_by_photo ON reviews(photo_id, id);
   `,
+  // 2: the compiled ONNX file a model runs from, so a model keeps working after its pack's
+  // original files (a USB stick, a downloaded archive) are gone.
+  `
+  ALTER TABLE models ADD COLUMN onnx_path TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -15,6 +15,7 @@ interface ModelRecord {
   provenance_json: string | null;
   added_at: string;
   is_active: number;
+  onnx_path: string | null;
 }
 
 function toModelRow(record: ModelRecord): ModelRow {
@@ -31,6 +32,7 @@ function toModelRow(record: ModelRecord): ModelRow {
     provenance: record.provenance_json ? (JSON.parse(record.provenance_json) as Record<string, unknown>) : null,
     addedAt: record.added_at,
     isActive: record.is_active === 1,
+    onnxPath: record.onnx_path,
   };
 }
 
@@ -43,12 +45,14 @@ export class ModelsStore {
   private readonly clearActive;
   private readonly markActive;
   private readonly deleteModel;
+  private readonly setOnnxPath;
 
   constructor(private readonly db: Db) {
     this.insertModel = db.prepare(`
       INSERT INTO models (name, version, format, content_hash, source_path, labels_json, label_info_json,
-                          preprocessing_json, provenance_json, added_at)
-      VALUES (@name, @version, @format, @contentHash, @sourcePath, @labels, @labelInfo, @preprocessing, @provenance, @addedAt)`);
+                          preprocessing_json, provenance_json, added_at, onnx_path)
+      VALUES (@name, @version, @format, @contentHash, @sourcePath, @labels, @labelInfo, @preprocessing, @provenance, @addedAt, @onnxPath)`);
+    this.setOnnxPath = db.prepare('UPDATE models SET onnx_path = ? WHERE id = ?');
     this.byHash = db.prepare<[string], ModelRecord>('SELECT * FROM models WHERE content_hash = ?');
     this.byId = db.prepare<[number], ModelRecord>('SELECT * FROM models WHERE id = ?');
     this.all = db.prepare<[], ModelRecord>('SELECT * FROM models ORDER BY id');
@@ -57,10 +61,16 @@ export class ModelsStore {
     this.deleteModel = db.prepare('DELETE FROM models WHERE id = ?');
   }
 
-  /** Registers a model (or returns the existing row for the same content). */
-  add(identity: ModelIdentity): ModelRow {
+  /**
+   * Registers a model (or returns the existing row for the same content). `onnxPath`: the
+   * compiled model it runs from, when known (filled in on an existing row that lacks it).
+   */
+  add(identity: ModelIdentity, onnxPath: string | null = null): ModelRow {
     const existing = this.byHash.get(identity.contentHash);
-    if (existing) return toModelRow(existing);
+    if (existing) {
+      if (onnxPath && existing.onnx_path !== onnxPath) this.setOnnxPath.run(onnxPath, existing.id);
+      return this.get(existing.id)!;
+    }
     const result = this.insertModel.run({
       name: identity.name,
       version: identity.version,
@@ -72,6 +82,7 @@ export class ModelsStore {
       preprocessing: JSON.stringify(identity.preprocessing),
       provenance: identity.provenance ? JSON.stringify(identity.provenance) : null,
       addedAt: new Date().toISOString(),
+      onnxPath,
     });
     return this.get(Number(result.lastInsertRowid))!;
   }

@@ -60,6 +60,7 @@ export class PredictionsStore {
   private readonly exists;
   private readonly ofPhoto;
   private readonly vectors;
+  private readonly missing;
 
   constructor(db: Db) {
     this.upsert = db.prepare(`
@@ -71,6 +72,9 @@ export class PredictionsStore {
         embedding = excluded.embedding, created_at = excluded.created_at`);
     this.exists = db.prepare<[number, number], { one: number }>('SELECT 1 AS one FROM predictions WHERE photo_id = ? AND model_id = ?');
     this.ofPhoto = db.prepare<[number], PredictionRecord>('SELECT * FROM predictions WHERE photo_id = ? ORDER BY id DESC');
+    this.missing = db.prepare<[number], { id: number; sha256: string }>(`
+      SELECT id, sha256 FROM photos ph
+      WHERE NOT EXISTS (SELECT 1 FROM predictions pr WHERE pr.photo_id = ph.id AND pr.model_id = ?) ORDER BY id`);
     this.vectors = db.prepare<[number, number], { probabilities: Buffer; embedding: Buffer | null }>(
       'SELECT probabilities, embedding FROM predictions WHERE photo_id = ? AND model_id = ?',
     );
@@ -95,6 +99,11 @@ export class PredictionsStore {
 
   has(photoId: number, modelId: number): boolean {
     return this.exists.get(photoId, modelId) !== undefined;
+  }
+
+  /** Photos that have no prediction from this model yet. */
+  photosWithout(modelId: number): { id: number; sha256: string }[] {
+    return this.missing.all(modelId);
   }
 
   forPhoto(photoId: number): PredictionRow[] {

@@ -114,4 +114,6 @@ export interface ModelRow {
   provenance: Record<string, unknown> | null;
   addedAt: string;
   isActive: boolean;
+  /** The compiled ONNX file the model runs from (in the library's model store). */
+  onnxPath: string | null;
 }

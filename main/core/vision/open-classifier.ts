@@ -1,19 +1,92 @@
-import type { Library } from '../library/index.js';
-import type { Settings } from '../settings.js';
-import type { PhotoClassifier } from './classifier.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file.js';
+import { StationError } from '../errors.js';
+import type { Library, ModelRow } from '../library/index.js';
+import { type Settings, modelStoreDir } from '../settings.js';
+import type { ModelIdentity, PhotoClassifier } from './classifier.js';
+import { createOnnxClassifier, resolveOnnxModel } from './inference/onnx-classifier.js';
+import type { ModelPack, Preprocessing } from './model-pack.js';
+import { loadModelPack } from './packs/load-model-pack.js';
 
-export interface OpenClassifierOptions {
-  /** A library model id, or a model pack path; absent → the library's active model. */
-  model?: string;
+export interface AddModelOptions {
+  /** DEEP-OC archives: which `models/<timestamp>` to take (default the newest). */
+  timestamp?: string;
+  /** Make it the active model. */
+  activate?: boolean;
   settings: Settings;
 }
 
 /**
- * The classifier an import should use, or null when the library has no model yet.
- * (The model runtime plugs in here.)
+ * Adds a model pack to the library: loads it, compiles it to ONNX into the library's model
+ * store, proves it runs (one inference), and registers it. After this the pack's original
+ * files are no longer needed.
  */
+export async function addModelToLibrary(library: Library, sourcePath: string, options: AddModelOptions): Promise<ModelRow> {
+  const storeDir = modelStoreDir(library.databasePath);
+  fs.mkdirSync(storeDir, { recursive: true });
+  const pack = await loadModelPack(sourcePath, { timestamp: options.timestamp });
+  const classifier = await createOnnxClassifier(pack, { cacheDir: storeDir, maxPixels: options.settings.maxImagePixels });
+  await classifier.close();
+  const compiled = await resolveOnnxModel(pack, storeDir);
+  let onnxPath = compiled.path;
+  if (!onnxPath) {
+    onnxPath = path.join(storeDir, `${pack.identity.contentHash}.onnx`);
+    await writeFileAtomically(onnxPath, Buffer.from(compiled.bytes!));
+  }
+  const row = library.models.add({ ...pack.identity, preprocessing: { ...pack.preprocessing } }, onnxPath);
+  if (options.activate) library.models.setActive(row.id);
+  return library.models.get(row.id)!;
+}
+
+function identityOf(row: ModelRow): ModelIdentity {
+  return {
+    name: row.name,
+    version: row.version,
+    contentHash: row.contentHash,
+    format: row.format as ModelIdentity['format'],
+    sourcePath: row.sourcePath,
+    labels: row.labels,
+    labelInfo: row.labelInfo ?? undefined,
+    preprocessing: row.preprocessing,
+    provenance: row.provenance ?? undefined,
+  };
+}
+
+/** A classifier for a model of the library, from its compiled ONNX file. */
+export async function openLibraryModel(row: ModelRow, settings: Settings): Promise<PhotoClassifier> {
+  if (!row.onnxPath || !fs.existsSync(row.onnxPath)) {
+    throw new StationError(
+      'MODEL_NOT_FOUND',
+      `The compiled file of model #${row.id} "${row.name} ${row.version}" is missing${row.onnxPath ? ` (${row.onnxPath})` : ''}; add the model again with \`invasives models add ${row.sourcePath}\`.`,
+    );
+  }
+  const pack: ModelPack = {
+    identity: identityOf(row),
+    preprocessing: row.preprocessing as unknown as Preprocessing,
+    onnxModel: fs.readFileSync(row.onnxPath),
+  };
+  return createOnnxClassifier(pack, { maxPixels: settings.maxImagePixels });
+}
+
+/** Finds a library model by id (`3`) or returns null when `spec` is not an id. */
+export function findLibraryModel(library: Library, spec: string): ModelRow | null {
+  if (!/^\d+$/.test(spec)) return null;
+  const row = library.models.get(Number(spec));
+  if (!row) throw new StationError('MODEL_NOT_FOUND', `The library has no model #${spec}; see \`invasives models list\`.`);
+  return row;
+}
+
+export interface OpenClassifierOptions {
+  /** A library model id, or a model pack path (added to the library first); absent → the active model. */
+  model?: string;
+  settings: Settings;
+}
+
+/** The classifier an import should use, or null when the library has no model yet. */
 export async function openClassifier(library: Library, options: OpenClassifierOptions): Promise<PhotoClassifier | null> {
-  void library;
-  void options;
-  return null;
+  let row: ModelRow | null;
+  if (options.model === undefined) row = library.models.active();
+  else row = findLibraryModel(library, options.model) ?? (await addModelToLibrary(library, options.model, { settings: options.settings }));
+  return row ? openLibraryModel(row, options.settings) : null;
 }
