@@ -15,6 +15,8 @@ export interface Settings {
   thumbnailSize: number;
   /** How many of the best classes are kept per prediction besides the full vector. */
   topK: number;
+  /** Deterministic ten-crop test-time augmentation: ten inferences per photo, probabilities averaged. */
+  tenCrop: boolean;
 }
 
 export const APP_NAME = 'invasives-station';
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
   maxImagePixels: 120_000_000,
   thumbnailSize: 320,
   topK: 5,
+  tenCrop: false,
 };
 
 export function resolveSettings(overrides: Partial<Settings> = {}): Settings {

@@ -8,14 +8,15 @@ import { ProgressPrinter } from '../progress-line.js';
 export const classifyCommand: CliCommand = {
   name: 'classify',
   summary: "classify the library's photos with a model (keeps other models' predictions)",
-  usage: `invasives classify [--model ID|PATH] [--db FILE] [--json]
+  usage: `invasives classify [--model ID|PATH] [--ten-crop] [--db FILE] [--json]
 
 Runs the model (default: the active one) on every photo of the library that it has not
 classified yet, reading each photo from where it was imported. Predictions of other
-models are kept, so switching models loses nothing.`,
-  options: { model: { type: 'string' } },
+models are kept, so switching models loses nothing. --ten-crop averages ten fixed views
+(four corners and the centre at 90% of the shorter side, plus their mirrors).`,
+  options: { model: { type: 'string' }, 'ten-crop': { type: 'boolean', default: false } },
   async run(context) {
-    const settings = resolveSettings({ databasePath: context.databasePath });
+    const settings = resolveSettings({ databasePath: context.databasePath, tenCrop: context.options['ten-crop'] === true });
     const library = Library.open(settings.databasePath);
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();

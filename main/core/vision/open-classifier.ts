@@ -66,7 +66,7 @@ export async function openLibraryModel(row: ModelRow, settings: Settings): Promi
     preprocessing: row.preprocessing as unknown as Preprocessing,
     onnxModel: fs.readFileSync(row.onnxPath),
   };
-  return createOnnxClassifier(pack, { maxPixels: settings.maxImagePixels });
+  return createOnnxClassifier(pack, { maxPixels: settings.maxImagePixels, tta: settings.tenCrop });
 }
 
 /** Finds a library model by id (`3`) or returns null when `spec` is not an id. */
