@@ -152,6 +152,8 @@ export const CONTRACT = {
   'reviews:undo': call<PhotoSummary>()(photoRef),
   'species:list': call<SpeciesList>()(noArgs),
   'species:summary': call<SpeciesSummary[]>()(filterOnly),
+  /** A native folder chooser where the transport has one (Electron); path null when cancelled or unavailable. */
+  'import:pickFolder': call<{ path: string | null }>()(noArgs),
   'import:start': call<{ rootPath: string }>()(z.strictObject({ rootPath: z.string().trim().min(1).max(4096) })),
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
   'import:status': call<ImportStatus>()(noArgs),
@@ -187,7 +189,8 @@ export const EVENT_NAMES = ['import:progress', 'import:finished', 'library:chang
  * Codes an API error can carry: the core's StationError codes plus the transport's own.
  * The UI picks its message by code.
  */
-export type ApiErrorCode = StationErrorCode | 'BAD_ARGUMENTS' | 'UNKNOWN_CALL' | 'BUSY' | 'INTERNAL';
+/** TRANSPORT: the call did not reach the core (server gone, token refused). */
+export type ApiErrorCode = StationErrorCode | 'BAD_ARGUMENTS' | 'UNKNOWN_CALL' | 'BUSY' | 'INTERNAL' | 'TRANSPORT';
 export interface ApiError {
   code: ApiErrorCode;
   message: string;

@@ -30,6 +30,7 @@ export interface HandlerContext {
   settings: Settings;
   events: EventBus;
   imports: ImportRunner;
+  pickFolder?: () => Promise<string | null>;
 }
 
 function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
@@ -63,7 +64,7 @@ async function runExport(library: Library, write: ExportWriter, filter: PhotoFil
   }
 }
 
-export function createHandlers({ library, settings, events, imports }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, imports, pickFolder }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -127,6 +128,7 @@ export function createHandlers({ library, settings, events, imports }: HandlerCo
       return { modelLabels, reviewed, all };
     },
     'species:summary': ({ filter }) => library.speciesSummary(toQuery(filter)),
+    'import:pickFolder': async () => ({ path: pickFolder ? await pickFolder() : null }),
     'import:start': ({ rootPath }) => imports.start(rootPath),
     'import:cancel': () => imports.cancel(),
     'import:status': () => imports.status(),

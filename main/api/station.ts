@@ -9,6 +9,8 @@ export interface StationOptions {
   settings?: Partial<Omit<Settings, 'databasePath'>>;
   /** Opens the classifier for imports; default: the library's active model through the model runtime. */
   openClassifier?: ClassifierOpener;
+  /** Shows a native folder chooser (Electron); absent in the browser, where the ranger types the path. */
+  pickFolder?: () => Promise<string | null>;
   /** Called with unexpected (non-StationError) failures, for logging. */
   onInternalError?: (call: string, error: unknown) => void;
 }
@@ -28,7 +30,7 @@ export function openStation(options: StationOptions): Station {
   const library = Library.open(settings.databasePath);
   const events = new EventBus();
   const imports = new ImportRunner(library, settings, events, options.openClassifier);
-  const dispatch = createDispatcher(createHandlers({ library, settings, events, imports }), options.onInternalError);
+  const dispatch = createDispatcher(createHandlers({ library, settings, events, imports, pickFolder: options.pickFolder }), options.onInternalError);
   return {
     library,
     settings,

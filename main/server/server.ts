@@ -202,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       response.end();
       return;
     }
-    const apiMatch = /^\/api\/([a-z]+:[a-z]+)$/.exec(url.pathname);
+    const apiMatch = /^\/api\/([a-z]+:[a-zA-Z]+)$/.exec(url.pathname);
     if (url.pathname === '/api/events' && request.method === 'GET') return openEventStream(request, response);
     if (apiMatch) {
       if (request.method !== 'POST') throw new HttpError(405, 'API calls are POST requests.');

@@ -1,0 +1,61 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The part of Electron's API the shell uses, typed here because `electron` is an optional
+ * dependency: its package (and its types) may be absent where the app is built and tested.
+ * Loaded only by main/electron/main.ts, which only Electron runs.
+ */
+export interface ElectronRequest {
+  url: string;
+}
+
+export interface IpcMainInvokeEvent {
+  senderFrame: { url: string; parent: unknown | null } | null;
+}
+
+export interface WebContents {
+  send(channel: string, ...args: unknown[]): void;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void;
+  on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void;
+  isDestroyed(): boolean;
+}
+
+export interface BrowserWindow {
+  webContents: WebContents;
+  loadURL(url: string): Promise<void>;
+  once(event: 'ready-to-show', listener: () => void): void;
+  show(): void;
+}
+
+export interface ElectronApi {
+  app: {
+    whenReady(): Promise<void>;
+    on(event: 'window-all-closed' | 'before-quit', listener: () => void): void;
+    on(event: 'web-contents-created', listener: (event: unknown, contents: WebContents) => void): void;
+    quit(): void;
+    getPath(name: 'userData'): string;
+  };
+  BrowserWindow: new (options: Record<string, unknown>) => BrowserWindow;
+  ipcMain: {
+    handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>): void;
+  };
+  protocol: {
+    registerSchemesAsPrivileged(schemes: readonly { scheme: string; privileges: Record<string, boolean> }[]): void;
+    handle(scheme: string, handler: (request: ElectronRequest) => Promise<Response> | Response): void;
+  };
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler(handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+      setPermissionCheckHandler(handler: () => boolean): void;
+    };
+  };
+  dialog: {
+    showOpenDialog(window: BrowserWindow, options: { properties: string[]; title?: string }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  };
+  Menu: { setApplicationMenu(menu: null): void };
+}
+
+export function loadElectron(): ElectronApi {
+  return createRequire(import.meta.url)('electron') as ElectronApi;
+}
