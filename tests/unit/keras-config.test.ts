@@ -68,6 +68,14 @@ test('unknown layer classes are all named in one MODEL_UNSUPPORTED error', () =>
   );
 });
 
+test('an L2 kernel regularizer (as image-classification-tf sets on every layer) is accepted', async () => {
+  const config = functionalConfig([
+    { class_name: 'Conv2D', config: { name: 'c', filters: 2, kernel_size: [1, 1], kernel_regularizer: { class_name: 'L1L2', config: { l1: 0.0, l2: 9.999999747378752e-5 } } } },
+  ]);
+  const model = await buildModelFromKerasConfig(config, 'reg.h5');
+  assert.deepEqual(model.outputs[0]?.shape, [null, 8, 8, 2]);
+});
+
 test('grouped convolutions are refused, groups=1 is accepted', async () => {
   const conv = (groups: number) => functionalConfig([{ class_name: 'Conv2D', config: { name: 'c', filters: 6, kernel_size: [1, 1], groups } }], { batch_input_shape: [null, 4, 4, 6] });
   assert.throws(() => normalizeKerasConfig(conv(3), 'g.h5'), (error: unknown) => error instanceof StationError && error.code === 'MODEL_UNSUPPORTED' && /groups=3/.test(error.message));

@@ -130,3 +130,43 @@ test('the shared LeafSense Keras 2.4 .h5 (Sequential in Sequential) loads and pr
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   }
 });
+
+test('damaged HDF5 files fail as StationErrors without HDF5 diagnostics or wasm abort text on stderr', async () => {
+  const dir = makeTempDir();
+  const model = buildSmallDeepOcCnn({ classes: 2 });
+  const good = path.join(dir, 'good.h5');
+  await writeKerasH5(good, model);
+  const bytes = fs.readFileSync(good);
+  const damaged: string[] = [];
+  for (const fraction of [0.001, 0.01, 0.05, 0.3]) {
+    const copy = Buffer.from(bytes);
+    const at = Math.max(64, Math.floor(copy.length * fraction));
+    for (let k = 0; k < 4096 && at + k < copy.length; k++) copy[at + k] = (k * 37 + 11) & 255;
+    const file = path.join(dir, `damaged-${fraction}.h5`);
+    fs.writeFileSync(file, copy);
+    damaged.push(file);
+  }
+  const truncated = path.join(dir, 'truncated.h5');
+  fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+  damaged.push(truncated);
+  // A child process, so that what the wasm module prints can be seen.
+  const script = `
+    import { readKerasH5 } from ${JSON.stringify(new URL('../../main/core/vision/keras/read-keras-h5.ts', import.meta.url).href)};
+    const outcomes = [];
+    for (const file of ${JSON.stringify(damaged)}) {
+      try { await readKerasH5(file); outcomes.push('read'); }
+      catch (error) { outcomes.push(error.name === 'StationError' ? error.code : 'CRASH ' + error); }
+    }
+    const after = await readKerasH5(${JSON.stringify(good)});
+    outcomes.push(after.layers.length > 0 ? 'good-after' : 'broken-after');
+    process.stdout.write(JSON.stringify(outcomes));
+  `;
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const outcomes = JSON.parse(result.stdout) as string[];
+  assert.equal(outcomes.at(-1), 'good-after', 'the reader still works after a damaged file');
+  assert.equal(outcomes.at(-2), 'MODEL_INVALID', 'the truncated file is MODEL_INVALID');
+  assert.ok(outcomes.every((outcome) => outcome === 'read' || outcome === 'MODEL_INVALID' || outcome === 'good-after'), JSON.stringify(outcomes));
+  assert.doesNotMatch(result.stderr, /HDF5-DIAG|Aborted|abort\(\)/);
+});

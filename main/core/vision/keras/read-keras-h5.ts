@@ -310,6 +310,13 @@ function quietly<T>(filePath: string, action: string, run: () => T): T {
     captured.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, count).toString('utf8'));
     return count;
   };
+  // Its abort() message goes through console.error, i.e. process.stderr.write.
+  const stderr = process.stderr as unknown as { write: (...args: unknown[]) => boolean };
+  const originalStderrWrite = stderr.write;
+  stderr.write = (chunk: unknown): boolean => {
+    captured.push(String(chunk));
+    return true;
+  };
   try {
     return run();
   } catch (error) {
@@ -318,6 +325,7 @@ function quietly<T>(filePath: string, action: string, run: () => T): T {
     throw new StationError('MODEL_INVALID', `${path.basename(filePath)}: could not ${action} the HDF5 file (${detail}); the file is damaged, truncated or not a Keras model.`, { cause: error });
   } finally {
     writable.writeSync = originalWriteSync;
+    stderr.write = originalStderrWrite;
   }
 }
 
@@ -326,7 +334,7 @@ function summarizeHdf5Error(diagnostics: string, error: unknown): string {
   if (truncated) return `truncated: ${truncated[1]} of ${truncated[2]} bytes present`;
   const lines = diagnostics.split('\n').filter((line) => /\bminor: /.test(line));
   const last = lines.at(-1)?.replace(/^\s*minor:\s*/, '');
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).slice(0, 200);
   return last ? `${last.toLowerCase()}; ${message}` : message;
 }
 
