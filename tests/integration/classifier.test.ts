@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelIdentity } from '../../main/core/vision/classifier.js';
 import type { ModelPack, Preprocessing } from '../../main/core/vision/model-pack.js';
 import { createOnnxClassifier } from '../../main/core/vision/inference/onnx-classifier.js';
+import { compileKerasToOnnx } from '../../main/core/vision/onnx/compile-keras-to-onnx.js';
 import { preprocessPhoto } from '../../main/core/vision/preprocess.js';
 import { StationError } from '../../main/core/errors.js';
 import { buildNestedSequentialModel, setSeededWeights } from '../helpers/keras-test-models.js';
@@ -144,6 +145,32 @@ test('a damaged photo is rejected with its name and the classifier keeps working
   } finally {
     await classifier.close();
   }
+});
+
+test('a plain ONNX pack (bytes, no Keras graph) classifies like the Keras pack it came from', async () => {
+  const dir = makeTempDir();
+  const file = await writePhoto(dir, 'plain.jpg', 4);
+  const keras = smallPack('plain-keras');
+  const onnxBytes = compileKerasToOnnx(keras.layersModel!, { embeddingLayer: 'body_pool' });
+  const plain = await createOnnxClassifier({ identity: { ...keras.identity, format: 'onnx' }, preprocessing: SMALL, onnxModel: onnxBytes });
+  try {
+    const result = await plain.classify({ bytes: fs.readFileSync(file), path: file });
+    assert.ok(maxAbsDiff(result.probabilities, await reference(keras.layersModel!, file, SMALL)) <= 1e-5);
+    assert.equal(result.embedding?.length, 4);
+  } finally {
+    await plain.close();
+  }
+});
+
+test('closing the classifier rejects photos still waiting, and later calls fail clearly', async () => {
+  const dir = makeTempDir();
+  const file = await writePhoto(dir, 'late.jpg', 6);
+  const bytes = fs.readFileSync(file);
+  const classifier = await createOnnxClassifier(smallPack('closing'));
+  const pending = Array.from({ length: 6 }, () => classifier.classify({ bytes, path: file }).then(() => 'done', (e: unknown) => (e as StationError).code));
+  await classifier.close();
+  for (const outcome of await Promise.all(pending)) assert.ok(['done', 'CANCELLED', 'CLASSIFY_FAILED'].includes(outcome), String(outcome));
+  await assert.rejects(classifier.classify({ bytes, path: file }), (e: unknown) => e instanceof StationError && e.code === 'CLASSIFY_FAILED');
 });
 
 test('the shared TF.js model classifies real photos in the worker as tfjs does', { skip: skipUnlessShared('models/tfjs-mobilenet-waste/model.json') }, async () => {

@@ -84,7 +84,10 @@ class OnnxClassifier implements PhotoClassifier {
     private readonly options: Required<Pick<OnnxClassifierOptions, 'tta' | 'maxPixels' | 'maxBatch' | 'resampler'>>,
   ) {}
 
+  private closed = false;
+
   async classify(input: ClassifierInput): Promise<Classification> {
+    if (this.closed) throw this.closedError(input.path, 'CLASSIFY_FAILED');
     const p = this.pack.preprocessing;
     // sharp decodes on libuv's thread pool, so this overlaps the inference of earlier photos.
     const { views, data } = await preprocessPhoto(input.bytes, p, {
@@ -93,14 +96,21 @@ class OnnxClassifier implements PhotoClassifier {
       tenCrop: this.options.tta,
       resampler: this.options.resampler,
     });
+    if (this.closed) throw this.closedError(input.path, 'CANCELLED');
     return new Promise((resolve, reject) => {
       this.pending.push({ views, data, path: input.path, resolve, reject });
       this.pump();
     });
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const item of this.pending.splice(0)) item.reject(this.closedError(item.path, 'CANCELLED'));
+    await this.pool.close();
+  }
+
+  private closedError(photo: string, code: 'CANCELLED' | 'CLASSIFY_FAILED'): StationError {
+    return new StationError(code, `Model "${this.identity.name}" was closed; "${photo}" was not classified.`);
   }
 
   /** Hands waiting photos to idle workers, several per batch when several are waiting. */
