@@ -3,6 +3,7 @@ import test from 'node:test';
 import sharp from 'sharp';
 import type { Preprocessing } from '../../main/core/vision/model-pack.js';
 import {
+  cropRgb,
   decodeRgb,
   mirrorRgb,
   normalizeInto,
@@ -134,6 +135,22 @@ test('ten-crop views are the corners, the centre and their mirrors, in standard_
         for (let c = 0; c < 3; c += 1)
           assert.equal(view.data[(y * 9 + x) * 3 + c], src.data[((y + top!) * 10 + x + left!) * 3 + c], `view ${2 * k} pixel ${x},${y}`);
     assert.deepEqual(views[2 * k + 1]!.data, mirrorRgb(view).data, `view ${2 * k + 1} mirrors view ${2 * k}`);
+  });
+});
+
+test('ten-crop views equal the definition: stretch to a square, crop 90%, resize each crop (non-trivial sizes)', () => {
+  const src: RgbImage = { width: 53, height: 37, data: seededBytes(53 * 37 * 3, 9) };
+  const [w, h] = [12, 9];
+  const views = tenCropViews(src, w, h);
+  const side = 37;
+  const crop = Math.trunc(0.9 * side); // 33
+  const centre = 2; // round((37 - 33) / 2) = 2
+  const square = resizeInterLinear(src, side, side);
+  const offsets = [[0, 0], [0, side - crop], [side - crop, 0], [side - crop, side - crop], [centre, centre]];
+  offsets.forEach(([left, top], k) => {
+    const expected = resizeInterLinear(cropRgb(square, left!, top!, crop, crop), w, h);
+    assert.deepEqual(views[2 * k]!.data, expected.data, `view ${2 * k}`);
+    assert.deepEqual(views[2 * k + 1]!.data, mirrorRgb(expected).data, `view ${2 * k + 1}`);
   });
 });
 

@@ -82,18 +82,27 @@ function axisTable(srcSize: number, dstSize: number, clampWeights: boolean): Axi
   return table;
 }
 
+/** The entries of a table at the given destination positions. */
+function selectTable(table: AxisTable, picks: ArrayLike<number>): AxisTable {
+  const pick = (a: Int32Array): Int32Array => Int32Array.from({ length: picks.length }, (_, i) => a[picks[i]!]!);
+  return { first: pick(table.first), second: pick(table.second), w0: pick(table.w0), w1: pick(table.w1) };
+}
+
+/** A table whose source indices are shifted by `offset` and renumbered through `indexOf`. */
+function remapTable(table: AxisTable, offset: number, indexOf: Int32Array): AxisTable {
+  const map = (a: Int32Array): Int32Array => a.map((i) => indexOf[offset + i]!);
+  return { first: map(table.first), second: map(table.second), w0: table.w0, w1: table.w1 };
+}
+
 /**
- * cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR) on 8-bit RGB, with the
- * rounding of OpenCV's SIMD vertical pass (the path x86 builds take): each horizontally
- * interpolated row value (x 2048) is shifted right by 4, multiplied by the row weight
- * keeping the high 16 bits, summed, and rounded with (sum + 2) >> 2.
+ * The interpolation itself, for any tables: each horizontally interpolated row value (x 2048)
+ * is shifted right by 4, multiplied by the row weight keeping the high 16 bits, summed, and
+ * rounded with (sum + 2) >> 2: the rounding of OpenCV's SIMD vertical pass (the path x86
+ * builds take for all but the last few bytes of a row).
  */
-export function resizeInterLinear(src: RgbImage, width: number, height: number): RgbImage {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new StationError('INVALID_ARGUMENT', `Resize target ${width}x${height} is not a positive pixel size.`);
-  }
-  const xs = axisTable(src.width, width, true);
-  const ys = axisTable(src.height, height, false);
+function interpolate(src: RgbImage, xs: AxisTable, ys: AxisTable): RgbImage {
+  const width = xs.first.length;
+  const height = ys.first.length;
   const out = new Uint8Array(width * height * 3);
   const row0 = new Int32Array(width * 3);
   const row1 = new Int32Array(width * 3);
@@ -119,6 +128,18 @@ export function resizeInterLinear(src: RgbImage, width: number, height: number):
     }
   }
   return { width, height, data: out };
+}
+
+function checkSize(width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new StationError('INVALID_ARGUMENT', `Resize target ${width}x${height} is not a positive pixel size.`);
+  }
+}
+
+/** cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR) on 8-bit RGB, bit for bit. */
+export function resizeInterLinear(src: RgbImage, width: number, height: number): RgbImage {
+  checkSize(width, height);
+  return interpolate(src, axisTable(src.width, width, true), axisTable(src.height, height, false));
 }
 
 /** A rectangle of an image, copied. */
@@ -153,15 +174,33 @@ export function mirrorRgb(src: RgbImage): RgbImage {
  * the crops at their own size, each crop is resized (INTER_LINEAR) to the network's input.
  */
 export function tenCropViews(src: RgbImage, width: number, height: number): RgbImage[] {
+  checkSize(width, height);
   const side = Math.min(src.width, src.height);
-  const square = resizeInterLinear(src, side, side);
   const crop = Math.trunc(TEN_CROP_PROPORTION * side);
   // numpy's round (half to even), as the original uses for the centre crop.
   const centre = roundHalfEven((side - crop) / 2);
   const corners: [number, number][] = [[0, 0], [0, side - crop], [side - crop, 0], [side - crop, side - crop], [centre, centre]];
+  // The square (side x side) stretch is only evaluated at the rows and columns the crop
+  // resizes read: the same values as materialising it, without ~side^2 work per photo.
+  const cropX = axisTable(crop, width, true);
+  const cropY = axisTable(crop, height, false);
+  const needed = (table: AxisTable, offsets: number[]): number[] => {
+    const set = new Set<number>();
+    for (const offset of offsets) for (let d = 0; d < table.first.length; d += 1) set.add(offset + table.first[d]!).add(offset + table.second[d]!);
+    return [...set].sort((a, b) => a - b);
+  };
+  const squareX = axisTable(src.width, side, true);
+  const squareY = axisTable(src.height, side, false);
   const views: RgbImage[] = [];
   for (const [left, top] of corners) {
-    const view = resizeInterLinear(cropRgb(square, left, top, crop, crop), width, height);
+    const cols = needed(cropX, [left]);
+    const rows = needed(cropY, [top]);
+    const grid = interpolate(src, selectTable(squareX, cols), selectTable(squareY, rows));
+    const colIndex = new Int32Array(side).fill(-1);
+    cols.forEach((c, i) => (colIndex[c] = i));
+    const rowIndex = new Int32Array(side).fill(-1);
+    rows.forEach((r, i) => (rowIndex[r] = i));
+    const view = interpolate(grid, remapTable(cropX, left, colIndex), remapTable(cropY, top, rowIndex));
     views.push(view, mirrorRgb(view));
   }
   return views;
