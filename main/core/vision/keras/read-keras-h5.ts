@@ -74,7 +74,7 @@ export async function readKerasH5(filePath: string): Promise<KerasH5Contents> {
     const opened = file;
     const rootKeys = quietly(filePath, 'list', () => opened.keys());
     const rootAttrs = quietly(filePath, 'read attributes of', () => readAttrs(opened));
-    const modelConfigText = rootAttrs.model_config;
+    const modelConfigText = asString(rootAttrs.model_config);
     let modelConfig: JsonObject | undefined;
     if (typeof modelConfigText === 'string') {
       try {
@@ -124,8 +124,8 @@ export async function readKerasH5(filePath: string): Promise<KerasH5Contents> {
     }
     return {
       modelConfig,
-      kerasVersion: typeof rootAttrs.keras_version === 'string' ? rootAttrs.keras_version : asString(weightsAttrs.keras_version),
-      backend: typeof rootAttrs.backend === 'string' ? rootAttrs.backend : asString(weightsAttrs.backend),
+      kerasVersion: asString(rootAttrs.keras_version) ?? asString(weightsAttrs.keras_version),
+      backend: asString(rootAttrs.backend) ?? asString(weightsAttrs.backend),
       layers,
       weightsOnly,
     };
@@ -351,8 +351,11 @@ function asStringList(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/** String attributes come back as strings, or as raw bytes for some fixed-length encodings. */
 function asString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8').replace(/\0+$/, '');
+  return undefined;
 }
 
 function toFloat32(dataset: H5Dataset, weight: string, fileName: string): Float32Array {
