@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { StationError } from '../../main/core/errors.js';
 import { readDeepOcConf } from '../../main/core/vision/packs/deep-oc-pack.js';
+import { extractArchiveSafely } from '../../main/core/vision/packs/safe-extract.js';
 import { listDeepOcTimestamps, loadModelPack } from '../../main/core/vision/packs/load-model-pack.js';
 import { buildDeepOcXception } from '../../main/core/vision/keras/xception.js';
 import { buildSmallDeepOcCnn, setSeededWeights, writeDeepOcFolder, writeHostileTarGz, writeTarGz, type HostileEntry } from '../fixtures/make-model-packs.js';
@@ -157,6 +158,10 @@ test('a damaged archive and an archive without a model are MODEL_INVALID', async
   const broken = path.join(work, 'broken.tar.gz');
   fs.writeFileSync(broken, bytes.subarray(0, Math.floor(bytes.length / 3)));
   await assert.rejects(loadModelPack(broken), rejectsWith('MODEL_INVALID', /broken\.tar\.gz/));
+
+  const limited = path.join(work, 'limited');
+  await assert.rejects(extractArchiveSafely(archive, limited, { maxBytes: 1000 }), rejectsWith('MODEL_INVALID', /good\.tar\.gz would unpack to [\d.]+ MB, more than/));
+  assert.ok(!fs.existsSync(limited), 'nothing is written when the archive is too big');
 
   const other = path.join(work, 'other');
   fs.mkdirSync(other);

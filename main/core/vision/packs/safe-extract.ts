@@ -6,6 +6,9 @@ import { StationError } from '../../errors.js';
 /** Entry types that are written as plain files or folders; everything else (links, devices) is refused. */
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
 
+/** DEEP-OC Xception packs unpack to about 300 MB; anything far beyond is not a model pack. */
+export const DEFAULT_MAX_UNPACKED_BYTES = 8 * 1024 ** 3;
+
 export interface ArchiveEntry {
   path: string;
   type: string;
@@ -45,7 +48,7 @@ export function unsafeEntryReason(entry: ArchiveEntry): string | undefined {
  * Extracts a `.tar.gz` into `destDir`, refusing the whole archive (nothing written) when any
  * entry is an absolute path, contains `..`, or is a link or special file.
  */
-export async function extractArchiveSafely(archivePath: string, destDir: string): Promise<void> {
+export async function extractArchiveSafely(archivePath: string, destDir: string, options: { maxBytes?: number } = {}): Promise<void> {
   const entries = await listArchiveEntries(archivePath);
   const refused = entries.map(unsafeEntryReason).filter((reason): reason is string => reason !== undefined);
   if (refused.length > 0) {
@@ -55,7 +58,17 @@ export async function extractArchiveSafely(archivePath: string, destDir: string)
       `${path.basename(archivePath)} was refused: ${refused.length} entr${refused.length === 1 ? 'y points' : 'ies point'} outside its folder or ${refused.length === 1 ? 'is' : 'are'} not plain files (${shown}${refused.length > 5 ? '; ...' : ''}). Nothing was extracted; ask for a clean archive.`,
     );
   }
+  // A gzip bomb or a wrong archive should not fill the disk: check the unpacked size first.
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_UNPACKED_BYTES;
+  if (total > maxBytes) {
+    throw new StationError('MODEL_INVALID', `${path.basename(archivePath)} would unpack to ${formatMb(total)}, more than the ${formatMb(maxBytes)} a model pack may take; it is not a model archive or it is damaged.`);
+  }
   fs.mkdirSync(destDir, { recursive: true });
+  const free = freeBytes(destDir);
+  if (free !== undefined && total > free) {
+    throw new StationError('MODEL_INVALID', `${path.basename(archivePath)} needs ${formatMb(total)} to unpack but only ${formatMb(free)} are free in ${destDir}; free some disk space.`);
+  }
   const root = fs.realpathSync(destDir);
   try {
     await tar.x({
@@ -71,5 +84,18 @@ export async function extractArchiveSafely(archivePath: string, destDir: string)
     });
   } catch (error) {
     throw new StationError('MODEL_INVALID', `${path.basename(archivePath)} could not be extracted (${(error as Error).message}); it is damaged or incomplete.`, { cause: error });
+  }
+}
+
+function formatMb(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+}
+
+function freeBytes(dir: string): number | undefined {
+  try {
+    const stats = fs.statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
   }
 }
