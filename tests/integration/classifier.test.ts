@@ -133,6 +133,11 @@ test('labels that do not match the model output are refused with MODEL_INVALID',
   await assert.rejects(createOnnxClassifier(pack), (e: unknown) => e instanceof StationError && e.code === 'MODEL_INVALID' && /3 classes/.test(e.message));
 });
 
+test('ONNX bytes that are not a model are refused with MODEL_INVALID naming the model', async () => {
+  const pack: ModelPack = { identity: identity('garbage', ['a']), preprocessing: SMALL, onnxModel: new Uint8Array(Buffer.from('this is not an onnx model at all')) };
+  await assert.rejects(createOnnxClassifier(pack), (e: unknown) => e instanceof StationError && e.code === 'MODEL_INVALID' && e.message.includes('"garbage"'));
+});
+
 test('a damaged photo is rejected with its name and the classifier keeps working', async () => {
   const dir = makeTempDir();
   const good = await writePhoto(dir, 'good.jpg', 2);

@@ -12,7 +12,7 @@ import type { Preprocessing } from '../../main/core/vision/model-pack.js';
 import { compileKerasToOnnx } from '../../main/core/vision/onnx/compile-keras-to-onnx.js';
 import { preprocessPhoto } from '../../main/core/vision/preprocess.js';
 import { buildXception } from '../../main/core/vision/keras/xception.js';
-import { loadKerasH5Model } from '../../main/core/vision/keras/read-keras-h5.js';
+import { buildModelFromKerasConfig, loadKerasH5Model } from '../../main/core/vision/keras/read-keras-h5.js';
 import { buildLayerCoverageModel, setSeededWeights } from '../helpers/keras-test-models.js';
 import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 
@@ -107,6 +107,19 @@ test('Xception (Keras layer names), seeded weights, 299 px: ONNX matches tfjs-wa
     setSeededWeights(model, 7);
     const p: Preprocessing = { height: 299, width: 299, resize: 'stretch', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' };
     await assertParity(model, await photoBatch(photoPaths(4).slice(2, 4), p), 'xception');
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});
+
+test('the shared Keras 2.2.4 Xception topology (normalised), seeded weights: ONNX matches tfjs-wasm on a real photo', { skip: skipUnlessShared('models/keras-xception-topology/model.json') || skipUnlessShared('data/flowers') }, async () => {
+  await tf.setBackend('wasm');
+  try {
+    const json = JSON.parse(fs.readFileSync(sharedPath('models/keras-xception-topology/model.json'), 'utf8')) as { modelTopology: unknown };
+    const model = await buildModelFromKerasConfig(json.modelTopology, 'keras-xception-topology/model.json');
+    setSeededWeights(model, 3);
+    const p: Preprocessing = { height: 299, width: 299, resize: 'stretch', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' };
+    await assertParity(model, await photoBatch(photoPaths(1), p), 'xception topology');
   } finally {
     await tf.setBackend('cpu');
   }
