@@ -22,7 +22,7 @@ export function setSeededWeights(model: tf.LayersModel, seed: number): void {
       const values = tf.tidy(() =>
         weights.map((w) => {
           const name = w.originalName.split('/').pop() ?? '';
-          const shape = w.shape;
+          const shape = w.shape as number[];
           if (name.startsWith('gamma')) return tf.randomUniform(shape, 0.6, 1.4, 'float32', next++);
           if (name.startsWith('beta')) return tf.randomUniform(shape, -0.3, 0.3, 'float32', next++);
           if (name.startsWith('moving_mean')) return tf.randomUniform(shape, -0.3, 0.3, 'float32', next++);
