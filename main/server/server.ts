@@ -54,8 +54,11 @@ const CONTENT_TYPES: Record<string, string> = {
 /** dist/renderer, whether this module runs compiled (dist/main/server) or from source (main/server). */
 export function findRendererDir(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../../renderer'), path.resolve(here, '../../dist/renderer')];
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? null;
+  const twoUp = path.resolve(here, '../..');
+  // Compiled: dist/main/server → dist/renderer. From source: main/server → dist/renderer (never
+  // the source renderer/, whose index.html points at .ts files a browser cannot run).
+  const dir = path.basename(twoUp) === 'dist' ? path.join(twoUp, 'renderer') : path.join(twoUp, 'dist', 'renderer');
+  return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
 }
 
 class HttpError extends Error {
