@@ -114,6 +114,71 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE models ADD COLUMN onnx_path TEXT;
   `,
+  // 3: geography and early alerts: park boundary and management zones, positions set by GPX
+  // or by hand (EXIF stays in photos), past records (baseline), observation groups, alerts.
+  `
+  CREATE TABLE zones (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('park', 'zone')),
+    name          TEXT NOT NULL,
+    geometry_json TEXT NOT NULL,
+    bbox_json     TEXT NOT NULL,
+    source_path   TEXT,
+    loaded_at     TEXT NOT NULL
+  );
+
+  -- A position that is not from EXIF: a GPX track match or a ranger's placement on the map.
+  CREATE TABLE photo_positions (
+    photo_id      INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    latitude      REAL NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude     REAL NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+    source        TEXT NOT NULL CHECK (source IN ('gpx', 'manual')),
+    detail        TEXT,
+    set_at        TEXT NOT NULL
+  );
+
+  -- Records known before the station (surveys, herbarium, GBIF): places that must not alert.
+  CREATE TABLE baseline_records (
+    id            INTEGER PRIMARY KEY,
+    species       TEXT NOT NULL,
+    latitude      REAL NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude     REAL NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+    observed_on   TEXT,
+    source_path   TEXT,
+    imported_at   TEXT NOT NULL,
+    UNIQUE (species, latitude, longitude, observed_on)
+  );
+
+  -- Near-duplicate photos (bursts) grouped as one observation; group_id is its smallest photo id.
+  CREATE TABLE observation_members (
+    photo_id      INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    group_id      INTEGER NOT NULL
+  );
+  CREATE INDEX observation_members_by_group ON observation_members(group_id);
+
+  -- One alert per (kind, species, place): raised once, its state kept across re-imports.
+  CREATE TABLE alerts (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('new-species', 'new-zone', 'new-cell', 'surge')),
+    species       TEXT NOT NULL,
+    place_key     TEXT NOT NULL,
+    place_label   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'acknowledged', 'dismissed')),
+    confirmed     INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    dismiss_reason TEXT,
+    detail_json   TEXT NOT NULL DEFAULT '{}',
+    raised_at     TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    UNIQUE (kind, species, place_key),
+    CHECK (state <> 'dismissed' OR dismiss_reason IS NOT NULL)
+  );
+  CREATE TABLE alert_photos (
+    alert_id      INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, photo_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX alert_photos_by_photo ON alert_photos(photo_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
