@@ -101,6 +101,24 @@ test('a Sequential nested in a Sequential is flattened; an embedding layer insid
   assert.ok(maxAbsDiff(out.embedding!.data as Float32Array, (body.predict(x) as tf.Tensor).dataSync()) <= 1e-5);
 });
 
+test('an input of unknown height and width compiles with SAME_UPPER pads and matches tfjs at several sizes', async () => {
+  const input = tf.input({ shape: [null, null, 3] as unknown as number[] });
+  let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'c' }).apply(input) as tf.SymbolicTensor;
+  y = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'p' }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.globalAveragePooling2d({ name: 'g' }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.dense({ units: 3, activation: 'softmax', name: 'd' }).apply(y) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: y });
+  setSeededWeights(model, 8);
+  const bytes = compileKerasToOnnx(model);
+  const autoPads = onnx.ModelProto.decode(bytes).graph!.node!.flatMap((n) => n.attribute!.filter((a) => a.name === 'auto_pad'));
+  assert.equal(autoPads.length, 2);
+  for (const [h, w] of [[8, 8], [9, 7], [12, 5]] as const) {
+    const x = tf.randomUniform([1, h, w, 3], -1, 1, 'float32', h * w);
+    const out = await runOnnx(bytes, x);
+    assert.ok(maxAbsDiff(out.probabilities!.data as Float32Array, (model.predict(x) as tf.Tensor).dataSync()) <= 1e-5, `${h}x${w}`);
+  }
+});
+
 test('unsupported layers are all named, with their class, in one MODEL_UNSUPPORTED error', () => {
   const input = tf.input({ shape: [8, 8, 3] });
   let y = tf.layers.upSampling2d({ size: [2, 2], name: 'grow' }).apply(input) as tf.SymbolicTensor;
