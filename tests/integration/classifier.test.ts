@@ -167,6 +167,23 @@ test('a plain ONNX pack (bytes, no Keras graph) classifies like the Keras pack i
   }
 });
 
+test('a compiled .onnx file given as onnxPath is run without the pack graph or bytes; a missing one is MODEL_NOT_FOUND', async () => {
+  const dir = makeTempDir();
+  const file = await writePhoto(dir, 'from-file.jpg', 8);
+  const keras = smallPack('from-file');
+  const onnxPath = path.join(dir, 'model.onnx');
+  fs.writeFileSync(onnxPath, compileKerasToOnnx(keras.layersModel!, { embeddingLayer: 'body_pool' }));
+  const bare: ModelPack = { identity: keras.identity, preprocessing: SMALL };
+  const classifier = await createOnnxClassifier(bare, { onnxPath });
+  try {
+    const result = await classifier.classify({ bytes: fs.readFileSync(file), path: file });
+    assert.ok(maxAbsDiff(result.probabilities, await reference(keras.layersModel!, file, SMALL)) <= 1e-5);
+  } finally {
+    await classifier.close();
+  }
+  await assert.rejects(createOnnxClassifier(bare, { onnxPath: path.join(dir, 'gone.onnx') }), (e: unknown) => e instanceof StationError && e.code === 'MODEL_NOT_FOUND');
+});
+
 test('closing the classifier rejects photos still waiting, and later calls fail clearly', async () => {
   const dir = makeTempDir();
   const file = await writePhoto(dir, 'late.jpg', 6);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../settings.js';
 import { StationError } from '../../errors.js';
 import type { Classification, ClassifierInput, ModelIdentity, PhotoClassifier } from '../classifier.js';
-import type { ModelPack } from '../model-pack.js';
+import type { ModelPack, Preprocessing } from '../model-pack.js';
 import { compileKerasToOnnx } from '../onnx/compile-keras-to-onnx.js';
 import { preprocessPhoto } from '../preprocess.js';
 import { InferenceWorkerPool } from './worker-pool.js';
@@ -36,6 +36,11 @@ export interface OnnxClassifierOptions {
   maxBatch?: number;
   /** 'exact' (default) or 'fast' (sharp shrink-on-load); see preprocess.ts. */
   resampler?: 'exact' | 'fast';
+  /**
+   * A compiled .onnx file to run instead of the pack's graph or bytes (e.g. a library's model
+   * store): workers load it directly, so the model's bytes never sit in this thread's memory.
+   */
+  onnxPath?: string;
 }
 
 interface Pending {
@@ -79,7 +84,8 @@ class OnnxClassifier implements PhotoClassifier {
 
   constructor(
     readonly identity: ModelIdentity,
-    private readonly pack: ModelPack,
+    /** Only the preprocessing is kept: the pack's graph and bytes can be freed once workers run. */
+    private readonly preprocessing: Preprocessing,
     private readonly pool: InferenceWorkerPool,
     private readonly options: Required<Pick<OnnxClassifierOptions, 'tta' | 'maxPixels' | 'maxBatch' | 'resampler'>>,
   ) {}
@@ -88,7 +94,7 @@ class OnnxClassifier implements PhotoClassifier {
 
   async classify(input: ClassifierInput): Promise<Classification> {
     if (this.closed) throw this.closedError(input.path, 'CLASSIFY_FAILED');
-    const p = this.pack.preprocessing;
+    const p = this.preprocessing;
     // sharp decodes on libuv's thread pool, so this overlaps the inference of earlier photos.
     const { views, data } = await preprocessPhoto(input.bytes, p, {
       maxPixels: this.options.maxPixels,
@@ -115,7 +121,7 @@ class OnnxClassifier implements PhotoClassifier {
 
   /** Hands waiting photos to idle workers, several per batch when several are waiting. */
   private pump(): void {
-    const { height, width } = this.pack.preprocessing;
+    const { height, width } = this.preprocessing;
     const viewSize = height * width * 3;
     while (this.pending.length > 0 && this.pool.idleWorkers > 0) {
       const batch: Pending[] = [this.pending.shift()!];
@@ -180,9 +186,13 @@ function averageRows(matrix: Float32Array, width: number, first: number, rows: n
  */
 export async function createOnnxClassifier(
   pack: ModelPack,
-  options: { cacheDir?: string; tta?: boolean; workers?: number; threadsPerWorker?: number; maxPixels?: number; maxBatch?: number; resampler?: 'exact' | 'fast' } = {},
+  options: OnnxClassifierOptions = {},
 ): Promise<PhotoClassifier> {
-  const model = await resolveOnnxModel(pack, options.cacheDir);
+  // A file is better than bytes: each worker reads it itself, no copy stays in this thread.
+  const model = options.onnxPath ? { path: options.onnxPath } : await resolveOnnxModel(pack, options.cacheDir);
+  if (options.onnxPath && !fs.existsSync(options.onnxPath)) {
+    throw new StationError('MODEL_NOT_FOUND', `The compiled model file ${options.onnxPath} of "${pack.identity.name}" is missing; add the model again.`);
+  }
   const pool = await InferenceWorkerPool.start({
     ...model.path ? { modelPath: model.path } : { modelBytes: model.bytes! },
     workers: options.workers ?? DEFAULT_INFERENCE_WORKERS,
@@ -201,7 +211,7 @@ export async function createOnnxClassifier(
     await pool.close();
     throw error;
   }
-  return new OnnxClassifier(pack.identity, pack, pool, {
+  return new OnnxClassifier(pack.identity, pack.preprocessing, pool, {
     tta: options.tta ?? false,
     maxPixels: options.maxPixels ?? DEFAULT_SETTINGS.maxImagePixels,
     maxBatch: Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH),
