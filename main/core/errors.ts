@@ -24,7 +24,11 @@ export type StationErrorCode =
   | 'NOT_FOUND'
   | 'CANCELLED'
   | 'IMPORT_RUNNING'
-  | 'MEDIA_REMOVED';
+  | 'MEDIA_REMOVED'
+  | 'TRAINING_DATA_INSUFFICIENT'
+  | 'GEOJSON_INVALID'
+  | 'GPX_INVALID'
+  | 'BASELINE_INVALID';
 
 export class StationError extends Error {
   constructor(

@@ -17,6 +17,33 @@ export interface Settings {
   topK: number;
   /** Deterministic ten-crop test-time augmentation: ten inferences per photo, probabilities averaged. */
   tenCrop: boolean;
+  /** Geography and early alerts (issue 5). */
+  geo: GeoSettings;
+}
+
+export interface GeoSettings {
+  /** Side of the alert grid cells, in metres. */
+  gridCellMetres: number;
+  /** A prediction below this top-1 score raises no alert until a ranger confirms it. */
+  alertMinScore: number;
+  /** Species that can raise place alerts; null: every species the model names (an invasive-species model). */
+  invasiveSpecies: readonly string[] | null;
+  /** Surge alert: sightings in a zone over the last `surgeWindowDays`... */
+  surgeWindowDays: number;
+  /** ...compared with the mean per window over the `surgeHistoryWindows` windows before it... */
+  surgeHistoryWindows: number;
+  /** ...raise when at least `surgeMinSightings` and `surgeFactor` times that mean (or any, when there was none). */
+  surgeFactor: number;
+  surgeMinSightings: number;
+  /** Photos this close in time and place are one observation (a burst of the same plant). */
+  burstSeconds: number;
+  burstMetres: number;
+  /** Or: photos this close in time whose embeddings have at least this cosine similarity. */
+  burstEmbeddingSimilarity: number;
+  /** GPX matching refuses a photo farther than this from the nearest track points in time. */
+  gpxMaxGapSeconds: number;
+  /** Darwin Core coordinateUncertaintyInMeters per position source. */
+  positionUncertaintyMetres: { exif: number; gpx: number; manual: number };
 }
 
 export const APP_NAME = 'invasives-station';
@@ -32,6 +59,20 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
   thumbnailSize: 320,
   topK: 5,
   tenCrop: false,
+  geo: {
+    gridCellMetres: 1000,
+    alertMinScore: 0.5,
+    invasiveSpecies: null,
+    surgeWindowDays: 14,
+    surgeHistoryWindows: 6,
+    surgeFactor: 3,
+    surgeMinSightings: 5,
+    burstSeconds: 180,
+    burstMetres: 15,
+    burstEmbeddingSimilarity: 0.97,
+    gpxMaxGapSeconds: 300,
+    positionUncertaintyMetres: { exif: 30, gpx: 30, manual: 100 },
+  },
 };
 
 export function resolveSettings(overrides: Partial<Settings> = {}): Settings {

@@ -4,3 +4,7 @@ export type { NewPhoto } from './photos-store.js';
 export { rankClasses, type NewPrediction, type PredictionRow } from './predictions-store.js';
 export type { NewReview, ReviewRow } from './reviews-store.js';
 export * from './types.js';
+export { ALERT_KINDS, ALERT_STATES, type AlertCandidate, type AlertKind, type AlertRow, type AlertState } from './alerts-store.js';
+export type { BaselineRecord } from './baseline-store.js';
+export type { PhotoPositionRow, StoredPositionSource } from './positions-store.js';
+export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zones-store.js';

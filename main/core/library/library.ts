@@ -1,11 +1,16 @@
 import path from 'node:path';
+import { AlertsStore } from './alerts-store.js';
+import { BaselineStore } from './baseline-store.js';
 import { type Db, openDatabase } from './database.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
+import { ObservationsStore } from './observations-store.js';
 import { PhotosStore } from './photos-store.js';
+import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
 import type { PhotoQuery } from './types.js';
+import { ZonesStore } from './zones-store.js';
 
 export interface LibraryStats {
   photos: number;
@@ -37,6 +42,11 @@ export class Library {
   readonly reviews: ReviewsStore;
   readonly models: ModelsStore;
   readonly imports: ImportsStore;
+  readonly positions: PositionsStore;
+  readonly zones: ZonesStore;
+  readonly baseline: BaselineStore;
+  readonly observations: ObservationsStore;
+  readonly alerts: AlertsStore;
 
   private constructor(
     private readonly db: Db,
@@ -47,6 +57,11 @@ export class Library {
     this.reviews = new ReviewsStore(db);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
+    this.positions = new PositionsStore(db);
+    this.zones = new ZonesStore(db);
+    this.baseline = new BaselineStore(db);
+    this.observations = new ObservationsStore(db);
+    this.alerts = new AlertsStore(db);
   }
 
   static open(databasePath: string): Library {
@@ -62,7 +77,7 @@ export class Library {
   stats(): LibraryStats {
     const row = this.db
       .prepare<[], { photos: number; with_gps: number; with_prediction: number; reviewed: number }>(`
-        SELECT count(*) AS photos, coalesce(sum(latitude IS NOT NULL), 0) AS with_gps,
+        SELECT count(*) AS photos, coalesce(sum(latitude IS NOT NULL OR EXISTS (SELECT 1 FROM photo_positions pos WHERE pos.photo_id = photos.id)), 0) AS with_gps,
                coalesce(sum(EXISTS (SELECT 1 FROM predictions p WHERE p.photo_id = photos.id)), 0) AS with_prediction,
                coalesce(sum(EXISTS (SELECT 1 FROM reviews r WHERE r.photo_id = photos.id)), 0) AS reviewed
         FROM photos`)

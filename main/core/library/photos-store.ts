@@ -29,6 +29,9 @@ interface PhotoSummaryRecord {
   reviewed_species: string | null;
   review_note: string | null;
   decided_at: string | null;
+  position_latitude: number | null;
+  position_longitude: number | null;
+  position_source: 'gpx' | 'manual' | null;
 }
 
 /**
@@ -39,8 +42,10 @@ const SUMMARY_SELECT = `
   SELECT ph.*,
          (SELECT pp.path FROM photo_paths pp WHERE pp.photo_id = ph.id ORDER BY pp.seen_at DESC, pp.path LIMIT 1) AS path,
          pr.id AS prediction_id, pr.model_id AS prediction_model_id, pr.top_label, pr.top_score, pr.margin, pr.top_k_json,
-         rv.id AS review_id, rv.decision, rv.species AS reviewed_species, rv.note AS review_note, rv.decided_at
+         rv.id AS review_id, rv.decision, rv.species AS reviewed_species, rv.note AS review_note, rv.decided_at,
+         pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source
   FROM photos ph
+  LEFT JOIN photo_positions pos ON pos.photo_id = ph.id
   LEFT JOIN predictions pr ON pr.id = (
     SELECT p2.id FROM predictions p2 WHERE p2.photo_id = ph.id
     ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)
@@ -72,6 +77,8 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
           note: record.review_note,
           decidedAt: record.decided_at!,
         };
+  // A ranger's placement wins over EXIF; a GPX match only fills in photos without EXIF GPS.
+  const usePosition = record.position_source === 'manual' || (record.position_source === 'gpx' && record.latitude === null);
   let species: string | null = prediction?.label ?? null;
   if (status === 'confirmed' || status === 'corrected') species = record.reviewed_species;
   if (status === 'rejected') species = null;
@@ -84,8 +91,9 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
     height: record.height,
     orientation: record.orientation,
     capturedAt: record.captured_at,
-    latitude: record.latitude,
-    longitude: record.longitude,
+    latitude: usePosition ? record.position_latitude : record.latitude,
+    longitude: usePosition ? record.position_longitude : record.longitude,
+    positionSource: usePosition ? record.position_source : record.latitude !== null ? 'exif' : null,
     altitude: record.altitude,
     cameraMake: record.camera_make,
     cameraModel: record.camera_model,
@@ -130,8 +138,8 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
     conditions.push(`trim(coalesce(ph.camera_make, '') || ' ' || coalesce(ph.camera_model, '')) = @camera`);
     params.camera = query.camera;
   }
-  if (query.hasGps === true) conditions.push('ph.latitude IS NOT NULL');
-  if (query.hasGps === false) conditions.push('ph.latitude IS NULL');
+  if (query.hasGps === true) conditions.push('coalesce(ph.latitude, pos.latitude) IS NOT NULL');
+  if (query.hasGps === false) conditions.push('coalesce(ph.latitude, pos.latitude) IS NULL');
   if (query.minScore !== undefined) {
     conditions.push('pr.top_score >= @minScore');
     params.minScore = query.minScore;

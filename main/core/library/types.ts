@@ -54,7 +54,14 @@ export interface PhotoSummary extends PhotoMetadata {
   status: ReviewStatus;
   /** The reviewed species when a ranger confirmed or corrected it, else the predicted one. */
   species: string | null;
+  /**
+   * Where latitude/longitude come from: EXIF, a GPX track match, or a ranger's placement
+   * (which wins over EXIF); null when the photo has no position.
+   */
+  positionSource: PositionSource | null;
 }
+
+export type PositionSource = 'exif' | 'gpx' | 'manual';
 
 export interface PhotoQuery {
   /** Matches the reviewed species when there is one, else the predicted one. */
