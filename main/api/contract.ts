@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StationErrorCode } from '../core/errors.js';
-import type { ImportProgress } from '../core/ingest/import-events.js';
+import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
@@ -105,12 +105,22 @@ export interface SpeciesList {
   all: string[];
 }
 
-export interface ImportStatus {
-  running: boolean;
+/** The background job (an import or a re-classification) the station is running, if any. */
+export interface JobStatus {
+  running: 'import' | 'classify' | null;
+  /** The folder being imported. */
   rootPath: string | null;
-  progress: ImportProgress | null;
-  /** The last finished run of this session, if any. */
-  last: ImportFinished | null;
+  progress: WorkProgress | null;
+  /** The last import finished in this session, if any. */
+  lastImport: ImportFinished | null;
+}
+
+export interface ClassifyFinished {
+  modelId: number;
+  classified: number;
+  failed: number;
+  cancelled: boolean;
+  error: ApiError | null;
 }
 
 export interface ImportFinished {
@@ -155,14 +165,21 @@ export const CONTRACT = {
   /** A native folder chooser where the transport has one (Electron); path null when cancelled or unavailable. */
   'import:pickFolder': call<{ path: string | null }>()(noArgs),
   'import:start': call<{ rootPath: string }>()(z.strictObject({ rootPath: z.string().trim().min(1).max(4096) })),
+  /** Cancels the running job: an import or a re-classification. */
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
-  'import:status': call<ImportStatus>()(noArgs),
+  'import:status': call<JobStatus>()(noArgs),
   'imports:list': call<ImportSummary[]>()(noArgs),
   'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
   'export:csv': call<ExportResult>()(exportSchema),
   'export:geojson': call<ExportResult>()(exportSchema),
   'models:list': call<ModelRow[]>()(noArgs),
   'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
+  /** Loads a model pack (DEEP-OC archive or folder, Keras .h5, TF.js, ONNX), compiles and registers it. */
+  'models:add': call<ModelRow>()(
+    z.strictObject({ packPath: z.string().trim().min(1).max(4096), timestamp: z.string().min(1).max(100).optional(), activate: z.boolean().default(false) }),
+  ),
+  /** Classifies, in the background, every photo the active model has not classified yet. */
+  'models:reclassify': call<{ modelId: number }>()(noArgs),
   'stats:get': call<LibraryStats>()(noArgs),
 } as const;
 
@@ -179,11 +196,13 @@ export type CallResult<K extends CallName> = (typeof CONTRACT)[K]['result'];
 export interface EventMap {
   'import:progress': ImportProgress;
   'import:finished': ImportFinished;
+  'classify:progress': WorkProgress;
+  'classify:finished': ClassifyFinished;
   /** Reviews changed (another window, bulk work): lists should refresh. */
   'library:changed': { reason: string };
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES = ['import:progress', 'import:finished', 'library:changed'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['import:progress', 'import:finished', 'classify:progress', 'classify:finished', 'library:changed'] as const satisfies readonly EventName[];
 
 /**
  * Codes an API error can carry: the core's StationError codes plus the transport's own.

@@ -7,6 +7,7 @@ import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
+import { addModelToLibrary } from '../core/vision/open-classifier.js';
 import {
   type ApiError,
   type CallName,
@@ -20,7 +21,7 @@ import {
   parseCallArgs,
 } from './contract.js';
 import type { EventBus } from './events.js';
-import { ImportBusyError, type ImportRunner } from './import-runner.js';
+import { JobBusyError, type JobRunner } from './job-runner.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -29,7 +30,7 @@ export interface HandlerContext {
   library: Library;
   settings: Settings;
   events: EventBus;
-  imports: ImportRunner;
+  jobs: JobRunner;
   pickFolder?: () => Promise<string | null>;
 }
 
@@ -64,7 +65,7 @@ async function runExport(library: Library, write: ExportWriter, filter: PhotoFil
   }
 }
 
-export function createHandlers({ library, settings, events, imports, pickFolder }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, pickFolder }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -129,9 +130,9 @@ export function createHandlers({ library, settings, events, imports, pickFolder 
     },
     'species:summary': ({ filter }) => library.speciesSummary(toQuery(filter)),
     'import:pickFolder': async () => ({ path: pickFolder ? await pickFolder() : null }),
-    'import:start': ({ rootPath }) => imports.start(rootPath),
-    'import:cancel': () => imports.cancel(),
-    'import:status': () => imports.status(),
+    'import:start': ({ rootPath }) => jobs.startImport(rootPath),
+    'import:cancel': () => jobs.cancel(),
+    'import:status': () => jobs.status(),
     'imports:list': () => library.imports.list(),
     'imports:errors': ({ importId }) => {
       if (!library.imports.get(importId)) throw new StationError('NOT_FOUND', `Import ${importId} is not in the library.`);
@@ -150,13 +151,19 @@ export function createHandlers({ library, settings, events, imports, pickFolder 
       changed('active model');
       return library.models.get(modelId)!;
     },
+    'models:add': async ({ packPath, timestamp, activate }) => {
+      const model = await addModelToLibrary(library, packPath, { timestamp, activate, settings });
+      changed('model added');
+      return model;
+    },
+    'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
   };
 }
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof StationError) return { code: error.code, message: error.message };
-  if (error instanceof ImportBusyError) return { code: 'BUSY', message: error.message };
+  if (error instanceof JobBusyError) return { code: 'BUSY', message: error.message };
   return { code: 'INTERNAL', message: `Unexpected error: ${errorMessage(error)}` };
 }
 

@@ -2,7 +2,7 @@ import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
 import { EventBus } from './events.js';
-import { type ClassifierOpener, ImportRunner } from './import-runner.js';
+import { type ClassifierOpener, JobRunner } from './job-runner.js';
 
 export interface StationOptions {
   databasePath: string;
@@ -15,12 +15,12 @@ export interface StationOptions {
   onInternalError?: (call: string, error: unknown) => void;
 }
 
-/** The backend one UI talks to, whatever the transport: the library, its events, the import runner, the dispatcher. */
+/** The backend one UI talks to, whatever the transport: the library, its events, the job runner, the dispatcher. */
 export interface Station {
   library: Library;
   settings: Settings;
   events: EventBus;
-  imports: ImportRunner;
+  jobs: JobRunner;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -29,16 +29,16 @@ export function openStation(options: StationOptions): Station {
   const settings = resolveSettings({ ...options.settings, databasePath: options.databasePath });
   const library = Library.open(settings.databasePath);
   const events = new EventBus();
-  const imports = new ImportRunner(library, settings, events, options.openClassifier);
-  const dispatch = createDispatcher(createHandlers({ library, settings, events, imports, pickFolder: options.pickFolder }), options.onInternalError);
+  const jobs = new JobRunner(library, settings, events, options.openClassifier);
+  const dispatch = createDispatcher(createHandlers({ library, settings, events, jobs, pickFolder: options.pickFolder }), options.onInternalError);
   return {
     library,
     settings,
     events,
-    imports,
+    jobs,
     dispatch,
     async close() {
-      await imports.stop();
+      await jobs.stop();
       library.close();
     },
   };

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
+import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -23,18 +24,11 @@ const skipReason = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: in
 
 const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'not a plant'];
 
-/** A probability vector whose winner and margin differ per photo, so "needs review first" has an order to find. */
-function probabilitiesFor(photoIndex: number): Float32Array {
-  const values = LABELS.map((_, label) => 1 + ((photoIndex * 7 + label * 3) % 11));
-  values[photoIndex % LABELS.length]! += 4 + photoIndex;
-  const sum = values.reduce((a, b) => a + b, 0);
-  return Float32Array.from(values, (value) => value / sum);
-}
-
 describe('review flow in the browser', { skip: skipReason }, () => {
   const dir = makeTempDir('invasives-e2e-');
   const card = path.join(dir, 'CARD');
   const rendererDir = path.join(dir, 'renderer');
+  const packDir = path.join(dir, 'model-pack');
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -69,6 +63,10 @@ describe('review flow in the browser', { skip: skipReason }, () => {
       'DCIM/100CANON/IMG_0006.JPG': { seed: 6, latitude: -33.97, longitude: 18.49, capturedAt: '2026-05-03T16:00:00', make: 'Apple', model: 'iPhone 12' },
       'DCIM/100CANON/notes.txt': 'not a photo',
     });
+    // A tiny but real ONNX classifier pack (labels + preprocessing.json), run by the real runtime.
+    writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: LABELS.length, seed: 7 });
+    fs.writeFileSync(path.join(packDir, 'classes.txt'), `${LABELS.join('\n')}\n`);
+    fs.writeFileSync(path.join(packDir, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
     server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -79,34 +77,36 @@ describe('review flow in the browser', { skip: skipReason }, () => {
     await server?.close();
   });
 
-  test('the import screen imports a real folder and shows its progress', async () => {
-    await page.goto(`${server.url}#/import`);
+  test('the models screen adds a model pack and makes it active', async () => {
+    await page.goto(`${server.url}#/models`);
     assert.ok(!page.url().includes('token='), 'the token leaves the address bar once the cookie is set');
+    await page.getByLabel(/Add a model pack/).fill(packDir);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByTestId('model-card').filter({ hasText: 'active' }).waitFor({ timeout: 60_000 });
+    await shoot('models');
+    const active = server.station.library.models.active();
+    assert.deepEqual(active?.labels, LABELS);
+  });
+
+  test('the import screen imports a real folder, classifies it and shows the progress', async () => {
+    await page.goto(`${server.origin}/#/import`);
     await page.getByLabel('Folder').fill(card);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-finished').waitFor({ timeout: 30_000 });
+    await page.getByTestId('import-finished').waitFor({ timeout: 60_000 });
     const finished = await page.getByTestId('import-finished').innerText();
     assert.match(finished, /6 new/);
     assert.match(await page.getByTestId('import-progress').innerText(), /6 \/ 6 files/);
     await shoot('import');
-    assert.equal(server.station.library.photos.count(), 6);
+    const stats = server.station.library.stats();
+    assert.equal(stats.photos, 6);
+    assert.equal(stats.withPrediction, 6, 'every photo was classified by the active model');
   });
 
-  test('predictions of a model are shown in the grid, least certain first', async () => {
-    // The model runtime is another module; store predictions through the library API as an import with a model would.
-    const library = server.station.library;
-    const model = library.models.add({
-      name: 'e2e test model', version: '1', contentHash: 'e2e-model', format: 'onnx', sourcePath: '/models/e2e',
-      labels: LABELS, preprocessing: { height: 299, width: 299 }, provenance: { made: 'by the e2e test' },
-    });
-    library.models.setActive(model.id);
-    const photos = library.photos.query({ order: 'added' });
-    photos.forEach((photo, i) => library.predictions.save({ photoId: photo.id, modelId: model.id, labels: LABELS, probabilities: probabilitiesFor(i), topK: 5 }));
-
+  test('the grid shows the predictions, least certain first', async () => {
     await page.goto(`${server.origin}/#/review`);
     await page.getByTestId('photo-total').filter({ hasText: '6 photos' }).waitFor();
     const firstCellId = Number(await page.locator('[role=gridcell]').first().getAttribute('data-photo-id'));
-    const leastCertain = library.photos.query({ order: 'needs-review', limit: 1 })[0]!;
+    const leastCertain = server.station.library.photos.query({ order: 'needs-review', limit: 1 })[0]!;
     assert.equal(firstCellId, leastCertain.id);
     await page.locator('[role=gridcell] img').first().waitFor();
     await shoot('review-grid');
@@ -196,13 +196,13 @@ describe('review flow in the browser', { skip: skipReason }, () => {
     await page.getByTestId('photo-total').filter({ hasText: '4 photos' }).waitFor();
   });
 
-  test('the map and models screens render the library', async () => {
+  test('the map shows the geolocated photos', async () => {
     await page.goto(`${server.origin}/#/map`);
-    await page.getByTestId('map').waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=map] circle.point, [data-testid=map] g.cluster').length > 0);
+    await page.getByLabel('Status').selectOption('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=map] circle.point').length + document.querySelectorAll('[data-testid=map] g.cluster').length > 0);
+    const points = await page.locator('[data-testid=map] circle.point').count();
+    const clustered = await page.locator('[data-testid=map] g.cluster text').allInnerTexts();
+    assert.equal(points + clustered.reduce((sum, n) => sum + Number(n), 0), 5, 'the five photos with GPS, alone or in clusters');
     await shoot('map');
-    await page.goto(`${server.origin}/#/models`);
-    await page.getByTestId('model-card').filter({ hasText: 'e2e test model' }).waitFor();
-    await shoot('models');
   });
 });

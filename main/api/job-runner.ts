@@ -1,0 +1,169 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { classifyLibrary } from '../core/ingest/classify-library.js';
+import { importFolder } from '../core/ingest/import-folder.js';
+import { StationError, errorMessage } from '../core/errors.js';
+import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
+import type { Library } from '../core/library/index.js';
+import type { Settings } from '../core/settings.js';
+import type { PhotoClassifier } from '../core/vision/classifier.js';
+import { openClassifier } from '../core/vision/open-classifier.js';
+import type { ApiError, ClassifyFinished, ImportFinished, JobStatus } from './contract.js';
+import type { EventBus } from './events.js';
+
+/** Opens the classifier a job uses (null: the library has no active model). */
+export type ClassifierOpener = (library: Library, settings: Settings) => Promise<PhotoClassifier | null>;
+
+const openActiveModel: ClassifierOpener = (library, settings) => openClassifier(library, { settings });
+
+/** At most this many progress events per second reach the UI; the last one always does. */
+const PROGRESS_EVENTS_PER_SECOND = 5;
+
+export class JobBusyError extends Error {
+  readonly code = 'BUSY';
+}
+
+interface RunningJob {
+  kind: 'import' | 'classify';
+  /** The imported folder, for imports. */
+  rootPath: string | null;
+  controller: AbortController;
+  progress: WorkProgress | null;
+  done: Promise<void>;
+}
+
+function apiErrorOf(error: unknown): ApiError {
+  return { code: error instanceof StationError ? error.code : 'INTERNAL', message: errorMessage(error) };
+}
+
+/**
+ * The UI's long work, one job at a time: an import of a folder, or re-classifying the
+ * library with the active model. A job starts without being awaited (the pipeline is
+ * async; decoding and inference run in sharp's and the runtime's threads, so the server
+ * keeps answering), streams progress as events, and can be cancelled. A cancelled import
+ * resumes when the same folder is imported again; a cancelled re-classification resumes
+ * where it stopped (photos already classified by the model are skipped).
+ */
+export class JobRunner {
+  private current: RunningJob | null = null;
+  private lastImport: ImportFinished | null = null;
+
+  constructor(
+    private readonly library: Library,
+    private readonly settings: Settings,
+    private readonly events: EventBus,
+    private readonly openModel: ClassifierOpener = openActiveModel,
+  ) {}
+
+  private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<void>): void {
+    const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, done: Promise.resolve() };
+    this.current = job;
+    job.done = work(job).finally(() => {
+      if (this.current === job) this.current = null;
+      this.events.emit('library:changed', { reason: kind });
+    });
+  }
+
+  private refuseWhenBusy(): void {
+    if (!this.current) return;
+    const what = this.current.kind === 'import' ? `An import of "${this.current.rootPath}"` : 'A re-classification of the library';
+    throw new JobBusyError(`${what} is running; cancel it or wait for it to finish.`);
+  }
+
+  /** Emits progress events, throttled. */
+  private progressEmitter<P extends WorkProgress>(job: RunningJob, emit: (progress: P) => void): (progress: P) => void {
+    let lastEmit = 0;
+    return (progress) => {
+      job.progress = progress;
+      const now = Date.now();
+      if (now - lastEmit >= 1000 / PROGRESS_EVENTS_PER_SECOND || progress.filesDone === progress.filesTotal) {
+        lastEmit = now;
+        emit(progress);
+      }
+    };
+  }
+
+  async startImport(rootPath: string): Promise<{ rootPath: string }> {
+    this.refuseWhenBusy();
+    const resolved = path.resolve(rootPath);
+    const stat = await fs.stat(resolved).catch(() => null);
+    if (!stat) throw new StationError('FOLDER_NOT_FOUND', `Folder "${resolved}" does not exist; check the path (it must be a folder on this computer).`);
+    if (!stat.isDirectory()) throw new StationError('NOT_A_FOLDER', `"${resolved}" is a file, not a folder; give the folder that holds the photos.`);
+    this.refuseWhenBusy();
+    this.begin('import', resolved, async (job) => {
+      let classifier: PhotoClassifier | null = null;
+      const finish = (finished: Omit<ImportFinished, 'rootPath'>) => {
+        this.lastImport = { rootPath: resolved, ...finished };
+        if (job.progress) this.events.emit('import:progress', job.progress as ImportProgress);
+        this.events.emit('import:finished', this.lastImport);
+      };
+      try {
+        classifier = await this.openModel(this.library, this.settings);
+        const result = await importFolder(this.library, resolved, {
+          classifier,
+          settings: this.settings,
+          signal: job.controller.signal,
+          onProgress: this.progressEmitter<ImportProgress>(job, (progress) => this.events.emit('import:progress', progress)),
+        });
+        finish({ summary: result.summary, resumed: result.resumed, cancelled: result.summary.state === 'cancelled', error: null });
+      } catch (error) {
+        const cancelled = job.controller.signal.aborted;
+        finish({ summary: null, resumed: false, cancelled, error: cancelled ? null : apiErrorOf(error) });
+      } finally {
+        await classifier?.close().catch(() => undefined);
+      }
+    });
+    return { rootPath: resolved };
+  }
+
+  /** Classifies every photo the active model has not seen yet. */
+  async startReclassify(): Promise<{ modelId: number }> {
+    this.refuseWhenBusy();
+    const active = this.library.models.active();
+    if (!active) throw new StationError('MODEL_NOT_FOUND', 'No model is active: add a model pack and choose it on the Models screen first.');
+    const classifier = await this.openModel(this.library, this.settings);
+    if (!classifier) throw new StationError('MODEL_NOT_FOUND', `The active model "${active.name} ${active.version}" could not be opened; add its pack again.`);
+    this.begin('classify', null, async (job) => {
+      let finished: ClassifyFinished;
+      try {
+        const result = await classifyLibrary(this.library, classifier, {
+          settings: this.settings,
+          signal: job.controller.signal,
+          onProgress: this.progressEmitter<WorkProgress>(job, (progress) => this.events.emit('classify:progress', progress)),
+        });
+        finished = { modelId: result.modelId, classified: result.classified, failed: result.failed.length, cancelled: job.controller.signal.aborted, error: null };
+      } catch (error) {
+        const cancelled = job.controller.signal.aborted;
+        finished = { modelId: active.id, classified: 0, failed: 0, cancelled, error: cancelled ? null : apiErrorOf(error) };
+      } finally {
+        await classifier.close().catch(() => undefined);
+      }
+      this.events.emit('classify:finished', finished);
+    });
+    return { modelId: active.id };
+  }
+
+  /** Cancels the running job, whichever it is; files in flight finish first. */
+  cancel(): { cancelled: boolean } {
+    if (!this.current) return { cancelled: false };
+    this.current.controller.abort();
+    return { cancelled: true };
+  }
+
+  status(): JobStatus {
+    return {
+      running: this.current?.kind ?? null,
+      rootPath: this.current?.rootPath ?? null,
+      progress: this.current?.progress ?? null,
+      lastImport: this.lastImport,
+    };
+  }
+
+  /** Resolves when the running job (if any) has stopped; used on shutdown. */
+  async stop(): Promise<void> {
+    const job = this.current;
+    if (!job) return;
+    job.controller.abort();
+    await job.done;
+  }
+}
