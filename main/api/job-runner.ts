@@ -55,11 +55,13 @@ export class JobRunner {
     private readonly openModel: ClassifierOpener = openActiveModel,
   ) {}
 
-  private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<void>): void {
+  /** Runs `work` in the background; its result announces the outcome once the runner is free again. */
+  private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<() => void>): void {
     const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, done: Promise.resolve() };
     this.current = job;
-    job.done = work(job).finally(() => {
+    job.done = work(job).then((announce) => {
       if (this.current === job) this.current = null;
+      announce();
       this.events.emit('library:changed', { reason: kind });
     });
   }
@@ -92,7 +94,7 @@ export class JobRunner {
     this.refuseWhenBusy();
     this.begin('import', resolved, async (job) => {
       let classifier: PhotoClassifier | null = null;
-      const finish = (finished: Omit<ImportFinished, 'rootPath'>) => {
+      const finish = (finished: Omit<ImportFinished, 'rootPath'>) => () => {
         this.lastImport = { rootPath: resolved, ...finished };
         if (job.progress) this.events.emit('import:progress', job.progress as ImportProgress);
         this.events.emit('import:finished', this.lastImport);
@@ -105,10 +107,10 @@ export class JobRunner {
           signal: job.controller.signal,
           onProgress: this.progressEmitter<ImportProgress>(job, (progress) => this.events.emit('import:progress', progress)),
         });
-        finish({ summary: result.summary, resumed: result.resumed, cancelled: result.summary.state === 'cancelled', error: null });
+        return finish({ summary: result.summary, resumed: result.resumed, cancelled: result.summary.state === 'cancelled', error: null });
       } catch (error) {
         const cancelled = job.controller.signal.aborted;
-        finish({ summary: null, resumed: false, cancelled, error: cancelled ? null : apiErrorOf(error) });
+        return finish({ summary: null, resumed: false, cancelled, error: cancelled ? null : apiErrorOf(error) });
       } finally {
         await classifier?.close().catch(() => undefined);
       }
@@ -138,7 +140,7 @@ export class JobRunner {
       } finally {
         await classifier.close().catch(() => undefined);
       }
-      this.events.emit('classify:finished', finished);
+      return () => this.events.emit('classify:finished', finished);
     });
     return { modelId: active.id };
   }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { EventMap, EventName } from '../../main/api/contract.js';
+import { openStation } from '../../main/api/station.js';
+import { writeCameraCard } from '../fixtures/make-card.js';
+import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/** The station's background jobs through the dispatcher, as either transport calls them. */
+describe('background jobs (import, re-classify)', () => {
+  const dir = makeTempDir();
+  // One photo in flight: the tiny test model has a fixed batch dimension of 1.
+  const station = openStation({ databasePath: path.join(dir, 'library.sqlite'), settings: { importConcurrency: 1 } });
+  after(() => station.close());
+
+  function nextEvent<E extends EventName>(name: E): Promise<EventMap[E]> {
+    return new Promise((resolve) => {
+      const unsubscribe = station.events.subscribe((eventName, payload) => {
+        if (eventName !== name) return;
+        unsubscribe();
+        resolve(payload as EventMap[E]);
+      });
+    });
+  }
+
+  test('an import runs in the background, refuses a second job, and reports when finished', async () => {
+    const card = path.join(dir, 'card');
+    await writeCameraCard(card, 4);
+    const finished = nextEvent('import:finished');
+    const started = await station.dispatch('import:start', { rootPath: card });
+    assert.deepEqual(started, { ok: true, value: { rootPath: card } });
+    const second = await station.dispatch('import:start', { rootPath: card });
+    assert.equal(second.ok ? null : second.error.code, 'BUSY');
+    const status = await station.dispatch('import:status', undefined);
+    assert.ok(status.ok && status.value.running === 'import');
+    const result = await finished;
+    assert.equal(result.error, null);
+    assert.equal(result.summary?.photosNew, 4);
+    const after = await station.dispatch('import:status', undefined);
+    assert.ok(after.ok && after.value.running === null && after.value.lastImport?.summary?.id === result.summary?.id);
+  });
+
+  test('re-classify without an active model is refused with MODEL_NOT_FOUND', async () => {
+    const outcome = await station.dispatch('models:reclassify', undefined);
+    assert.equal(outcome.ok ? null : outcome.error.code, 'MODEL_NOT_FOUND');
+  });
+
+  test('a pack added through the API re-classifies the photos imported without a model', async () => {
+    const pack = path.join(dir, 'pack');
+    writeTinyOnnx(path.join(pack, 'model.onnx'), { size: 16, classes: 3, seed: 3 });
+    fs.writeFileSync(path.join(pack, 'classes.txt'), 'Acacia dealbata\nArundo donax\nnot a plant\n');
+    fs.writeFileSync(path.join(pack, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
+    const added = await station.dispatch('models:add', { packPath: pack, activate: true });
+    assert.ok(added.ok, added.ok ? '' : added.error.message);
+    assert.equal(added.value.isActive, true);
+    assert.equal(station.library.stats().withPrediction, 0);
+
+    const finished = nextEvent('classify:finished');
+    const started = await station.dispatch('models:reclassify', undefined);
+    assert.deepEqual(started, { ok: true, value: { modelId: added.value.id } });
+    const result = await finished;
+    assert.deepEqual({ classified: result.classified, failed: result.failed, error: result.error }, { classified: 4, failed: 0, error: null });
+    assert.equal(station.library.stats().withPrediction, 4);
+    const species = await station.dispatch('species:list', undefined);
+    assert.ok(species.ok && species.value.modelLabels.length === 3);
+  });
+
+  test('a pack path that does not exist fails with a message naming it', async () => {
+    const missing = path.join(dir, 'no-such-pack');
+    const outcome = await station.dispatch('models:add', { packPath: missing });
+    assert.ok(!outcome.ok);
+    assert.notEqual(outcome.error.code, 'INTERNAL');
+    assert.ok(outcome.error.message.includes(missing), outcome.error.message);
+  });
+});
