@@ -1,0 +1,105 @@
+/**
+ * Learning-loop benchmark on ../shared/data/flowers (5 species × 80 real photos) with the
+ * ImageNet MobileNet body of ../shared/models/tfjs-mobilenet-waste as backbone (its own head
+ * cut away): embedding time, 5-fold cross-validated top-1 accuracy of the trained head, head
+ * training time, one full `trainModel` run (ONNX build included), and an open-set check
+ * (each species left out in turn: how many of its photos are flagged unknown).
+ * Prints a summary and writes JSON (.cache/bench/train.json, or the path given as argument).
+ *
+ * Run: npm run bench:train [-- out.json] [-- --hidden N] [-- --seed N]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Library } from '../main/core/library/index.js';
+import { resolveSettings } from '../main/core/settings.js';
+import { crossValidateHead } from '../main/core/learning/cross-validate.js';
+import { stratifiedSplit } from '../main/core/learning/dataset-split.js';
+import { embedPhotos } from '../main/core/learning/embeddings.js';
+import { formatClassMetrics, formatConfusionMatrix } from '../main/core/learning/evaluate.js';
+import { calibrateOpenSet, nearestCentroid } from '../main/core/learning/open-set.js';
+import { trainModel } from '../main/core/learning/train-model.js';
+import { predictHead, trainHead } from '../main/core/learning/train-head.js';
+import { folderTrainingPhotos } from '../main/core/learning/training-photos.js';
+import { addModelToLibrary } from '../main/core/vision/open-classifier.js';
+
+const SHARED = path.resolve(import.meta.dirname, '../../shared');
+const FLOWERS = path.join(SHARED, 'data/flowers');
+const BACKBONE = path.join(SHARED, 'models/tfjs-mobilenet-waste');
+const args = process.argv.slice(2);
+const outFile = args.find((a) => a.endsWith('.json')) ?? path.resolve(import.meta.dirname, '../.cache/bench/train.json');
+const option = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const seed = option('seed', 1);
+const hiddenUnits = option('hidden', 0);
+
+if (!fs.existsSync(FLOWERS) || !fs.existsSync(BACKBONE)) {
+  console.log(`Skipped: ../shared is absent (${FLOWERS} or ${BACKBONE} not found); this benchmark needs the maintainers' shared data.`);
+  process.exit(0);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-bench-train-'));
+const settings = resolveSettings({ databasePath: path.join(work, 'library.sqlite') });
+const library = Library.open(settings.databasePath);
+try {
+  const t0 = performance.now();
+  const backbone = await addModelToLibrary(library, BACKBONE, { settings });
+  const backboneSeconds = (performance.now() - t0) / 1000;
+  const photos = await folderTrainingPhotos(FLOWERS);
+  const embedded = await embedPhotos(photos, backbone, { library, settings });
+  const x = embedded.embeddings.filter((e): e is Float32Array => e !== null);
+  const kept = photos.filter((_, i) => embedded.embeddings[i]);
+  const labels = [...new Set(kept.map((p) => p.label))].sort();
+  const y = kept.map((p) => labels.indexOf(p.label));
+  console.log(`backbone: ${backbone.name} (${x[0]!.length} features), loaded + compiled in ${backboneSeconds.toFixed(1)} s`);
+  console.log(`embeddings: ${x.length} photos in ${embedded.computeSeconds.toFixed(1)} s (${(x.length / embedded.computeSeconds).toFixed(1)} photos/s), ${embedded.failed.length} failed`);
+
+  const cv = await crossValidateHead(x, y, labels, { folds: 5, seed, head: { hiddenUnits }, paths: kept.map((p) => p.path) });
+  const meanTrain = cv.trainingSeconds.reduce((a, b) => a + b, 0) / cv.folds;
+  console.log(`5-fold CV top-1: ${(cv.meanTop1 * 100).toFixed(1)}% ± ${(cv.stdTop1 * 100).toFixed(1)} (folds ${cv.foldTop1.map((v) => (v * 100).toFixed(1)).join(', ')}); pooled top-5 ${(cv.pooled.top5 * 100).toFixed(1)}%`);
+  console.log(`head training: ${meanTrain.toFixed(2)} s per fold (epochs ${cv.epochsRun.join(', ')}), hidden units ${hiddenUnits}`);
+  console.log(formatClassMetrics(cv.pooled));
+  console.log(formatConfusionMatrix(cv.pooled));
+
+  // Open set: leave each species out, train on the others, count its photos flagged unknown.
+  const openSet = [];
+  for (let left = 0; left < labels.length; left += 1) {
+    const known = x.map((_, i) => i).filter((i) => y[i] !== left);
+    const remap = (label: number) => (label > left ? label - 1 : label);
+    const split = stratifiedSplit(known.map((i) => remap(y[i]!)), 0.2, seed);
+    const part = (idx: number[]) => ({ x: idx.map((j) => x[known[j]!]!), y: idx.map((j) => remap(y[known[j]!]!)) });
+    const train = part(split.train);
+    const val = part(split.validation);
+    const head = await trainHead(train, val, labels.length - 1, { seed, hiddenUnits });
+    const calibration = calibrateOpenSet(train, { x: val.x, probabilities: predictHead(head, val.x) }, predictHead(head, train.x), labels.length - 1);
+    const novel = x.filter((_, i) => y[i] === left);
+    const flagged = novel.filter((row) => nearestCentroid(row, calibration.centroids).distance > calibration.distanceThreshold).length;
+    const flaggedByProbability = predictHead(head, novel).filter((p) => Math.max(...p) < calibration.probabilityThreshold).length;
+    openSet.push({ leftOut: labels[left], photos: novel.length, flaggedUnknown: flagged / novel.length, flaggedByProbability: flaggedByProbability / novel.length, knownFlagged: calibration.flaggedCount / calibration.calibrationCount });
+    console.log(`open set, "${labels[left]}" unseen: ${((flagged / novel.length) * 100).toFixed(0)}% flagged by embedding distance, ${((flaggedByProbability / novel.length) * 100).toFixed(0)}% by top-1 probability (known validation photos flagged: ${calibration.flaggedCount}/${calibration.calibrationCount})`);
+  }
+
+  const t1 = performance.now();
+  const full = await trainModel(library, { settings, fromFolders: FLOWERS, backbone: String(backbone.id), seed, hiddenUnits, fromLibrary: false });
+  const fullSeconds = (performance.now() - t1) / 1000;
+  console.log(`full trainModel (embeddings cached): ${fullSeconds.toFixed(1)} s → model #${full.model.id}, validation top-1 ${(full.report.evaluation.top1 * 100).toFixed(1)}%, head ${full.report.timings.trainingSeconds.toFixed(2)} s`);
+
+  const report = {
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    data: { folder: FLOWERS, photos: x.length, species: labels },
+    backbone: { path: BACKBONE, features: x[0]!.length, loadAndCompileSeconds: backboneSeconds },
+    embedding: { seconds: embedded.computeSeconds, photosPerSecond: x.length / embedded.computeSeconds, failed: embedded.failed.length },
+    crossValidation: { folds: cv.folds, seed, hiddenUnits, meanTop1: cv.meanTop1, stdTop1: cv.stdTop1, foldTop1: cv.foldTop1, pooledTop5: cv.pooled.top5, pooledMacroF1: cv.pooled.macroF1, perClass: cv.pooled.perClass, confusion: cv.pooled.confusion, trainingSecondsPerFold: cv.trainingSeconds, epochsRun: cv.epochsRun },
+    openSet,
+    fullRun: { seconds: fullSeconds, top1: full.report.evaluation.top1, headSeconds: full.report.timings.trainingSeconds },
+    targets: { top1AtLeast: 0.85, headTrainingSecondsBelow: 30, top1Met: cv.meanTop1 >= 0.85, headTimeMet: Math.max(...cv.trainingSeconds) < 30 },
+  };
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`targets: top-1 >= 85% ${report.targets.top1Met ? 'met' : 'NOT met'}, head < 30 s ${report.targets.headTimeMet ? 'met' : 'NOT met'}; written ${outFile}`);
+} finally {
+  library.close();
+  fs.rmSync(work, { recursive: true, force: true });
+}

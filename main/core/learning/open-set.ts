@@ -1,0 +1,137 @@
+/**
+ * Open set: a photo whose embedding is far from every known class is "unknown / possibly a
+ * new species" rather than forced into a class. Distance = 1 − cosine similarity to the
+ * nearest class centroid (centroids of the L2-normalised training embeddings). The threshold
+ * is the `quantile` of the distances of the validation photos (known species), so about
+ * 1 − quantile of known-species photos are flagged; the same is done for the top-1
+ * probability, for callers that only have probabilities.
+ */
+import type { ModelIdentity } from '../vision/classifier.js';
+
+export interface OpenSetCalibration {
+  method: 'nearest-centroid-cosine';
+  quantile: number;
+  /** Flag when the distance to the nearest centroid is above this. */
+  distanceThreshold: number;
+  /** Without an embedding: flag when the top-1 probability is below this. */
+  probabilityThreshold: number;
+  /** One unit vector per class, index-aligned with the model's labels. */
+  centroids: number[][];
+  /** Which set the thresholds come from: 'validation', or 'training' when there was no validation photo. */
+  calibratedOn: 'validation' | 'training';
+  /** Known-species calibration photos that the thresholds flag, and their count. */
+  flaggedCount: number;
+  calibrationCount: number;
+}
+
+export const DEFAULT_OPEN_SET_QUANTILE = 0.95;
+
+function unit(vector: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(vector);
+  const norm = Math.sqrt(out.reduce((s, v) => s + v * v, 0));
+  if (norm > 0) for (let i = 0; i < out.length; i += 1) out[i]! /= norm;
+  return out;
+}
+
+/** Unit-length mean of the unit-length embeddings of each class. */
+export function classCentroids(x: readonly Float32Array[], y: readonly number[], classes: number): Float64Array[] {
+  const width = x[0]?.length ?? 0;
+  const sums = Array.from({ length: classes }, () => new Float64Array(width));
+  x.forEach((row, i) => {
+    const u = unit(row);
+    const sum = sums[y[i]!]!;
+    for (let j = 0; j < width; j += 1) sum[j]! += u[j]!;
+  });
+  return sums.map(unit);
+}
+
+/** 1 − cosine similarity to the nearest centroid, and which centroid that is. */
+export function nearestCentroid(embedding: ArrayLike<number>, centroids: readonly ArrayLike<number>[]): { distance: number; index: number } {
+  const u = unit(embedding);
+  let best = { distance: Infinity, index: -1 };
+  centroids.forEach((c, index) => {
+    let dot = 0;
+    for (let j = 0; j < u.length; j += 1) dot += u[j]! * c[j]!;
+    if (1 - dot < best.distance) best = { distance: 1 - dot, index };
+  });
+  return best;
+}
+
+/** The q-quantile (nearest rank) of `values`. */
+function quantileOf(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+const round = (v: number): number => Number(v.toPrecision(6));
+
+/**
+ * Calibrates the thresholds. `calibration` are known-species photos the head did not train on
+ * (the validation split); when empty the training photos are used (thresholds then too tight).
+ */
+export function calibrateOpenSet(
+  train: { x: readonly Float32Array[]; y: readonly number[] },
+  calibration: { x: readonly Float32Array[]; probabilities: readonly ArrayLike<number>[] },
+  trainProbabilities: readonly ArrayLike<number>[],
+  classes: number,
+  quantile = DEFAULT_OPEN_SET_QUANTILE,
+): OpenSetCalibration {
+  const centroids = classCentroids(train.x, train.y, classes).map((c) => Array.from(c, round));
+  const onValidation = calibration.x.length > 0;
+  const x = onValidation ? calibration.x : train.x;
+  const probabilities = onValidation ? calibration.probabilities : trainProbabilities;
+  const distances = x.map((row) => nearestCentroid(row, centroids).distance);
+  const maxProbabilities = probabilities.map((p) => Math.max(...Array.from(p)));
+  const distanceThreshold = round(quantileOf(distances, quantile));
+  const probabilityThreshold = round(quantileOf(maxProbabilities, 1 - quantile));
+  return {
+    method: 'nearest-centroid-cosine',
+    quantile,
+    distanceThreshold,
+    probabilityThreshold,
+    centroids,
+    calibratedOn: onValidation ? 'validation' : 'training',
+    flaggedCount: distances.filter((d) => d > distanceThreshold).length,
+    calibrationCount: distances.length,
+  };
+}
+
+/** The calibration stored in a trained model's provenance, or null for models without one. */
+export function openSetOf(model: { provenance?: Record<string, unknown> | null }): OpenSetCalibration | null {
+  const value = model.provenance?.openSet as OpenSetCalibration | undefined;
+  return value && value.method === 'nearest-centroid-cosine' && Array.isArray(value.centroids) ? value : null;
+}
+
+export interface UnknownVerdict {
+  unknown: boolean;
+  /** What the verdict rests on: the embedding (preferred), the probabilities, or nothing (no calibration). */
+  basis: 'embedding' | 'probabilities' | 'none';
+  distance: number | null;
+  maxProbability: number | null;
+  threshold: number | null;
+}
+
+/** Judges one photo's vectors against a model's calibration. Models without one never say unknown. */
+export function judgeUnknown(
+  vectors: { embedding?: ArrayLike<number> | null; probabilities?: ArrayLike<number> | null },
+  model: { provenance?: Record<string, unknown> | null } | ModelIdentity,
+): UnknownVerdict {
+  const openSet = openSetOf(model);
+  const maxProbability = vectors.probabilities ? Math.max(...Array.from(vectors.probabilities)) : null;
+  if (openSet && vectors.embedding && vectors.embedding.length === openSet.centroids[0]?.length) {
+    const { distance } = nearestCentroid(vectors.embedding, openSet.centroids);
+    return { unknown: distance > openSet.distanceThreshold, basis: 'embedding', distance, maxProbability, threshold: openSet.distanceThreshold };
+  }
+  if (openSet && maxProbability !== null) {
+    return { unknown: maxProbability < openSet.probabilityThreshold, basis: 'probabilities', distance: null, maxProbability, threshold: openSet.probabilityThreshold };
+  }
+  return { unknown: false, basis: 'none', distance: null, maxProbability, threshold: null };
+}
+
+/** True when the photo looks like none of the model's species ("unknown / possibly new species"). */
+export function isUnknown(
+  vectors: { embedding?: ArrayLike<number> | null; probabilities?: ArrayLike<number> | null },
+  model: { provenance?: Record<string, unknown> | null } | ModelIdentity,
+): boolean {
+  return judgeUnknown(vectors, model).unknown;
+}
