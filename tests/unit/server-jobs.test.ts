@@ -42,6 +42,24 @@ describe('background jobs (import, re-classify)', () => {
     assert.ok(after.ok && after.value.running === null && after.value.lastImport?.summary?.id === result.summary?.id);
   });
 
+  test('a cancelled import stops early and resumes when the folder is imported again', async () => {
+    const card = path.join(dir, 'card-2');
+    await writeCameraCard(card, 12, { make: 'Nikon' });
+    const cancelled = nextEvent('import:finished');
+    assert.ok((await station.dispatch('import:start', { rootPath: card })).ok);
+    assert.deepEqual(await station.dispatch('import:cancel', undefined), { ok: true, value: { cancelled: true } });
+    const first = await cancelled;
+    assert.equal(first.cancelled, true);
+    assert.ok((first.summary?.filesDone ?? 0) < 12, 'files were left for later');
+
+    const resumed = nextEvent('import:finished');
+    assert.ok((await station.dispatch('import:start', { rootPath: card })).ok);
+    const second = await resumed;
+    assert.equal(second.resumed, true);
+    assert.equal(second.summary?.state, 'completed');
+    assert.equal(station.library.photos.count({ camera: 'Nikon EOS 80D' }), 12);
+  });
+
   test('re-classify without an active model is refused with MODEL_NOT_FOUND', async () => {
     const outcome = await station.dispatch('models:reclassify', undefined);
     assert.equal(outcome.ok ? null : outcome.error.code, 'MODEL_NOT_FOUND');
@@ -61,8 +79,8 @@ describe('background jobs (import, re-classify)', () => {
     const started = await station.dispatch('models:reclassify', undefined);
     assert.deepEqual(started, { ok: true, value: { modelId: added.value.id } });
     const result = await finished;
-    assert.deepEqual({ classified: result.classified, failed: result.failed, error: result.error }, { classified: 4, failed: 0, error: null });
-    assert.equal(station.library.stats().withPrediction, 4);
+    assert.deepEqual({ classified: result.classified, failed: result.failed, error: result.error }, { classified: 16, failed: 0, error: null });
+    assert.equal(station.library.stats().withPrediction, 16);
     const species = await station.dispatch('species:list', undefined);
     assert.ok(species.ok && species.value.modelLabels.length === 3);
   });
