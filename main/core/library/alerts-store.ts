@@ -81,7 +81,7 @@ export class AlertsStore {
    * Raises the alert if it is new, else refreshes its findings (photos, evidence, detail)
    * without touching its state: an acknowledged or dismissed alert stays so.
    */
-  upsert(candidate: AlertCandidate): { alert: AlertRow; created: boolean } {
+  upsert(candidate: AlertCandidate): { alert: AlertRow; created: boolean; changed: boolean } {
     const now = new Date().toISOString();
     const existing = this.find.get(candidate.kind, candidate.species, candidate.placeKey);
     const values = {
@@ -91,6 +91,7 @@ export class AlertsStore {
       now,
     };
     let id: number;
+    let changed = false;
     if (existing) {
       id = existing.id;
       const unchanged =
@@ -99,12 +100,13 @@ export class AlertsStore {
         existing.place_label === values.placeLabel &&
         this.photosOf.all(id).map((row) => row.photo_id).join(',') === [...candidate.photoIds].sort((a, b) => a - b).join(',');
       if (!unchanged) this.updateFindings.run({ ...values, id });
+      changed = !unchanged;
     } else {
       id = Number(this.insertAlert.run({ ...values, kind: candidate.kind, species: candidate.species, placeKey: candidate.placeKey }).lastInsertRowid);
     }
     this.clearPhotos.run(id);
     for (const photoId of candidate.photoIds) this.linkPhoto.run(id, photoId);
-    return { alert: this.get(id)!, created: !existing };
+    return { alert: this.get(id)!, created: !existing, changed };
   }
 
   get(id: number): AlertRow | null {

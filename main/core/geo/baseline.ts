@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { StationError } from '../errors.js';
+import type { BaselineRecord, Library } from '../library/index.js';
+
+/** Accepted column (or GeoJSON property) names, Darwin Core names included, matched case-insensitively. */
+const SPECIES_NAMES = ['species', 'scientificname', 'taxon', 'name'];
+const LATITUDE_NAMES = ['latitude', 'decimallatitude', 'lat', 'y'];
+const LONGITUDE_NAMES = ['longitude', 'decimallongitude', 'lon', 'lng', 'long', 'x'];
+const DATE_NAMES = ['date', 'eventdate', 'observed_on', 'observedon', 'observed'];
+
+function invalid(source: string, what: string): StationError {
+  return new StationError('BASELINE_INVALID', `${source}: ${what}`);
+}
+
+function pick(record: Record<string, unknown>, names: readonly string[]): unknown {
+  for (const [key, value] of Object.entries(record)) {
+    if (names.includes(key.trim().toLowerCase())) return value;
+  }
+  return undefined;
+}
+
+function toRecord(species: unknown, latitude: unknown, longitude: unknown, date: unknown, where: string, source: string): BaselineRecord {
+  const name = typeof species === 'string' ? species.trim() : '';
+  if (!name) throw invalid(source, `${where} has no species (a "species" or "scientificName" value).`);
+  const lat = typeof latitude === 'number' ? latitude : Number(String(latitude ?? '').trim() || NaN);
+  const lon = typeof longitude === 'number' ? longitude : Number(String(longitude ?? '').trim() || NaN);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+    throw invalid(source, `${where} has no WGS84 decimal latitude/longitude (got ${String(latitude)}, ${String(longitude)}).`);
+  }
+  const observedOn = typeof date === 'string' && date.trim() ? date.trim() : null;
+  if (observedOn && !/^\d{4}(-\d{2}(-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(observedOn)) {
+    throw invalid(source, `${where} has the date "${observedOn}", not an ISO date like 2019-06-30.`);
+  }
+  return { species: name, latitude: lat, longitude: lon, observedOn };
+}
+
+/** Past records from CSV (header row: species, latitude, longitude[, date]; Darwin Core names work too). */
+export function parseBaselineCsv(text: string, source: string): BaselineRecord[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  } catch (error) {
+    throw invalid(source, `not a readable CSV file (${(error as Error).message}).`);
+  }
+  if (rows.length === 0) throw invalid(source, 'no records (expected a header row and one row per record).');
+  const header = Object.keys(rows[0]!);
+  for (const [what, names] of [['species', SPECIES_NAMES], ['latitude', LATITUDE_NAMES], ['longitude', LONGITUDE_NAMES]] as const) {
+    if (!header.some((column) => names.includes(column.trim().toLowerCase()))) {
+      throw invalid(source, `no ${what} column (found: ${header.join(', ')}); name it one of ${names.join(', ')}.`);
+    }
+  }
+  // Line numbers count the header as line 1.
+  return rows.map((row, index) =>
+    toRecord(pick(row, SPECIES_NAMES), pick(row, LATITUDE_NAMES), pick(row, LONGITUDE_NAMES), pick(row, DATE_NAMES), `line ${index + 2}`, source),
+  );
+}
+
+/** Past records from a GeoJSON FeatureCollection of Point features with a species property. */
+export function parseBaselineGeoJson(text: string, source: string): BaselineRecord[] {
+  let document: { type?: unknown; features?: unknown };
+  try {
+    document = JSON.parse(text) as typeof document;
+  } catch (error) {
+    throw invalid(source, `not valid JSON (${(error as Error).message}).`);
+  }
+  if (document?.type !== 'FeatureCollection' || !Array.isArray(document.features)) {
+    throw invalid(source, 'expected a GeoJSON FeatureCollection of Point features.');
+  }
+  const records: BaselineRecord[] = [];
+  (document.features as { geometry?: { type?: string; coordinates?: unknown }; properties?: Record<string, unknown> }[]).forEach((feature, index) => {
+    const geometry = feature?.geometry;
+    const points =
+      geometry?.type === 'Point' ? [geometry.coordinates] : geometry?.type === 'MultiPoint' && Array.isArray(geometry.coordinates) ? geometry.coordinates : null;
+    if (!points) throw invalid(source, `feature ${index} is a ${geometry?.type ?? 'feature without geometry'}; past records must be Point features.`);
+    const properties = feature.properties ?? {};
+    for (const point of points as unknown[]) {
+      const [longitude, latitude] = Array.isArray(point) ? point : [];
+      records.push(toRecord(pick(properties, SPECIES_NAMES), latitude, longitude, pick(properties, DATE_NAMES), `feature ${index}`, source));
+    }
+  });
+  if (records.length === 0) throw invalid(source, 'no records.');
+  return records;
+}
+
+/** Imports a baseline file (.csv, or .geojson/.json); returns how many records it holds and how many were new. */
+export function importBaselineFile(library: Library, filePath: string): { records: number; added: number } {
+  const resolved = path.resolve(filePath);
+  let text: string;
+  try {
+    text = fs.readFileSync(resolved, 'utf8');
+  } catch (error) {
+    throw new StationError('FILE_UNREADABLE', `Cannot read ${resolved}: ${(error as Error).message}`);
+  }
+  const records = /\.(geo)?json$/i.test(resolved) || /^\s*\{/.test(text) ? parseBaselineGeoJson(text, resolved) : parseBaselineCsv(text, resolved);
+  return { records: records.length, added: library.baseline.add(records, resolved) };
+}
