@@ -205,5 +205,32 @@ describe('review flow in the browser', { skip: skipReason }, () => {
     const clustered = await page.locator('[data-testid=map] g.cluster text').allInnerTexts();
     assert.equal(points + clustered.reduce((sum, n) => sum + Number(n), 0), 5, 'the five photos with GPS, alone or in clusters');
     await shoot('map');
+    // Zoom into clusters until single points show, then a click opens that photo.
+    for (let i = 0; i < 5 && (await page.locator('[data-testid=map] circle.point').count()) === 0; i++) {
+      await page.locator('[data-testid=map] g.cluster').first().click();
+    }
+    const point = page.locator('[data-testid=map] circle.point').first();
+    const pointId = await point.getAttribute('data-photo-id');
+    await point.click();
+    await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === id, pointId);
+  });
+
+  test('selected photos are confirmed in bulk from the grid', async () => {
+    await page.goto(`${server.origin}/#/review`);
+    await page.getByLabel('Status').selectOption('unreviewed');
+    await page.getByTestId('photo-total').filter({ hasText: '2 photos' }).waitFor();
+    const ids = (await page.locator('[role=gridcell]').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-photo-id'))))).sort();
+    // Keyboard: the grid has the focus; Space selects the photo under the cursor, → moves.
+    await page.locator('[role=gridcell]').first().waitFor();
+    await page.keyboard.press(' ');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press(' ');
+    await page.getByRole('button', { name: 'Confirm selected' }).click();
+    await page.getByTestId('photo-total').filter({ hasText: '0 photos' }).waitFor();
+    for (const id of ids) {
+      const photo = server.station.library.photos.get(id)!;
+      assert.equal(photo.status, 'confirmed');
+      assert.equal(photo.species, photo.prediction!.label);
+    }
   });
 });
