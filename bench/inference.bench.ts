@@ -25,6 +25,7 @@ import type { Preprocessing } from '../main/core/vision/model-pack.js';
 import { findEmbeddingLayer } from '../main/core/vision/packs/pack-files.js';
 import { preprocessPhoto } from '../main/core/vision/preprocess.js';
 import { setSeededWeights } from '../tests/helpers/keras-test-models.js';
+import { measureXceptionRates } from './xception-rates.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../shared');
 const args = process.argv.slice(2);
@@ -42,49 +43,6 @@ function photosUnder(dir: string): string[] {
     .filter((e) => e.isFile() && /\.(jpe?g|heic|png)$/i.test(e.name))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
-}
-
-async function benchXception(): Promise<Record<string, number>> {
-  await tf.setBackend('wasm');
-  const model = buildXception({ inputShape: [299, 299, 3], classes: 1000 });
-  setSeededWeights(model, 1);
-  let t = now();
-  const onnxBytes = compileKerasToOnnx(model, { embeddingLayer: 'avg_pool' });
-  const compileMs = now() - t;
-  const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
-  const x = tf.randomUniform([4, 299, 299, 3], -1, 1, 'float32', 1);
-  const all = x.dataSync() as Float32Array;
-  const one = all.slice(0, 299 * 299 * 3);
-  const runOrt = async (data: Float32Array, n: number): Promise<void> => {
-    await session.run({ input: new ort.Tensor('float32', data, [n, 299, 299, 3]) });
-  };
-  await runOrt(one, 1);
-  const ortRuns = 12;
-  t = now();
-  for (let i = 0; i < ortRuns; i += 1) await runOrt(one, 1);
-  const ortMs = (now() - t) / ortRuns;
-  t = now();
-  for (let i = 0; i < 3; i += 1) await runOrt(all, 4);
-  const ortBatch4Ms = (now() - t) / 12;
-
-  const single = tf.tensor4d(one, [1, 299, 299, 3]);
-  tf.dispose(model.predict(single) as tf.Tensor);
-  const tfjsRuns = 3;
-  t = now();
-  for (let i = 0; i < tfjsRuns; i += 1) (model.predict(single) as tf.Tensor).dataSync();
-  const wasmMs = (now() - t) / tfjsRuns;
-  await session.release();
-  await tf.setBackend('cpu');
-  return {
-    compileMs: Math.round(compileMs),
-    onnxMBytes: +(onnxBytes.length / 1e6).toFixed(1),
-    ortMsPerImage: +ortMs.toFixed(1),
-    ortImagesPerSecond: +(1000 / ortMs).toFixed(2),
-    ortBatch4MsPerImage: +ortBatch4Ms.toFixed(1),
-    tfjsWasmMsPerImage: +wasmMs.toFixed(1),
-    tfjsWasmImagesPerSecond: +(1000 / wasmMs).toFixed(2),
-    ortSpeedupOverTfjsWasm: +(wasmMs / ortMs).toFixed(2),
-  };
 }
 
 async function benchClassifier(photos: string[]): Promise<Record<string, number>> {
@@ -209,7 +167,7 @@ async function main(): Promise<void> {
   // Other work on the machine skews every figure here; the load average says how much there was.
   report.loadAverageAtStart = os.loadavg().map((v) => +v.toFixed(2));
   console.log('Xception 299 px, seeded weights: ONNX Runtime vs tfjs-wasm ...');
-  report.xception = await benchXception();
+  report.xception = await measureXceptionRates();
   console.table(report.xception);
   const photos = [...photosUnder(path.join(SHARED, 'data/flowers')), ...photosUnder(path.join(SHARED, 'data/photos-exif'))].slice(0, photoLimit);
   if (photos.length === 0) {

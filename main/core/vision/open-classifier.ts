@@ -61,12 +61,9 @@ export async function openLibraryModel(row: ModelRow, settings: Settings): Promi
       `The compiled file of model #${row.id} "${row.name} ${row.version}" is missing${row.onnxPath ? ` (${row.onnxPath})` : ''}; add the model again with \`invasives models add ${row.sourcePath}\`.`,
     );
   }
-  const pack: ModelPack = {
-    identity: identityOf(row),
-    preprocessing: row.preprocessing as unknown as Preprocessing,
-    onnxModel: fs.readFileSync(row.onnxPath),
-  };
-  return createOnnxClassifier(pack, { maxPixels: settings.maxImagePixels, tta: settings.tenCrop });
+  const pack: ModelPack = { identity: identityOf(row), preprocessing: row.preprocessing as unknown as Preprocessing };
+  // The workers read the file themselves: no copy of the weights in this thread.
+  return createOnnxClassifier(pack, { onnxPath: row.onnxPath, maxPixels: settings.maxImagePixels, tta: settings.tenCrop });
 }
 
 /** Finds a library model by id (`3`) or returns null when `spec` is not an id. */
