@@ -197,6 +197,22 @@ describe('review flow in the browser', { skip: skipReason }, () => {
     await page.getByTestId('photo-total').filter({ hasText: '4 photos' }).waitFor();
   });
 
+  test('the detail shows a photo upright (EXIF orientation 6 turns 96x64 pixels into a 64x96 picture)', async () => {
+    const rotated = server.station.library.photos.query({}).find((photo) => photo.orientation === 6)!;
+    await page.goto(`${server.origin}/#/photo/${rotated.id}`);
+    const image = page.getByTestId('full-photo');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=full-photo]') as HTMLImageElement | null)?.complete === true);
+    const size = await image.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    assert.deepEqual(size, [64, 96]);
+    const thumbnail = await page.evaluate(async (id) => {
+      const img = new Image();
+      img.src = `/media/thumb/${id}`;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    }, rotated.id);
+    assert.ok(thumbnail[0]! < thumbnail[1]!, `thumbnail ${thumbnail.join('x')} is upright too`);
+  });
+
   test('the map shows the geolocated photos', async () => {
     await page.goto(`${server.origin}/#/map`);
     await page.getByLabel('Status').selectOption('');
