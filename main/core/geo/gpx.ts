@@ -20,7 +20,11 @@ export interface TrackPoint {
 export function parseGpxTrack(xml: string, source: string): TrackPoint[] {
   let document: ReturnType<DOMParser["parseFromString"]>;
   try {
-    document = new DOMParser().parseFromString(xml, 'text/xml');
+    // Errors (mismatched tags, bad entities) stop the parse and reach the user; warnings are ignored.
+    const onError = (level: string, message: string) => {
+      if (level !== 'warning') throw new Error(message);
+    };
+    document = new DOMParser({ onError }).parseFromString(xml, 'text/xml');
   } catch (error) {
     throw new StationError('GPX_INVALID', `${source} is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
   }
