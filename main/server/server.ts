@@ -142,7 +142,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       response.end('The review UI is not built: run `npm run build:renderer` (or `npm run build`), then restart `invasives serve`.');
       return;
     }
-    const relative = decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html';
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html';
+    } catch {
+      throw new HttpError(404, 'Not found.');
+    }
     let file = path.resolve(rendererDir, relative);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) throw new HttpError(404, 'Not found.');
     // The app has one page: unknown paths without an extension get it too.

@@ -102,6 +102,7 @@ describe('browser transport server', () => {
     const response = await request(server.port, { path: '/%2e%2e/secret.txt', headers: auth() });
     assert.equal(response.status, 404);
     assert.doesNotMatch(response.body.toString(), /outside the renderer/);
+    assert.equal((await request(server.port, { path: '/%E0%A4%A', headers: auth() })).status, 404, 'a malformed escape is a 404, not a crash');
   });
 
   test('thumbnails are served by photo id and made on demand when the cache lacks them', async () => {
