@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEMO_SPECIES } from './demo-species.js';
-import { drawDemoPicture, seededRandom } from './sample-card.js';
+import { seededRandom } from '../seeded-random.js';
+import { drawDemoPicture } from './sample-card.js';
 
 const INPUT_SIZE = 64;
 const FEATURES = 8;

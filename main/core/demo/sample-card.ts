@@ -1,19 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { seededRandom } from '../seeded-random.js';
 import { DEMO_PARK_CENTRE, DEMO_SPECIES } from './demo-species.js';
-
-/** Small deterministic PRNG (mulberry32): the demo is the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A synthetic "plant" picture (RGB bytes): a background of grass and soil, with blobs of the species' colour. */
 export function drawDemoPicture(width: number, height: number, colour: readonly number[], random: () => number): Buffer {
