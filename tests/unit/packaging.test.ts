@@ -28,9 +28,9 @@ interface BuilderConfig {
   extraMetadata?: { main?: string };
   files: string[];
   asarUnpack: string[];
-  linux: { target: string[]; files?: string[] };
-  win: { target: string[]; files?: string[] };
-  mac: { target: string[]; files?: string[] };
+  linux: { target: string[]; files?: string[]; icon?: string };
+  win: { target: string[]; files?: string[]; icon?: string };
+  mac: { target: string[]; files?: string[]; icon?: string };
 }
 const config = load(fs.readFileSync(path.join(repoRoot, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 
@@ -70,6 +70,15 @@ describe('electron-builder configuration', () => {
     assert.deepEqual(config.linux.target, ['AppImage', 'deb']);
     assert.deepEqual(config.win.target, ['nsis']);
     assert.deepEqual(config.mac.target, ['dmg']);
+  });
+
+  test('each platform has an icon of at least 512 px (the size the dmg and AppImage need)', async () => {
+    const { default: sharp } = await import('sharp');
+    for (const platform of [config.linux, config.win, config.mac]) {
+      assert.ok(platform.icon, 'icon set');
+      const meta = await sharp(path.join(repoRoot, platform.icon)).metadata();
+      assert.ok((meta.width ?? 0) >= 512 && meta.width === meta.height, `${platform.icon} is square, >= 512 px`);
+    }
   });
 
   test('pins an exact Electron version of the optional dependency\'s major', () => {
