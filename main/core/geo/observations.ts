@@ -152,13 +152,19 @@ export function summariseGroup(members: readonly PhotoSummary[], library: Librar
   };
 }
 
-/** Recomputes and stores the observation groups of the whole library; returns every observation (singletons included). */
-export function refreshObservationGroups(library: Library, settings: GeoSettings): ObservationGroup[] {
+/** Every observation of the library (singletons included), grouped now, without storing the grouping. */
+export function computeObservations(library: Library, settings: GeoSettings): { groups: number[][]; observations: ObservationGroup[] } {
   const photos = [...library.photos.iterate()];
   const byId = new Map(photos.map((photo) => [photo.id, photo]));
   const groups = findObservationGroups(photos, library, settings);
+  return { groups, observations: groups.map((members) => summariseGroup(members.map((id) => byId.get(id)!), library)) };
+}
+
+/** Recomputes and stores the observation groups of the whole library; returns every observation (singletons included). */
+export function refreshObservationGroups(library: Library, settings: GeoSettings): ObservationGroup[] {
+  const { groups, observations } = computeObservations(library, settings);
   library.observations.replaceAll(groups.filter((members) => members.length > 1));
-  return groups.map((members) => summariseGroup(members.map((id) => byId.get(id)!), library));
+  return observations;
 }
 
 /** The observation a photo belongs to (after the last refresh), summarised. */

@@ -1,0 +1,105 @@
+import { stringify } from 'csv-stringify/sync';
+import { writeStreamAtomically } from '../atomic-file.js';
+import type { Library, PhotoSummary } from '../library/index.js';
+import type { GeoSettings } from '../settings.js';
+import { neutraliseCell } from './export-csv.js';
+import { computeObservations } from './observations.js';
+import { ZoneIndex } from './zones.js';
+
+/**
+ * The Darwin Core terms of the occurrence CSV, in column order, with their IRIs
+ * (https://dwc.tdwg.org/list/): what a GBIF IPT mapping or a meta.xml needs.
+ */
+export const DARWIN_CORE_COLUMNS = [
+  { term: 'occurrenceID', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceID' },
+  { term: 'basisOfRecord', iri: 'http://rs.tdwg.org/dwc/terms/basisOfRecord' },
+  { term: 'occurrenceStatus', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceStatus' },
+  { term: 'eventDate', iri: 'http://rs.tdwg.org/dwc/terms/eventDate' },
+  { term: 'scientificName', iri: 'http://rs.tdwg.org/dwc/terms/scientificName' },
+  { term: 'kingdom', iri: 'http://rs.tdwg.org/dwc/terms/kingdom' },
+  { term: 'decimalLatitude', iri: 'http://rs.tdwg.org/dwc/terms/decimalLatitude' },
+  { term: 'decimalLongitude', iri: 'http://rs.tdwg.org/dwc/terms/decimalLongitude' },
+  { term: 'geodeticDatum', iri: 'http://rs.tdwg.org/dwc/terms/geodeticDatum' },
+  { term: 'coordinateUncertaintyInMeters', iri: 'http://rs.tdwg.org/dwc/terms/coordinateUncertaintyInMeters' },
+  { term: 'georeferenceSources', iri: 'http://rs.tdwg.org/dwc/terms/georeferenceSources' },
+  { term: 'locality', iri: 'http://rs.tdwg.org/dwc/terms/locality' },
+  { term: 'identificationVerificationStatus', iri: 'http://rs.tdwg.org/dwc/terms/identificationVerificationStatus' },
+  { term: 'identifiedBy', iri: 'http://rs.tdwg.org/dwc/terms/identifiedBy' },
+  { term: 'dateIdentified', iri: 'http://rs.tdwg.org/dwc/terms/dateIdentified' },
+  { term: 'identificationRemarks', iri: 'http://rs.tdwg.org/dwc/terms/identificationRemarks' },
+  { term: 'recordedBy', iri: 'http://rs.tdwg.org/dwc/terms/recordedBy' },
+  { term: 'associatedMedia', iri: 'http://rs.tdwg.org/dwc/terms/associatedMedia' },
+  { term: 'occurrenceRemarks', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceRemarks' },
+] as const;
+
+export type DarwinCoreTerm = (typeof DARWIN_CORE_COLUMNS)[number]['term'];
+export type DarwinCoreRecord = Record<DarwinCoreTerm, string | number | null>;
+
+export interface DarwinCoreOptions {
+  /** dwc:recordedBy: who took the photos (a person or the station's team). */
+  recordedBy?: string | null;
+  /** Leave out observations no ranger has confirmed. */
+  confirmedOnly?: boolean;
+  /** dwc:kingdom of every record (the station identifies plants). */
+  kingdom?: string;
+}
+
+const GEOREFERENCE_SOURCES = { exif: 'camera GPS (EXIF)', gpx: 'GPS track (GPX), time-matched', manual: 'placed by hand on a map' } as const;
+
+/**
+ * One Darwin Core occurrence per observation (near-duplicate photos count once, with every
+ * photo in associatedMedia): HumanObservation once a ranger confirmed or corrected it,
+ * MachineObservation while it is a model prediction. Rejected observations are left out.
+ */
+export function darwinCoreRecords(library: Library, settings: GeoSettings, options: DarwinCoreOptions = {}): DarwinCoreRecord[] {
+  const zones = ZoneIndex.of(library);
+  const records: DarwinCoreRecord[] = [];
+  for (const group of computeObservations(library, settings).observations) {
+    if (!group.species || (group.evidence !== 'confirmed' && group.evidence !== 'predicted')) continue;
+    if (options.confirmedOnly && group.evidence !== 'confirmed') continue;
+    const photos = group.photoIds.map((id) => library.photos.get(id)).filter((photo): photo is PhotoSummary => photo !== null);
+    const first = photos[0]!;
+    const confirmed = group.evidence === 'confirmed';
+    const decider = confirmed
+      ? photos.filter((photo) => photo.review?.decision === 'confirmed' || photo.review?.decision === 'corrected').sort((a, b) => (a.review!.decidedAt < b.review!.decidedAt ? 1 : -1))[0]
+      : undefined;
+    const model = first.prediction ? library.models.get(first.prediction.modelId) : null;
+    const reviewer = decider ? library.reviews.current(decider.id)?.reviewer ?? null : null;
+    const placed = group.latitude !== null && group.longitude !== null;
+    records.push({
+      occurrenceID: `urn:invasives-station:occurrence:${first.sha256}`,
+      basisOfRecord: confirmed ? 'HumanObservation' : 'MachineObservation',
+      occurrenceStatus: 'present',
+      eventDate: group.capturedAt,
+      scientificName: group.species,
+      kingdom: options.kingdom ?? 'Plantae',
+      decimalLatitude: placed ? Number(group.latitude!.toFixed(6)) : null,
+      decimalLongitude: placed ? Number(group.longitude!.toFixed(6)) : null,
+      geodeticDatum: placed ? 'WGS84' : null,
+      coordinateUncertaintyInMeters: placed && group.positionSource ? settings.positionUncertaintyMetres[group.positionSource] : null,
+      georeferenceSources: placed && group.positionSource ? GEOREFERENCE_SOURCES[group.positionSource] : null,
+      locality: placed && zones.hasZones ? zones.locate(group.latitude!, group.longitude!).label : null,
+      identificationVerificationStatus: confirmed ? 'verified by a ranger from the photos' : 'unverified: automated identification',
+      identifiedBy: confirmed ? (reviewer ?? 'park ranger') : model ? `${model.name} ${model.version} (image classifier)` : null,
+      dateIdentified: confirmed ? decider!.review!.decidedAt : first.prediction ? (library.predictions.forPhoto(first.id)[0]?.createdAt ?? null) : null,
+      identificationRemarks: group.score !== null ? `model probability ${group.score.toFixed(3)} (mean over ${photos.length} photo${photos.length > 1 ? 's' : ''})` : null,
+      recordedBy: options.recordedBy ?? null,
+      associatedMedia: photos.map((photo) => photo.path).join(' | '),
+      occurrenceRemarks: photos.length > 1 ? `${photos.length} photos of one observation (burst)` : null,
+    });
+  }
+  return records;
+}
+
+/** Writes the Darwin Core occurrence CSV (UTF-8, header of term names) atomically; returns the number of occurrences. */
+export async function writeDarwinCoreCsv(library: Library, settings: GeoSettings, outPath: string, options: DarwinCoreOptions = {}): Promise<{ written: number; leftOut: number }> {
+  const records = darwinCoreRecords(library, settings, options);
+  const terms = DARWIN_CORE_COLUMNS.map((column) => column.term);
+  await writeStreamAtomically(outPath, (append) => {
+    append(stringify([terms], { record_delimiter: '\r\n' }));
+    for (const record of records) {
+      append(stringify([terms.map((term) => neutraliseCell(record[term]))], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } }));
+    }
+  });
+  return { written: records.length, leftOut: 0 };
+}
