@@ -2,9 +2,8 @@
  * A small pool of worker threads, each holding one ONNX Runtime session. Batches go to the
  * first idle worker; a worker that dies is replaced and its batch fails with a clear error.
  */
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../start-worker.js';
 import { StationError } from '../../errors.js';
 import type { RunRequest, RunResult, WorkerInit, WorkerMessage, WorkerReady } from './protocol.js';
 
@@ -36,19 +35,8 @@ interface Slot {
   job: Job | null;
 }
 
-/**
- * Starts the worker: the compiled onnx-worker.js beside this module after `tsc`; from the
- * sources (tsx), a small JS bootstrap that registers tsx's loader in the worker and imports
- * the .ts entry, because Node 20 does not pass a worker's .ts entry file through the
- * `--import tsx` hooks.
- */
 function startWorker(workerData: WorkerInit): Worker {
-  const compiled = new URL('./onnx-worker.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData });
-  const source = new URL('./onnx-worker.ts', import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return startModuleWorker(new URL('./onnx-worker.js', import.meta.url), workerData);
 }
 
 export class InferenceWorkerPool {
