@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { StationError } from '../../core/errors.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
+import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
 import { Library, type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
+import { resolveSettings } from '../../core/settings.js';
 import type { CliCommand } from '../command.js';
 
 const WRITERS = { csv: writeCsvExport, geojson: writeGeoJsonExport } as const;
-type ExportFormat = keyof typeof WRITERS;
 
 const STATUSES = [...REVIEW_STATUSES, 'reviewed'];
 
@@ -34,12 +35,18 @@ function queryFromOptions(options: Record<string, unknown>): PhotoQuery {
 
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'write the library as CSV or GeoJSON, with filters',
-  usage: `invasives export --format csv|geojson [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--db FILE] [--json]
+  summary: 'write the library as CSV or GeoJSON (with filters), or Darwin Core for GBIF',
+  usage: `invasives export --format csv|geojson|dwc [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--db FILE] [--json]
 
 CSV: RFC 4180, UTF-8, one row per photo. GeoJSON: RFC 7946 FeatureCollection of the
 geolocated photos ([longitude, latitude, altitude]); photos without GPS are counted.
 Without --out the export goes to standard output.
+
+dwc: a Darwin Core occurrence CSV for GBIF, one occurrence per observation (a burst of
+photos of one plant counts once; every photo is in associatedMedia): HumanObservation once
+a ranger confirmed it, MachineObservation while it is a model prediction. Rejected photos
+are left out. Options: --recorded-by NAME (dwc:recordedBy), --confirmed-only. The photo
+filters below do not apply to dwc.
 
   --species NAME   the reviewed species when a ranger set one, else the predicted one
   --status STATUS  ${STATUSES.join(' | ')}
@@ -52,11 +59,13 @@ Without --out the export goes to standard output.
     status: { type: 'string' },
     since: { type: 'string' },
     until: { type: 'string' },
+    'recorded-by': { type: 'string' },
+    'confirmed-only': { type: 'boolean', default: false },
   },
   async run(context) {
     const format = context.options.format as string | undefined;
-    if (format !== 'csv' && format !== 'geojson') {
-      context.stderr.write('invasives export: --format csv or --format geojson is required.\n');
+    if (format !== 'csv' && format !== 'geojson' && format !== 'dwc') {
+      context.stderr.write('invasives export: --format csv, --format geojson or --format dwc is required.\n');
       return 2;
     }
     const query = queryFromOptions(context.options);
@@ -64,7 +73,13 @@ Without --out the export goes to standard output.
     try {
       const out = context.options.out as string | undefined;
       const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);
-      const counts = await WRITERS[format as ExportFormat](library, query, target);
+      const counts =
+        format === 'dwc'
+          ? await writeDarwinCoreCsv(library, resolveSettings({ databasePath: context.databasePath }).geo, target, {
+              recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
+              confirmedOnly: context.options['confirmed-only'] === true,
+            })
+          : await WRITERS[format](library, query, target);
       if (!out) {
         context.stdout.write(fs.readFileSync(target));
         fs.rmSync(path.dirname(target), { recursive: true, force: true });
@@ -73,7 +88,7 @@ Without --out the export goes to standard output.
         context.stderr.write(`${JSON.stringify({ format, out: out ? target : null, ...counts })}\n`);
       } else {
         const leftOut = counts.leftOut ? `; ${counts.leftOut} photos without GPS left out` : '';
-        context.stderr.write(`Exported ${counts.written} photos as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
+        context.stderr.write(`Exported ${counts.written} ${format === 'dwc' ? 'occurrences' : 'photos'} as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
       }
       return 0;
     } finally {

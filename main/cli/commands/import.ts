@@ -1,3 +1,4 @@
+import { refreshAlerts } from '../../core/geo/alerts.js';
 import { importFolder } from '../../core/ingest/import-folder.js';
 import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
@@ -64,10 +65,14 @@ Options:
       });
       printer.done();
       const errors = library.imports.errors(result.summary.id);
+      // New photos may be first sightings: raise their alerts now (each alert once, ever).
+      const alerts = refreshAlerts(library, settings.geo);
       if (context.json) {
-        context.stdout.write(`${JSON.stringify({ ...result, errors }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ ...result, errors, alerts: { raised: alerts.raised, open: alerts.open } }, null, 2)}\n`);
       } else {
         printImportSummary(context.stdout, result, errors);
+        for (const alert of alerts.raised) context.stdout.write(`NEW ALERT #${alert.id}: ${alert.kind} ${alert.species}, ${alert.placeLabel}${alert.evidence === 'predicted' ? ' [predicted only]' : ''}\n`);
+        if (alerts.open) context.stdout.write(`${alerts.open} unread alert(s): invasives alerts list\n`);
       }
       return result.summary.state === 'completed' ? 0 : 1;
     } finally {

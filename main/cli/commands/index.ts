@@ -1,11 +1,16 @@
 import type { CliCommand } from '../command.js';
+import { alertsCommand } from './alerts.js';
+import { baselineCommand } from './baseline.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
+import { gpxCommand } from './gpx.js';
 import { importCommand } from './import.js';
 import { modelsCommand } from './models.js';
+import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
+import { zonesCommand } from './zones.js';
 
 /** Every `invasives` sub-command, in the order --help lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -13,6 +18,11 @@ export const COMMANDS: readonly CliCommand[] = [
   classifyCommand,
   exportCommand,
   statsCommand,
+  alertsCommand,
+  zonesCommand,
+  baselineCommand,
+  gpxCommand,
+  placeCommand,
   modelsCommand,
   serveCommand,
   demoCommand,

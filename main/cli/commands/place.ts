@@ -1,0 +1,48 @@
+import { StationError } from '../../core/errors.js';
+import { Library } from '../../core/library/index.js';
+import type { CliCommand } from '../command.js';
+import { refreshAndReport } from './alerts.js';
+
+export const placeCommand: CliCommand = {
+  name: 'place',
+  summary: 'set a photo\'s position by hand (or --clear it)',
+  usage: `invasives place <photoId> <latitude> <longitude> [--db FILE] [--json]
+invasives place <photoId> --lat=-33.96 --lon=18.41
+invasives place <photoId> --clear
+
+Stores a position placed by hand (WGS84 decimal degrees); it wins over the EXIF position
+and is exported with its source. Negative values: use --lat=-33.96 or put -- before them.`,
+  options: {
+    lat: { type: 'string' },
+    lon: { type: 'string' },
+    clear: { type: 'boolean', default: false },
+  },
+  async run(context) {
+    const [idText, latText = context.options.lat, lonText = context.options.lon] = context.positionals;
+    const photoId = Number(idText);
+    if (!idText || !Number.isInteger(photoId) || photoId <= 0) {
+      context.stderr.write('invasives place: which photo? Usage: invasives place <photoId> <latitude> <longitude>\n');
+      return 2;
+    }
+    const library = Library.open(context.databasePath);
+    try {
+      if (context.options.clear) {
+        const cleared = library.positions.clear(photoId);
+        if (!context.json) context.stdout.write(cleared ? `Photo ${photoId}: hand or GPX position removed.\n` : `Photo ${photoId} had no hand or GPX position.\n`);
+      } else {
+        const latitude = Number(latText);
+        const longitude = Number(lonText);
+        if (typeof latText !== 'string' || typeof lonText !== 'string' || !latText.trim() || !lonText.trim()) {
+          throw new StationError('INVALID_ARGUMENT', 'Give the latitude and longitude in decimal degrees, e.g. invasives place 12 46.7 10.2.');
+        }
+        const position = library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand (CLI)' });
+        if (!context.json) context.stdout.write(`Photo ${photoId} placed at ${position.latitude}, ${position.longitude}.\n`);
+      }
+      const alerts = refreshAndReport(library, context);
+      if (context.json) context.stdout.write(`${JSON.stringify({ photo: library.photos.get(photoId), alerts }, null, 2)}\n`);
+      return 0;
+    } finally {
+      library.close();
+    }
+  },
+};
