@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { classifyLibrary } from '../core/ingest/classify-library.js';
-import { importFolder } from '../core/ingest/import-folder.js';
+import { importFolderInWorker } from '../core/ingest/import-in-worker.js';
 import { StationError, errorMessage } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { Library } from '../core/library/index.js';
@@ -37,10 +37,10 @@ function apiErrorOf(error: unknown): ApiError {
 }
 
 /**
- * The UI's long work, one job at a time: an import of a folder, or re-classifying the
- * library with the active model. A job starts without being awaited (the pipeline is
- * async; decoding and inference run in sharp's and the runtime's threads, so the server
- * keeps answering), streams progress as events, and can be cancelled. A cancelled import
+ * The UI's long work, one job at a time: an import of a folder (in a worker thread), or
+ * re-classifying the library with the active model. A job starts without being awaited
+ * (decoding and inference run in sharp's and the runtime's threads, so the server keeps
+ * answering), streams progress as events, and can be cancelled. A cancelled import
  * resumes when the same folder is imported again; a cancelled re-classification resumes
  * where it stopped (photos already classified by the model are skipped).
  */
@@ -93,17 +93,17 @@ export class JobRunner {
     if (!stat.isDirectory()) throw new StationError('NOT_A_FOLDER', `"${resolved}" is a file, not a folder; give the folder that holds the photos.`);
     this.refuseWhenBusy();
     this.begin('import', resolved, async (job) => {
-      let classifier: PhotoClassifier | null = null;
       const finish = (finished: Omit<ImportFinished, 'rootPath'>) => () => {
         this.lastImport = { rootPath: resolved, ...finished };
         if (job.progress) this.events.emit('import:progress', job.progress as ImportProgress);
         this.events.emit('import:finished', this.lastImport);
       };
       try {
-        classifier = await this.openModel(this.library, this.settings);
-        const result = await importFolder(this.library, resolved, {
-          classifier,
+        // In a worker thread: hashing, EXIF, decoding and resizing never hold up this process.
+        const result = await importFolderInWorker({
+          rootPath: resolved,
           settings: this.settings,
+          classify: true,
           signal: job.controller.signal,
           onProgress: this.progressEmitter<ImportProgress>(job, (progress) => this.events.emit('import:progress', progress)),
         });
@@ -111,8 +111,6 @@ export class JobRunner {
       } catch (error) {
         const cancelled = job.controller.signal.aborted;
         return finish({ summary: null, resumed: false, cancelled, error: cancelled ? null : apiErrorOf(error) });
-      } finally {
-        await classifier?.close().catch(() => undefined);
       }
     });
     return { rootPath: resolved };

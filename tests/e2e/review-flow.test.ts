@@ -67,8 +67,7 @@ describe('review flow in the browser', { skip: skipReason }, () => {
     writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: LABELS.length, seed: 7 });
     fs.writeFileSync(path.join(packDir, 'classes.txt'), `${LABELS.join('\n')}\n`);
     fs.writeFileSync(path.join(packDir, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
-    // One photo in flight: the tiny test model has a fixed batch dimension of 1.
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { importConcurrency: 1 } });
+    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   });

@@ -14,6 +14,7 @@ import { createOnnxClassifier } from '../../main/core/vision/inference/onnx-clas
 import { compileKerasToOnnx } from '../../main/core/vision/onnx/compile-keras-to-onnx.js';
 import { preprocessPhoto } from '../../main/core/vision/preprocess.js';
 import { StationError } from '../../main/core/errors.js';
+import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
 import { buildNestedSequentialModel, setSeededWeights } from '../helpers/keras-test-models.js';
 import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -214,5 +215,27 @@ test('the shared TF.js model classifies real photos in the worker as tfjs does',
     }
   } finally {
     await classifier.close();
+  }
+});
+
+test('a model with a fixed batch size of 1 classifies photos in flight together, each as it would alone', async () => {
+  const dir = makeTempDir();
+  const modelFile = path.join(dir, 'fixed-batch.onnx');
+  writeTinyOnnx(modelFile, { size: 16, classes: 3, seed: 5 });
+  const pack: ModelPack = { identity: { ...identity('fixed', ['a', 'b', 'c']), format: 'onnx' }, preprocessing: SMALL, onnxModel: fs.readFileSync(modelFile) };
+  const files = await Promise.all([1, 2, 3, 4, 5].map((seed) => writePhoto(dir, `p${seed}.jpg`, seed)));
+  const batched = await createOnnxClassifier(pack, { maxBatch: 4 });
+  const alone = await createOnnxClassifier(pack, { maxBatch: 1 });
+  try {
+    const together = await Promise.all(files.map((file) => batched.classify({ bytes: fs.readFileSync(file), path: file })));
+    for (const [i, file] of files.entries()) {
+      const single = await alone.classify({ bytes: fs.readFileSync(file), path: file });
+      assert.ok(maxAbsDiff(together[i]!.probabilities, single.probabilities) <= 1e-6, `photo ${i} matches its single run`);
+    }
+    const tta = await createOnnxClassifier(pack, { tta: true });
+    await tta.classify({ bytes: fs.readFileSync(files[0]!), path: files[0]! }).finally(() => tta.close());
+  } finally {
+    await batched.close();
+    await alone.close();
   }
 });

@@ -11,8 +11,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 /** The station's background jobs through the dispatcher, as either transport calls them. */
 describe('background jobs (import, re-classify)', () => {
   const dir = makeTempDir();
-  // One photo in flight: the tiny test model has a fixed batch dimension of 1.
-  const station = openStation({ databasePath: path.join(dir, 'library.sqlite'), settings: { importConcurrency: 1 } });
+  const station = openStation({ databasePath: path.join(dir, 'library.sqlite') });
   after(() => station.close());
 
   function nextEvent<E extends EventName>(name: E): Promise<EventMap[E]> {

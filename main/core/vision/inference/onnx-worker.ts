@@ -48,19 +48,32 @@ async function main(): Promise<void> {
   const embeddingName = outputNames.includes(EMBEDDING) ? EMBEDDING : null;
   post({ type: 'ready', inputName: input.name, inputDims, channelsFirst, probabilitiesName, embeddingName, outputNames });
 
+  const fetches = embeddingName ? [probabilitiesName, embeddingName] : [probabilitiesName];
+  // A model exported with a fixed batch size (often 1) takes our batches in slices of that size.
+  const fixedBatch = typeof inputDims[0] === 'number' && inputDims[0] > 0 ? inputDims[0] : null;
+
+  /** Runs `rows` images starting at `first` of an NHWC batch; returns the outputs' data. */
+  const runRows = async (nhwc: Float32Array, first: number, rows: number, height: number, width: number) => {
+    const size = height * width * 3;
+    const slice = nhwc.subarray(first * size, (first + rows) * size);
+    const data = channelsFirst ? toChannelsFirst(slice, rows, height, width) : slice;
+    const dims = channelsFirst ? [rows, 3, height, width] : [rows, height, width, 3];
+    const outputs = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) }, fetches);
+    const probabilities = Float32Array.from(outputs[probabilitiesName]!.data as Float32Array);
+    const embedding = embeddingName ? Float32Array.from(outputs[embeddingName]!.data as Float32Array) : null;
+    for (const tensor of Object.values(outputs)) tensor.dispose();
+    return { probabilities, embedding };
+  };
+
   parentPort!.on('message', (request: RunRequest) => {
     void (async () => {
       try {
         const { batch, height, width } = request;
-        const data = channelsFirst ? toChannelsFirst(request.data, batch, height, width) : request.data;
-        const dims = channelsFirst ? [batch, 3, height, width] : [batch, height, width, 3];
-        const fetches = embeddingName ? [probabilitiesName, embeddingName] : [probabilitiesName];
-        const outputs = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) }, fetches);
-        const probs = outputs[probabilitiesName]!;
-        const probabilities = Float32Array.from(probs.data as Float32Array);
-        const emb = embeddingName ? outputs[embeddingName]! : null;
-        const embedding = emb ? Float32Array.from(emb.data as Float32Array) : null;
-        for (const tensor of Object.values(outputs)) tensor.dispose();
+        const step = fixedBatch ?? batch;
+        const parts = [];
+        for (let first = 0; first < batch; first += step) parts.push(await runRows(request.data, first, Math.min(step, batch - first), height, width));
+        const probabilities = concatenate(parts.map((part) => part.probabilities));
+        const embedding = embeddingName ? concatenate(parts.map((part) => part.embedding!)) : null;
         post(
           { type: 'result', id: request.id, probabilities, classes: probabilities.length / batch, embedding, features: embedding ? embedding.length / batch : 0 },
           embedding ? [probabilities.buffer, embedding.buffer] : [probabilities.buffer],
@@ -70,6 +83,17 @@ async function main(): Promise<void> {
       }
     })();
   });
+}
+
+function concatenate(arrays: Float32Array<ArrayBuffer>[]): Float32Array<ArrayBuffer> {
+  if (arrays.length === 1) return arrays[0]!;
+  const out = new Float32Array(arrays.reduce((sum, a) => sum + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
 }
 
 main().catch((error: unknown) => {
