@@ -130,7 +130,8 @@ export function matchPhotosToGpx(library: Library, gpxPath: string, settings: Ge
   const wanted = options.photoIds ? new Set(options.photoIds) : null;
   const clockOffset = (options.clockOffsetSeconds ?? 0) * 1000;
   library.transaction(() => {
-    for (const photo of library.photos.iterate()) {
+    // Read first, then write: SQLite cannot write while a statement is still iterating.
+    for (const photo of library.photos.query()) {
       if (wanted && !wanted.has(photo.id)) continue;
       if (photo.positionSource === 'exif' || photo.positionSource === 'manual' || (photo.positionSource === 'gpx' && !options.overwrite)) {
         report.alreadyPlaced++;
