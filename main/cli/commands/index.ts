@@ -4,12 +4,14 @@ import { baselineCommand } from './baseline.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
+import { exportDatasetCommand } from './export-dataset.js';
 import { gpxCommand } from './gpx.js';
 import { importCommand } from './import.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
+import { trainCommand } from './train.js';
 import { zonesCommand } from './zones.js';
 
 /** Every `invasives` sub-command, in the order --help lists them. */
@@ -24,6 +26,8 @@ export const COMMANDS: readonly CliCommand[] = [
   gpxCommand,
   placeCommand,
   modelsCommand,
+  trainCommand,
+  exportDatasetCommand,
   serveCommand,
   demoCommand,
 ];
