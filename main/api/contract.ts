@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
+import type { UnknownVerdict } from '../core/learning/open-set.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
@@ -73,11 +74,25 @@ const exportSchema = z.strictObject({
   outPath: z.string().min(1).max(4096).optional(),
 });
 
+/** One of the top-5 classes of a photo's prediction, with what the model pack says about it. */
+export interface ClassInfo {
+  label: string;
+  probability: number;
+  /** The class's info.txt from the model pack, when the pack has one. */
+  info: string | null;
+  /** The English Wikipedia article named after the class (opened only when online). */
+  wikipediaUrl: string;
+}
+
 /** A photo as the detail screen shows it. */
 export interface PhotoDetail extends PhotoSummary {
   paths: string[];
   predictions: PredictionRow[];
   history: ReviewRow[];
+  /** The current prediction's top 5 with each class's info text and Wikipedia link. */
+  classes: ClassInfo[];
+  /** "Unknown / possibly new species" verdict; null when the predicting model has no open-set calibration. */
+  openSet: UnknownVerdict | null;
 }
 
 export interface PhotoPage {

@@ -5,12 +5,16 @@ import { StationError, errorMessage } from '../core/errors.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
-import type { Library, NewReview, PhotoQuery } from '../core/library/index.js';
+import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
+import type { UnknownVerdict } from '../core/learning/open-set.js';
 import type { Settings } from '../core/settings.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
+import { judgeUnknown, openSetOf } from '../core/learning/open-set.js';
+import { wikipediaArticleUrl } from './species-links.js';
 import {
   type ApiError,
   type CallName,
+  type ClassInfo,
   type CallOutcome,
   type CallParsedArgs,
   type CallResult,
@@ -44,6 +48,25 @@ function requirePhoto(library: Library, photoId: number) {
   return photo;
 }
 
+/** The prediction's top 5 with the model pack's info text and a Wikipedia link per class. */
+function classesOf(library: Library, photo: PhotoSummary): ClassInfo[] {
+  if (!photo.prediction) return [];
+  const model = library.models.get(photo.prediction.modelId);
+  return photo.prediction.topK.map(({ label, probability }) => {
+    const index = model?.labels.indexOf(label) ?? -1;
+    return { label, probability, info: index >= 0 ? (model?.labelInfo?.[index] ?? null) : null, wikipediaUrl: wikipediaArticleUrl(label) };
+  });
+}
+
+/** The open-set verdict of the predicting model, when that model was calibrated for it. */
+function openSetVerdict(library: Library, photo: PhotoSummary): UnknownVerdict | null {
+  if (!photo.prediction) return null;
+  const model = library.models.get(photo.prediction.modelId);
+  if (!model || !openSetOf(model)) return null;
+  const vectors = library.predictions.vectorsOf(photo.id, model.id);
+  return judgeUnknown({ embedding: vectors?.embedding ?? null, probabilities: vectors?.probabilities ?? null }, model);
+}
+
 type ExportWriter = (library: Library, query: PhotoQuery, outPath: string) => Promise<ExportCounts>;
 
 async function runExport(library: Library, write: ExportWriter, filter: PhotoFilter, outPath: string | undefined, extension: string): Promise<ExportResult> {
@@ -74,12 +97,17 @@ export function createHandlers({ library, settings, events, jobs, pickFolder }: 
       offset,
     }),
     'photos:count': ({ filter }) => library.photos.count(toQuery(filter)),
-    'photos:get': ({ id }) => ({
-      ...requirePhoto(library, id),
-      paths: library.photos.paths(id),
-      predictions: library.predictions.forPhoto(id),
-      history: library.reviews.historyOf(id),
-    }),
+    'photos:get': ({ id }) => {
+      const photo = requirePhoto(library, id);
+      return {
+        ...photo,
+        paths: library.photos.paths(id),
+        predictions: library.predictions.forPhoto(id),
+        history: library.reviews.historyOf(id),
+        classes: classesOf(library, photo),
+        openSet: openSetVerdict(library, photo),
+      };
+    },
     'photos:filters': () => ({ cameras: library.photos.cameras(), imports: library.imports.list() }),
     'map:points': ({ filter }) => {
       const points: MapPoint[] = [];

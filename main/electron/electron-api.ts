@@ -51,8 +51,12 @@ export interface ElectronApi {
     };
   };
   dialog: {
-    showOpenDialog(window: BrowserWindow, options: { properties: string[]; title?: string }): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showOpenDialog(
+      window: BrowserWindow,
+      options: { properties: string[]; title?: string; filters?: { name: string; extensions: string[] }[] },
+    ): Promise<{ canceled: boolean; filePaths: string[] }>;
   };
+  shell: { openExternal(url: string): Promise<void> };
   Menu: { setApplicationMenu(menu: null): void };
 }
 

@@ -17,6 +17,7 @@ import {
   WEB_PREFERENCES,
   isAllowedNavigation,
   isTrustedSender,
+  isWikipediaUrl,
 } from './security.js';
 
 /**
@@ -45,7 +46,7 @@ function databasePathFromArgs(argv: readonly string[]): string {
   return path.resolve(value ?? defaultDatabasePath());
 }
 
-const { app, BrowserWindow, ipcMain, protocol, session, dialog } = loadElectron();
+const { app, BrowserWindow, ipcMain, protocol, session, dialog, shell } = loadElectron();
 protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 
 let mainWindow: BrowserWindow | null = null;
@@ -90,10 +91,20 @@ async function serveMedia(url: string): Promise<Response> {
   }
 }
 
+/** A species' Wikipedia article goes to the system browser; nothing else leaves the app. */
+function openOutside(url: string): void {
+  if (isWikipediaUrl(url)) void shell.openExternal(url).catch(() => undefined);
+}
+
 app.on('web-contents-created', (_event, contents) => {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.setWindowOpenHandler(({ url }) => {
+    openOutside(url);
+    return { action: 'deny' };
+  });
   contents.on('will-navigate', (event, url) => {
-    if (!isAllowedNavigation(url)) event.preventDefault();
+    if (isAllowedNavigation(url)) return;
+    event.preventDefault();
+    openOutside(url);
   });
   contents.on('will-redirect', (event, url) => {
     if (!isAllowedNavigation(url)) event.preventDefault();

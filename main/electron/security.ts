@@ -68,5 +68,27 @@ export function isAllowedNavigation(url: string): boolean {
   return isAppUrl(url);
 }
 
+/**
+ * The only pages the app hands to the system browser (shell.openExternal): English or other
+ * Wikipedia articles over https, nothing with credentials or an odd port. Everything else a
+ * link points at is refused; the app window itself never leaves the app.
+ */
+export function isWikipediaUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const host = parsed.hostname.toLowerCase();
+  return (
+    parsed.protocol === 'https:' &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.port === '' &&
+    (host === 'wikipedia.org' || (host.endsWith('.wikipedia.org') && /^[a-z0-9-]+(\.m)?\.wikipedia\.org$/.test(host)))
+  );
+}
+
 /** No permission (camera, geolocation, notifications…) is ever granted to the renderer. */
 export const GRANTED_PERMISSIONS: readonly string[] = [];
