@@ -47,6 +47,8 @@ export async function importFolder(library: Library, rootPath: string, options: 
   const thumbnailsDir = thumbnailCacheDir(library.databasePath);
   // A library kept inside the imported folder must not import its own thumbnails.
   const scan = await scanFolder(root, { excludeFolders: [thumbnailsDir] });
+  // A card unmounted mid-import may leave its mount point behind, empty and on another device.
+  const rootDevice = (await fs.stat(root)).dev;
   const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
   const resumable = library.imports.findResumable(root);
   const importId = resumable ? resumable.id : library.imports.start(root, modelId);
@@ -56,7 +58,7 @@ export async function importFolder(library: Library, rootPath: string, options: 
   const run: ImportRun = { library, importId, modelId, options, thumbnailsDir };
   await fs.mkdir(run.thumbnailsDir, { recursive: true });
   try {
-    await processPendingFiles(run, root);
+    await processPendingFiles(run, root, rootDevice);
   } catch (error) {
     const state = error instanceof StationError && error.code === 'MEDIA_REMOVED' ? 'interrupted' : 'failed';
     library.imports.finish(importId, state, errorMessage(error));
@@ -66,7 +68,7 @@ export async function importFolder(library: Library, rootPath: string, options: 
   return { summary: library.imports.get(importId)!, resumed: resumable !== null };
 }
 
-async function processPendingFiles(run: ImportRun, root: string): Promise<void> {
+async function processPendingFiles(run: ImportRun, root: string, rootDevice: number): Promise<void> {
   const { library, importId, options } = run;
   const pending = library.imports.pendingPaths(importId);
   const before = library.imports.get(importId)!;
@@ -99,7 +101,7 @@ async function processPendingFiles(run: ImportRun, root: string): Promise<void> 
     signal: options.signal,
     work: async (filePath) => {
       const result = await importOneFile(run, filePath);
-      const cardGone = !result.ok && result.code === 'FILE_UNREADABLE' && !(await folderExists(root));
+      const cardGone = !result.ok && result.code === 'FILE_UNREADABLE' && !(await isSameFolder(root, rootDevice));
       return { result, cardGone };
     },
     after: (filePath, { result, cardGone }, remaining) => {
@@ -122,9 +124,11 @@ async function processPendingFiles(run: ImportRun, root: string): Promise<void> 
   if (mediaRemoved) throw mediaRemoved;
 }
 
-async function folderExists(folder: string): Promise<boolean> {
+/** The folder is still there, on the device it was on when the import started. */
+async function isSameFolder(folder: string, device: number): Promise<boolean> {
   try {
-    return (await fs.stat(folder)).isDirectory();
+    const stat = await fs.stat(folder);
+    return stat.isDirectory() && stat.dev === device;
   } catch {
     return false;
   }
