@@ -32,7 +32,7 @@ export const DEFAULT_HEAD_TRAINING: Omit<HeadTrainingOptions, 'onEpoch'> = {
   hiddenUnits: 0,
   learningRate: 0.003,
   batchSize: 32,
-  l2: 0.001,
+  l2: 0.03,
   patience: 20,
   classWeighting: true,
 };

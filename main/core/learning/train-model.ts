@@ -224,5 +224,6 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
   const probe = await openLibraryModel(row, { ...options.settings, tenCrop: false });
   await probe.close();
   if (options.activate) library.models.setActive(row.id);
-  return { model: library.models.get(row.id)!, report: readTrainingReport(library.models.get(row.id)!) ?? report };
+  // Same data + same seed give the same bytes: the existing version is returned (its stored report is the first run's).
+  return { model: library.models.get(row.id)!, report };
 }
