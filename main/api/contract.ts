@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
+import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { UnknownVerdict } from '../core/learning/open-set.js';
+import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
+import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
@@ -84,6 +87,36 @@ export interface ClassInfo {
   wikipediaUrl: string;
 }
 
+const alertRef = z.strictObject({ alertId: id });
+/** Kept here as literals (the contract imports no runtime code); `satisfies` ties them to the core's unions. */
+export const ALERT_STATE_NAMES = ['new', 'acknowledged', 'dismissed'] as const satisfies readonly AlertState[];
+export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'surge'] as const satisfies readonly AlertKind[];
+const alertFilterSchema = z
+  .strictObject({ state: z.enum(ALERT_STATE_NAMES).optional(), kind: z.enum(ALERT_KIND_NAMES).optional() })
+  .optional();
+const dismissSchema = z.strictObject({ alertId: id, reason: z.string().trim().min(1, 'say why the alert is dismissed').max(500) });
+
+const filePath = z.string().trim().min(1).max(4096);
+const ZONE_KIND_NAMES = ['park', 'zone'] as const satisfies readonly ZoneKind[];
+const zonesLoadSchema = z.strictObject({
+  path: filePath,
+  /** 'park': the park boundary; 'zone': the management zones (each replaces those loaded before). */
+  kind: z.enum(ZONE_KIND_NAMES),
+  /** The feature property naming each management zone. */
+  nameProperty: z.string().trim().min(1).max(100).default('name'),
+});
+const placeSchema = z.strictObject({
+  photoId: id,
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+});
+
+/** Alerts per state, for the navigation badge. */
+export type AlertCounts = Record<AlertState, number>;
+
+/** What an alert refresh did (the raised alerts themselves are listed by alerts:list). */
+export type AlertsRefreshed = Omit<AlertRefreshResult, 'raised'> & { raised: number };
+
 /** A photo as the detail screen shows it. */
 export interface PhotoDetail extends PhotoSummary {
   paths: string[];
@@ -144,6 +177,8 @@ export interface ImportFinished {
   resumed: boolean;
   cancelled: boolean;
   error: ApiError | null;
+  /** The alert refresh run after the import; null when it could not run. */
+  alerts: AlertsRefreshed | null;
 }
 
 export interface ExportResult {
@@ -196,6 +231,24 @@ export const CONTRACT = {
   /** Classifies, in the background, every photo the active model has not classified yet. */
   'models:reclassify': call<{ modelId: number }>()(noArgs),
   'stats:get': call<LibraryStats>()(noArgs),
+  'alerts:list': call<AlertRow[]>()(alertFilterSchema),
+  'alerts:counts': call<AlertCounts>()(noArgs),
+  'alerts:acknowledge': call<AlertRow>()(alertRef),
+  /** Dismissed alerts stay dismissed through later refreshes; the reason is kept. */
+  'alerts:dismiss': call<AlertRow>()(dismissSchema),
+  'alerts:reopen': call<AlertRow>()(alertRef),
+  /** Brings the alerts up to date now (imports and reviews do it on their own). */
+  'alerts:refresh': call<AlertsRefreshed>()(noArgs),
+  /** Park boundary and management zones, as loaded into the library. */
+  'zones:list': call<ZoneRow[]>()(noArgs),
+  /** Loads a GeoJSON file from this computer as the park boundary or the management zones. */
+  'zones:load': call<ZoneRow[]>()(zonesLoadSchema),
+  /** A native file chooser for a GeoJSON file where the transport has one (Electron); path null otherwise. */
+  'zones:pickFile': call<{ path: string | null }>()(noArgs),
+  /** Places a photo by hand (wins over its EXIF position; exported with source "manual"). */
+  'photos:place': call<PhotoSummary>()(placeSchema),
+  /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
+  'photos:unplace': call<PhotoSummary>()(photoRef),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
@@ -215,9 +268,18 @@ export interface EventMap {
   'classify:finished': ClassifyFinished;
   /** Reviews changed (another window, bulk work): lists should refresh. */
   'library:changed': { reason: string };
+  /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
+  'alerts:changed': { open: number; raised: number };
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES = ['import:progress', 'import:finished', 'classify:progress', 'classify:finished', 'library:changed'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'import:progress',
+  'import:finished',
+  'classify:progress',
+  'classify:finished',
+  'library:changed',
+  'alerts:changed',
+] as const satisfies readonly EventName[];
 
 /**
  * Codes an API error can carry: the core's StationError codes plus the transport's own.

@@ -11,6 +11,8 @@ import type { Settings } from '../core/settings.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
 import { judgeUnknown, openSetOf } from '../core/learning/open-set.js';
 import { wikipediaArticleUrl } from './species-links.js';
+import { loadZonesFile } from '../core/geo/zones.js';
+import type { AlertsRefresher } from './alerts-refresher.js';
 import {
   type ApiError,
   type CallName,
@@ -35,7 +37,9 @@ export interface HandlerContext {
   settings: Settings;
   events: EventBus;
   jobs: JobRunner;
+  alerts: AlertsRefresher;
   pickFolder?: () => Promise<string | null>;
+  pickGeoJsonFile?: () => Promise<string | null>;
 }
 
 function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
@@ -88,7 +92,11 @@ async function runExport(library: Library, write: ExportWriter, filter: PhotoFil
   }
 }
 
-export function createHandlers({ library, settings, events, jobs, pickFolder }: HandlerContext): Handlers {
+function requireAlert(library: Library, alertId: number) {
+  if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
+}
+
+export function createHandlers({ library, settings, events, jobs, alerts, pickFolder, pickGeoJsonFile }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -130,6 +138,7 @@ export function createHandlers({ library, settings, events, jobs, pickFolder }: 
         throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; choose its species with "correct" instead.`);
       }
       library.reviews.record({ photoId, decision, species: vouched ?? null, note: note ?? null });
+      alerts.schedule();
       return requirePhoto(library, photoId);
     },
     'reviews:bulk': ({ photoIds, decision, species }) => {
@@ -142,12 +151,14 @@ export function createHandlers({ library, settings, events, jobs, pickFolder }: 
         return { photoId, decision, species: vouched ?? null };
       });
       const count = library.reviews.recordMany(reviews).length;
+      alerts.schedule();
       changed('bulk review');
       return { count };
     },
     'reviews:undo': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.reviews.undoLatest(photoId);
+      alerts.schedule();
       return requirePhoto(library, photoId);
     },
     'species:list': () => {
@@ -186,6 +197,52 @@ export function createHandlers({ library, settings, events, jobs, pickFolder }: 
     },
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
+    'alerts:list': (filter) => library.alerts.list(filter ?? {}),
+    'alerts:counts': () => alerts.counts(),
+    'alerts:acknowledge': ({ alertId }) => {
+      requireAlert(library, alertId);
+      const alert = library.alerts.acknowledge(alertId);
+      alerts.announceStateChange();
+      return alert;
+    },
+    'alerts:dismiss': ({ alertId, reason }) => {
+      requireAlert(library, alertId);
+      const alert = library.alerts.dismiss(alertId, reason);
+      alerts.announceStateChange();
+      return alert;
+    },
+    'alerts:reopen': ({ alertId }) => {
+      requireAlert(library, alertId);
+      const alert = library.alerts.reopen(alertId);
+      alerts.announceStateChange();
+      return alert;
+    },
+    'alerts:refresh': () => alerts.refreshNow(),
+    'zones:list': () => library.zones.list(),
+    'zones:load': ({ path: zonesPath, kind, nameProperty }) => {
+      if (!path.isAbsolute(zonesPath)) {
+        throw new StationError('INVALID_ARGUMENT', `Zones file "${zonesPath}" is not a full path; give one such as /home/ranger/zones.geojson.`);
+      }
+      const zones = loadZonesFile(library, zonesPath, kind, nameProperty);
+      alerts.refreshNow();
+      changed('zones loaded');
+      return zones;
+    },
+    'zones:pickFile': async () => ({ path: pickGeoJsonFile ? await pickGeoJsonFile() : null }),
+    'photos:place': ({ photoId, latitude, longitude }) => {
+      requirePhoto(library, photoId);
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map' });
+      alerts.schedule();
+      changed('photo placed');
+      return requirePhoto(library, photoId);
+    },
+    'photos:unplace': ({ photoId }) => {
+      requirePhoto(library, photoId);
+      library.positions.clear(photoId);
+      alerts.schedule();
+      changed('photo position removed');
+      return requirePhoto(library, photoId);
+    },
   };
 }
 

@@ -8,7 +8,8 @@ import type { Library } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
 import type { PhotoClassifier } from '../core/vision/classifier.js';
 import { openClassifier } from '../core/vision/open-classifier.js';
-import type { ApiError, ClassifyFinished, ImportFinished, JobStatus } from './contract.js';
+import type { AlertsRefresher } from './alerts-refresher.js';
+import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, JobStatus } from './contract.js';
 import type { EventBus } from './events.js';
 
 /** Opens the classifier a job uses (null: the library has no active model). */
@@ -53,7 +54,21 @@ export class JobRunner {
     private readonly settings: Settings,
     private readonly events: EventBus,
     private readonly openModel: ClassifierOpener = openActiveModel,
+    /** Re-runs the alert rules when an import or a re-classification ends. */
+    private readonly alerts: AlertsRefresher | null = null,
+    private readonly onAlertsError: (error: unknown) => void = () => undefined,
   ) {}
+
+  /** The alerts after new photos or predictions; a failure here must not turn a good import into a failed one. */
+  private refreshAlerts(): AlertsRefreshed | null {
+    if (!this.alerts) return null;
+    try {
+      return this.alerts.refreshNow();
+    } catch (error) {
+      this.onAlertsError(error);
+      return null;
+    }
+  }
 
   /** Runs `work` in the background; its result announces the outcome once the runner is free again. */
   private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<() => void>): void {
@@ -93,10 +108,10 @@ export class JobRunner {
     if (!stat.isDirectory()) throw new StationError('NOT_A_FOLDER', `"${resolved}" is a file, not a folder; give the folder that holds the photos.`);
     this.refuseWhenBusy();
     this.begin('import', resolved, async (job) => {
-      const finish = (finished: Omit<ImportFinished, 'rootPath'>) => () => {
-        this.lastImport = { rootPath: resolved, ...finished };
-        if (job.progress) this.events.emit('import:progress', job.progress as ImportProgress);
-        this.events.emit('import:finished', this.lastImport);
+      const finish = (finished: Omit<ImportFinished, 'rootPath' | 'alerts'>) => {
+        // The worker wrote through its own connection; this one sees its commits.
+        const alerts = this.refreshAlerts();
+        return () => this.announceImport({ rootPath: resolved, ...finished, alerts }, job);
       };
       try {
         // In a worker thread: hashing, EXIF, decoding and resizing never hold up this process.
@@ -114,6 +129,12 @@ export class JobRunner {
       }
     });
     return { rootPath: resolved };
+  }
+
+  private announceImport(finished: ImportFinished, job: RunningJob): void {
+    this.lastImport = finished;
+    if (job.progress) this.events.emit('import:progress', job.progress as ImportProgress);
+    this.events.emit('import:finished', finished);
   }
 
   /** Classifies every photo the active model has not seen yet. */
@@ -138,6 +159,7 @@ export class JobRunner {
       } finally {
         await classifier.close().catch(() => undefined);
       }
+      this.refreshAlerts();
       return () => this.events.emit('classify:finished', finished);
     });
     return { modelId: active.id };

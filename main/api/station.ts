@@ -1,6 +1,7 @@
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
+import { AlertsRefresher } from './alerts-refresher.js';
 import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
 
@@ -11,6 +12,8 @@ export interface StationOptions {
   openClassifier?: ClassifierOpener;
   /** Shows a native folder chooser (Electron); absent in the browser, where the ranger types the path. */
   pickFolder?: () => Promise<string | null>;
+  /** Shows a native chooser for a GeoJSON file (Electron); absent in the browser. */
+  pickGeoJsonFile?: () => Promise<string | null>;
   /** Called with unexpected (non-StationError) failures, for logging. */
   onInternalError?: (call: string, error: unknown) => void;
 }
@@ -21,6 +24,7 @@ export interface Station {
   settings: Settings;
   events: EventBus;
   jobs: JobRunner;
+  alerts: AlertsRefresher;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -29,16 +33,23 @@ export function openStation(options: StationOptions): Station {
   const settings = resolveSettings({ ...options.settings, databasePath: options.databasePath });
   const library = Library.open(settings.databasePath);
   const events = new EventBus();
-  const jobs = new JobRunner(library, settings, events, options.openClassifier);
-  const dispatch = createDispatcher(createHandlers({ library, settings, events, jobs, pickFolder: options.pickFolder }), options.onInternalError);
+  const reportAlertsError = (error: unknown) => options.onInternalError?.('alerts:refresh', error);
+  const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
+  const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
+  const dispatch = createDispatcher(
+    createHandlers({ library, settings, events, jobs, alerts, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+    options.onInternalError,
+  );
   return {
     library,
     settings,
     events,
     jobs,
+    alerts,
     dispatch,
     async close() {
       await jobs.stop();
+      alerts.cancelScheduled();
       library.close();
     },
   };

@@ -57,6 +57,15 @@ const station = openStation({
     const result = await dialog.showOpenDialog(mainWindow, { title: 'Choose the folder of photos to import', properties: ['openDirectory'] });
     return result.canceled ? null : (result.filePaths[0] ?? null);
   },
+  pickGeoJsonFile: async () => {
+    if (!mainWindow) return null;
+    const result = await dialog.showOpenDialog(mainWindow, {
+      title: 'Choose the park boundary or management zones (GeoJSON)',
+      properties: ['openFile'],
+      filters: [{ name: 'GeoJSON', extensions: ['geojson', 'json'] }],
+    });
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  },
 });
 
 async function serveRendererFile(url: string): Promise<Response> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CallName, CallOutcome, CallResult } from '../../main/api/contract.js';
+import type { CallName, CallOutcome, CallResult, EventMap } from '../../main/api/contract.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import { type RunningServer, startServer } from '../../main/server/server.js';
@@ -45,7 +46,9 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
       'DCIM/IMG_0003.JPG': { seed: 3, capturedAt: '2026-05-03T15:00:00' },
     });
     await importFolder(server.station.library, card, { settings: server.station.settings });
-    photoIds = server.station.library.photos.query({ order: 'added' }).map((photo) => photo.id);
+    // By file name: the import works on files in parallel, so ids do not follow the names.
+    const byName = new Map(server.station.library.photos.query({}).map((photo) => [path.basename(photo.path), photo.id]));
+    photoIds = ['IMG_0001.JPG', 'IMG_0002.JPG', 'IMG_0003.JPG'].map((name) => byName.get(name)!);
   });
   after(() => server?.close());
 
@@ -110,5 +113,127 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
     });
     const sure = await value('photos:get', { id: photoIds[1] });
     assert.equal(sure.openSet?.unknown, false);
+  });
+
+  function nextAlertsChange(): Promise<EventMap['alerts:changed']> {
+    return new Promise((resolve) => {
+      const unsubscribe = server.station.events.subscribe((name, payload) => {
+        if (name !== 'alerts:changed') return;
+        unsubscribe();
+        resolve(payload as EventMap['alerts:changed']);
+      });
+    });
+  }
+
+  test('alerts:refresh raises predicted-only alerts once; the list filters by state and kind', async () => {
+    const changed = nextAlertsChange();
+    const first = await value('alerts:refresh', undefined);
+    assert.ok(first.raised >= 2, `raised ${first.raised}`);
+    assert.equal((await changed).open, first.open);
+    const again = await value('alerts:refresh', undefined);
+    assert.equal(again.raised, 0, 'a second refresh raises nothing new');
+
+    const newSpecies = await value('alerts:list', { kind: 'new-species' });
+    assert.deepEqual(newSpecies.map((alert) => [alert.species, alert.state, alert.evidence]), [['Acacia dealbata', 'new', 'predicted']]);
+    assert.deepEqual(newSpecies[0]!.photoIds, [photoIds[0]!, photoIds[1]!].sort((a, b) => a - b));
+    const all = await value('alerts:list', {});
+    assert.ok(all.some((alert) => alert.kind === 'new-cell'));
+    assert.deepEqual(await value('alerts:counts', undefined), { new: all.length, acknowledged: 0, dismissed: 0 });
+  });
+
+  test('acknowledge, dismiss with a reason and reopen change the state, and a refresh keeps it', async () => {
+    const [alert, other] = await value('alerts:list', { state: 'new' });
+    assert.ok(alert && other);
+    assert.equal((await value('alerts:acknowledge', { alertId: alert.id })).state, 'acknowledged');
+    const noReason = await call('alerts:dismiss', { alertId: other.id, reason: '   ' });
+    assert.equal(noReason.ok ? null : noReason.error.code, 'BAD_ARGUMENTS');
+    const dismissed = await value('alerts:dismiss', { alertId: other.id, reason: 'known planting' });
+    assert.deepEqual([dismissed.state, dismissed.dismissReason], ['dismissed', 'known planting']);
+
+    await value('alerts:refresh', undefined);
+    assert.equal((await value('alerts:list', { state: 'dismissed' }))[0]?.id, other.id);
+    assert.equal((await value('alerts:list', { state: 'acknowledged' }))[0]?.id, alert.id);
+    const counts = await value('alerts:counts', undefined);
+    assert.deepEqual([counts.acknowledged, counts.dismissed], [1, 1]);
+
+    const reopened = await value('alerts:reopen', { alertId: other.id });
+    assert.deepEqual([reopened.state, reopened.dismissReason], ['new', null]);
+    const missing = await call('alerts:acknowledge', { alertId: 99_999 });
+    assert.equal(missing.ok ? null : missing.error.code, 'NOT_FOUND');
+  });
+
+  test('a confirming review refreshes the alerts on its own: the alert becomes confirmed', async () => {
+    const changed = nextAlertsChange();
+    await value('reviews:record', { photoId: photoIds[0], decision: 'confirmed' });
+    await changed;
+    const [alert] = await value('alerts:list', { kind: 'new-species' });
+    assert.equal(alert?.evidence, 'confirmed');
+  });
+
+  test('zones:load stores the zones (full paths only), zones:list returns them, and new-zone alerts follow', async () => {
+    const file = path.join(dir, 'zones.geojson');
+    const square = (lon: number, lat: number, d: number) => [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]];
+    fs.writeFileSync(file, JSON.stringify({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { name: 'Lower slopes' }, geometry: { type: 'Polygon', coordinates: square(18.42, -33.91, 0.01) } }],
+    }));
+    const relative = await call('zones:load', { path: 'zones.geojson', kind: 'zone' });
+    assert.equal(relative.ok ? null : relative.error.code, 'INVALID_ARGUMENT');
+    const loaded = await value('zones:load', { path: file, kind: 'zone' });
+    assert.deepEqual(loaded.map((zone) => [zone.kind, zone.name]), [['zone', 'Lower slopes']]);
+    assert.deepEqual((await value('zones:list', undefined)).map((zone) => zone.name), ['Lower slopes']);
+    const zoneAlerts = await value('alerts:list', { kind: 'new-zone' });
+    assert.deepEqual(zoneAlerts.map((alert) => [alert.placeLabel, alert.photoIds]), [['Lower slopes', [photoIds[0]]]]);
+
+    fs.writeFileSync(path.join(dir, 'broken.geojson'), '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]}');
+    const broken = await call('zones:load', { path: path.join(dir, 'broken.geojson'), kind: 'park' });
+    assert.equal(broken.ok ? null : broken.error.code, 'GEOJSON_INVALID');
+    const picked = await value('zones:pickFile', undefined);
+    assert.equal(picked.path, null, 'the browser transport has no native file chooser');
+  });
+
+  test('photos:place puts a photo without GPS on the map and in exports; photos:unplace takes it off', async () => {
+    const unplaced = photoIds[2]!;
+    assert.ok(!(await value('map:points', {})).some((point) => point.id === unplaced));
+    const placed = await value('photos:place', { photoId: unplaced, latitude: -33.93, longitude: 18.45 });
+    assert.deepEqual([placed.latitude, placed.longitude, placed.positionSource], [-33.93, 18.45, 'manual']);
+    assert.ok((await value('map:points', {})).some((point) => point.id === unplaced && point.lat === -33.93));
+    const exported = await value('export:geojson', {});
+    const features = (JSON.parse(exported.text!) as { features: { properties: Record<string, unknown> }[] }).features;
+    assert.equal(features.length, 3, 'the placed photo is exported too');
+
+    const outside = await call('photos:place', { photoId: unplaced, latitude: 95, longitude: 0 });
+    assert.equal(outside.ok ? null : outside.error.code, 'BAD_ARGUMENTS');
+    const cleared = await value('photos:unplace', { photoId: unplaced });
+    assert.deepEqual([cleared.latitude, cleared.positionSource], [null, null]);
+  });
+});
+
+describe('alerts after a background import', () => {
+  const dir = makeTempDir();
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+  });
+  after(() => server?.close());
+
+  test('the import job refreshes the alerts when the worker finishes and reports it with import:finished', async () => {
+    const card = path.join(dir, 'card');
+    await writeCard(card, {
+      'A.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00' },
+      'B.JPG': { seed: 2, latitude: -34.5, longitude: 19.1, capturedAt: '2026-06-01T09:00:00' },
+    });
+    const events: string[] = [];
+    const finished = new Promise<EventMap['import:finished']>((resolve) => {
+      server.station.events.subscribe((name, payload) => {
+        events.push(name);
+        if (name === 'import:finished') resolve(payload as EventMap['import:finished']);
+      });
+    });
+    assert.ok((await server.station.dispatch('import:start', { rootPath: card })).ok);
+    const result = await finished;
+    assert.equal(result.error, null);
+    assert.equal(result.alerts?.observations, 2, 'the refresh saw both imported photos');
+    assert.ok(events.indexOf('alerts:changed') >= 0 && events.indexOf('alerts:changed') < events.indexOf('import:finished'));
   });
 });
