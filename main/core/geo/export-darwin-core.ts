@@ -54,16 +54,20 @@ const GEOREFERENCE_SOURCES = { exif: 'camera GPS (EXIF)', gpx: 'GPS track (GPX),
 export function darwinCoreRecords(library: Library, settings: GeoSettings, options: DarwinCoreOptions = {}): DarwinCoreRecord[] {
   const zones = ZoneIndex.of(library);
   const records: DarwinCoreRecord[] = [];
-  for (const group of computeObservations(library, settings).observations) {
+  const { observations, photos: photoById } = computeObservations(library, settings);
+  const models = new Map<number, ReturnType<Library['models']['get']>>();
+  for (const group of observations) {
     if (!group.species || (group.evidence !== 'confirmed' && group.evidence !== 'predicted')) continue;
     if (options.confirmedOnly && group.evidence !== 'confirmed') continue;
-    const photos = group.photoIds.map((id) => library.photos.get(id)).filter((photo): photo is PhotoSummary => photo !== null);
+    const photos = group.photoIds.map((id) => photoById.get(id)).filter((photo): photo is PhotoSummary => photo !== undefined);
     const first = photos[0]!;
     const confirmed = group.evidence === 'confirmed';
     const decider = confirmed
       ? photos.filter((photo) => photo.review?.decision === 'confirmed' || photo.review?.decision === 'corrected').sort((a, b) => (a.review!.decidedAt < b.review!.decidedAt ? 1 : -1))[0]
       : undefined;
-    const model = first.prediction ? library.models.get(first.prediction.modelId) : null;
+    const modelId = first.prediction?.modelId;
+    if (modelId !== undefined && !models.has(modelId)) models.set(modelId, library.models.get(modelId));
+    const model = modelId !== undefined ? models.get(modelId) : null;
     const reviewer = decider ? library.reviews.current(decider.id)?.reviewer ?? null : null;
     const placed = group.latitude !== null && group.longitude !== null;
     records.push({

@@ -98,7 +98,7 @@ export function findObservationGroups(photos: readonly PhotoSummary[], library: 
 }
 
 /** What one group says, from its members: the ranger's decision, else the mean of their probability vectors. */
-export function summariseGroup(members: readonly PhotoSummary[], library: Library): ObservationGroup {
+export function summariseGroup(members: readonly PhotoSummary[], library: Library, labelsCache = new Map<number, string[] | null>()): ObservationGroup {
   const reviewed = members
     .filter((photo) => photo.review && photo.review.decision !== 'unsure')
     .sort((a, b) => (a.review!.decidedAt < b.review!.decidedAt ? 1 : a.review!.decidedAt > b.review!.decidedAt ? -1 : b.review!.id - a.review!.id));
@@ -114,8 +114,18 @@ export function summariseGroup(members: readonly PhotoSummary[], library: Librar
   // The group prediction: mean of the members' probability vectors from one model (as the original service merges an observation).
   let score: number | null = null;
   const modelId = members.find((photo) => photo.prediction)?.prediction?.modelId;
-  const labels = modelId !== undefined ? library.models.get(modelId)?.labels : undefined;
-  if (modelId !== undefined && labels) {
+  if (modelId !== undefined && !labelsCache.has(modelId)) labelsCache.set(modelId, library.models.get(modelId)?.labels ?? null);
+  const labels = modelId !== undefined ? labelsCache.get(modelId) : null;
+  // A single photo's mean is its own vector: its stored top classes usually hold the answer without decoding it.
+  const single = members.length === 1 ? members[0]!.prediction : null;
+  const fromTopK = single && (evidence === 'none' ? single.topK[0] : single.topK.find((entry) => entry.label === species));
+  if (single && fromTopK) {
+    if (evidence === 'none') {
+      species = fromTopK.label;
+      evidence = 'predicted';
+    }
+    score = fromTopK.probability;
+  } else if (modelId !== undefined && labels) {
     let sum: Float64Array | null = null;
     let count = 0;
     for (const photo of members) {
@@ -153,11 +163,15 @@ export function summariseGroup(members: readonly PhotoSummary[], library: Librar
 }
 
 /** Every observation of the library (singletons included), grouped now, without storing the grouping. */
-export function computeObservations(library: Library, settings: GeoSettings): { groups: number[][]; observations: ObservationGroup[] } {
+export function computeObservations(
+  library: Library,
+  settings: GeoSettings,
+): { groups: number[][]; observations: ObservationGroup[]; photos: Map<number, PhotoSummary> } {
   const photos = [...library.photos.iterate()];
   const byId = new Map(photos.map((photo) => [photo.id, photo]));
   const groups = findObservationGroups(photos, library, settings);
-  return { groups, observations: groups.map((members) => summariseGroup(members.map((id) => byId.get(id)!), library)) };
+  const labelsCache = new Map<number, string[] | null>();
+  return { groups, observations: groups.map((members) => summariseGroup(members.map((id) => byId.get(id)!), library, labelsCache)), photos: byId };
 }
 
 /** Recomputes and stores the observation groups of the whole library; returns every observation (singletons included). */
