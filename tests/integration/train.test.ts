@@ -8,7 +8,7 @@ import { StationError } from '../../main/core/errors.js';
 import { classifyLibrary } from '../../main/core/ingest/classify-library.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { judgeUnknown, openSetOf } from '../../main/core/learning/open-set.js';
-import { readTrainingReport, trainModel } from '../../main/core/learning/train-model.js';
+import { modelVersions, readTrainingReport, trainModel } from '../../main/core/learning/train-model.js';
 import { Library, type ModelRow } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { addModelToLibrary, openLibraryModel } from '../../main/core/vision/open-classifier.js';
@@ -76,6 +76,8 @@ test('training from the library registers a trained-head version with its report
     const stored = readTrainingReport(library.models.get(model.id)!);
     assert.equal(stored?.evaluation.top1, e.top1, 'the report is kept in the model provenance');
     assert.equal(model.provenance?.trainingPhotos, reviewed.size);
+    const versions = modelVersions(library);
+    assert.deepEqual(versions.map((v) => [v.id, v.isActive, v.top1, v.parentModelId]), [[demoModel.id, true, null, null], [model.id, false, e.top1, demoModel.id]]);
     const openSet = openSetOf(model);
     assert.ok(openSet && openSet.centroids.length === 3 && openSet.centroids[0]!.length === 8);
 
@@ -145,6 +147,10 @@ test('invasives train prints the report; export-dataset writes image-classificat
   const report = readTrainingReport(cliModel!)!;
   assert.equal(report.seed, 5);
   assert.ok(report.head.epochsRun <= 30);
+  const shown = await runCli(['train', '--show', String(cliModel!.id), '--db', databasePath]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`Trained model #${cliModel!.id} "from the CLI"`));
+  assert.match(shown.stdout, /precision\s+recall\s+F1/);
 
   const out = path.join(dir, 'dataset');
   const exported = await runCli(['export-dataset', '--out', out, '--db', databasePath, '--json']);

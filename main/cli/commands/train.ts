@@ -1,6 +1,6 @@
 import { StationError } from '../../core/errors.js';
 import { formatClassMetrics, formatConfusionMatrix } from '../../core/learning/evaluate.js';
-import { type TrainingReport, trainModel } from '../../core/learning/train-model.js';
+import { type TrainingReport, readTrainingReport, trainModel } from '../../core/learning/train-model.js';
 import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import type { CliCommand } from '../command.js';
@@ -46,6 +46,7 @@ export const trainCommand: CliCommand = {
   summary: 'train a new model version from confirmed photos and/or species folders',
   usage: `invasives train [--from-library] [--from-folders DIR] [--backbone MODEL_ID|PACK] [--seed N] [--epochs N]
                 [--hidden N] [--validation PERCENT] [--name NAME] [--use] [--db FILE] [--json]
+invasives train --show MODEL_ID     the stored report of a trained version
 
 Trains a new classification head on the backbone's embeddings (the pooled features of the
 active model unless --backbone), from the photos rangers confirmed or corrected in the
@@ -66,6 +67,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
     validation: { type: 'string' },
     name: { type: 'string' },
     use: { type: 'boolean', default: false },
+    show: { type: 'string' },
   },
   async run(context) {
     const o = context.options;
@@ -76,6 +78,17 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
     const fromFolders = o['from-folders'] as string | undefined;
     const settings = resolveSettings({ databasePath: context.databasePath });
     const library = Library.open(settings.databasePath);
+    if (typeof o.show === 'string') {
+      try {
+        const model = /^\d+$/.test(o.show) ? library.models.get(Number(o.show)) : null;
+        const report = model ? readTrainingReport(model) : null;
+        if (!model || !report) throw new StationError('INVALID_ARGUMENT', `Model "${o.show}" is not a version trained at this station; see \`invasives models list\` (format trained-head).`);
+        context.stdout.write(context.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTrainingReport(report, model)}\n`);
+        return 0;
+      } finally {
+        library.close();
+      }
+    }
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.on('SIGINT', onInterrupt);

@@ -154,6 +154,7 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
     maxEpochs,
     hiddenUnits: options.hiddenUnits ?? DEFAULT_HEAD_TRAINING.hiddenUnits,
     onEpoch: (epoch) => options.onProgress?.({ stage: 'training', epoch, maxEpochs }),
+    signal: options.signal,
   });
   const trainingSeconds = (performance.now() - trainStarted) / 1000;
   if (options.signal?.aborted) throw new StationError('CANCELLED', 'Training was cancelled; no model was added.');
@@ -226,4 +227,43 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
   if (options.activate) library.models.setActive(row.id);
   // Same data + same seed give the same bytes: the existing version is returned (its stored report is the first run's).
   return { model: library.models.get(row.id)!, report };
+}
+
+/** One line of the model-versions list a Train screen shows. */
+export interface ModelVersionSummary {
+  id: number;
+  name: string;
+  version: string;
+  format: string;
+  isActive: boolean;
+  /** Null for models that were not trained at the station. */
+  trainedAt: string | null;
+  parentModelId: number | null;
+  trainingPhotos: number | null;
+  top1: number | null;
+  top5: number | null;
+  macroF1: number | null;
+  /** Open-set distance threshold, when calibrated. */
+  unknownThreshold: number | null;
+}
+
+/** Every model of the library with its training metrics (trained versions) for side-by-side comparison. */
+export function modelVersions(library: Library): ModelVersionSummary[] {
+  return library.models.list().map((model) => {
+    const report = readTrainingReport(model);
+    return {
+      id: model.id,
+      name: model.name,
+      version: model.version,
+      format: model.format,
+      isActive: model.isActive,
+      trainedAt: report?.trainedAt ?? null,
+      parentModelId: report?.parentModel.id ?? null,
+      trainingPhotos: report?.trainingPhotos ?? null,
+      top1: report?.evaluation.top1 ?? null,
+      top5: report?.evaluation.top5 ?? null,
+      macroF1: report?.evaluation.macroF1 ?? null,
+      unknownThreshold: report?.openSet.distanceThreshold ?? null,
+    };
+  });
 }
