@@ -60,8 +60,13 @@ export async function importFolder(library: Library, rootPath: string, options: 
   try {
     await processPendingFiles(run, root, rootDevice);
   } catch (error) {
-    const state = error instanceof StationError && error.code === 'MEDIA_REMOVED' ? 'interrupted' : 'failed';
-    library.imports.finish(importId, state, errorMessage(error));
+    // A pulled card or a full disk: the next run resumes this import.
+    const state = error instanceof StationError && (error.code === 'MEDIA_REMOVED' || error.code === 'DATABASE_FULL') ? 'interrupted' : 'failed';
+    try {
+      library.imports.finish(importId, state, errorMessage(error));
+    } catch {
+      // A full disk refuses this write too; the import stays 'running' and a new process resumes it.
+    }
     throw error;
   }
   library.imports.finish(importId, options.signal?.aborted ? 'cancelled' : 'completed');
@@ -193,7 +198,10 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
   } catch (error) {
     if (error instanceof StationError) return { ok: false, code: error.code, message: error.message };
     const message = errorMessage(error);
-    if (/SQLITE_FULL|database or disk is full/i.test(message)) throw new StationError('DATABASE_FULL', `The disk holding the library is full: ${message}`);
+    if (/SQLITE_FULL|database or disk is full/i.test(message) || (error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      // Every following file would fail the same way: stop the import rather than mark them all failed.
+      throw new StationError('DATABASE_FULL', `The disk holding the library ${library.databasePath} is full (${message}). Free some space, then run the import again: what was stored is kept and it resumes.`);
+    }
     return { ok: false, code: 'IMPORT_FAILED', message: `${filePath}: ${message}` };
   }
 }

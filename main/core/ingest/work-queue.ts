@@ -36,7 +36,13 @@ export async function runWorkQueue<T, R>(items: readonly T[], options: WorkQueue
     while (queue.length > 0 && !options.signal?.aborted && !stopped) {
       const item = queue.shift()!;
       inFlight++;
-      const result = await options.work(item);
+      let result: R;
+      try {
+        result = await options.work(item);
+      } catch (error) {
+        stopped = true; // the other workers take no new items once one has failed
+        throw error;
+      }
       inFlight--;
       if (options.after(item, result, queue.length + inFlight) === 'stop') stopped = true;
     }

@@ -59,6 +59,8 @@ function migrate(db: Db, databasePath: string, migrations: readonly string[]): v
   for (let version = current + 1; version <= target; version++) {
     const sql = migrations[version - 1]!;
     db.transaction(() => {
+      // Another process opening the same library may have applied it while this one waited for the write lock.
+      if ((db.pragma('user_version', { simple: true }) as number) >= version) return;
       db.exec(sql);
       db.pragma(`user_version = ${version}`);
     }).immediate();
