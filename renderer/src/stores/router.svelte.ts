@@ -4,15 +4,18 @@ export type Route =
   | { screen: 'review' }
   | { screen: 'photo'; photoId: number }
   | { screen: 'map' }
+  | { screen: 'alerts' }
   | { screen: 'export' }
   | { screen: 'models' };
 
-export const SCREENS = ['import', 'review', 'map', 'export', 'models'] as const;
+export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models'] as const;
+
+type ScreenName = (typeof SCREENS)[number];
 
 function parse(hash: string): Route {
   const [screen, id] = hash.replace(/^#\/?/, '').split('/');
   if (screen === 'photo' && id && /^\d+$/.test(id)) return { screen: 'photo', photoId: Number(id) };
-  if (screen === 'import' || screen === 'map' || screen === 'export' || screen === 'models') return { screen };
+  if (screen !== 'review' && (SCREENS as readonly string[]).includes(screen ?? '')) return { screen: screen as Exclude<ScreenName, 'review'> };
   return { screen: 'review' };
 }
 

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
+import { startServer, type RunningServer } from '../../main/server/server.js';
+import { writeCard } from '../fixtures/make-card.js';
+import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * Issues 3 and 5 on screen, in Debian's Chromium against the browser transport: an import
+ * raises alerts (badge in the navigation), a ranger acknowledges one and dismisses another
+ * with a reason, the states survive a reload; an alert's photo shows its top species with a
+ * Wikipedia link that stays shut offline; zones load from a GeoJSON path and a photo
+ * without GPS is placed by clicking on the map. Screenshots go to test-results/e2e/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const screenshots = path.join(repoRoot, 'test-results', 'e2e');
+const skipReason = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the UI tests`;
+
+const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'not a plant'];
+
+describe('alerts, species info and the map in the browser', { skip: skipReason }, () => {
+  const dir = makeTempDir('invasives-e2e-alerts-');
+  const card = path.join(dir, 'CARD');
+  const rendererDir = path.join(dir, 'renderer');
+  const packDir = path.join(dir, 'model-pack');
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const acted: { acknowledged?: number; dismissed?: number } = {};
+
+  async function shoot(name: string) {
+    await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+  }
+
+  before(async () => {
+    fs.mkdirSync(screenshots, { recursive: true });
+    const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+    const build = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--outDir', rendererDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+
+    await writeCard(card, {
+      'DCIM/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00' },
+      'DCIM/IMG_0002.JPG': { seed: 2, latitude: -33.95, longitude: 18.47, capturedAt: '2026-05-02T11:00:00' },
+      'DCIM/IMG_0003.JPG': { seed: 3, latitude: -33.97, longitude: 18.49, capturedAt: '2026-05-03T16:00:00' },
+      'DCIM/IMG_0004.JPG': { seed: 4, capturedAt: '2026-05-03T15:00:00' },
+    });
+    writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: LABELS.length, seed: 7 });
+    fs.writeFileSync(path.join(packDir, 'classes.txt'), `${LABELS.join('\n')}\n`);
+    fs.writeFileSync(path.join(packDir, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
+    // Every prediction may raise an alert: the tiny random model is never very sure.
+    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } } });
+    const added = await server.station.dispatch('models:add', { packPath: packDir, activate: true });
+    assert.ok(added.ok, added.ok ? '' : added.error.message);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('an import raises alerts and the navigation shows how many are new', async () => {
+    await page.goto(`${server.url}#/import`);
+    await page.getByLabel('Folder').fill(card);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-finished').waitFor({ timeout: 60_000 });
+    const open = server.station.alerts.counts().new;
+    assert.ok(open >= 2, `the import raised ${open} alerts`);
+    await page.getByTestId('alerts-badge').filter({ hasText: String(open) }).waitFor();
+  });
+
+  test('the alerts screen acknowledges one alert and dismisses another with a reason', async () => {
+    await page.getByRole('link', { name: /Alerts/ }).click();
+    const cards = page.getByTestId('alert');
+    await cards.first().waitFor();
+    const total = server.station.alerts.counts().new;
+    assert.equal(await cards.count(), total);
+    assert.equal(await cards.filter({ hasText: 'predicted only' }).count(), total, 'no ranger has confirmed anything yet');
+    await shoot('alerts');
+
+    acted.acknowledged = Number(await cards.nth(0).getAttribute('data-alert-id'));
+    acted.dismissed = Number(await cards.nth(1).getAttribute('data-alert-id'));
+    await cards.nth(0).getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator(`[data-alert-id="${acted.acknowledged}"]`).waitFor({ state: 'detached' });
+    const toDismiss = page.locator(`[data-alert-id="${acted.dismissed}"]`);
+    await toDismiss.getByRole('button', { name: 'Dismiss…' }).click();
+    await toDismiss.getByLabel('Dismiss reason').fill('known planting');
+    await toDismiss.getByRole('button', { name: 'Dismiss alert' }).click();
+    await toDismiss.waitFor({ state: 'detached' });
+    await page.getByTestId('alerts-badge').filter({ hasText: String(total - 2) }).waitFor();
+
+    const library = server.station.library;
+    assert.equal(library.alerts.get(acted.acknowledged)?.state, 'acknowledged');
+    assert.deepEqual([library.alerts.get(acted.dismissed)?.state, library.alerts.get(acted.dismissed)?.dismissReason], ['dismissed', 'known planting']);
+  });
+
+  test('after a reload the acknowledged and dismissed alerts keep their state and reason', async () => {
+    await page.reload();
+    await page.getByLabel('Alert state').selectOption('');
+    await page.locator(`[data-alert-id="${acted.dismissed}"]`).waitFor();
+    assert.equal(await page.locator(`[data-alert-id="${acted.acknowledged}"]`).getAttribute('data-state'), 'acknowledged');
+    const dismissed = page.locator(`[data-alert-id="${acted.dismissed}"]`);
+    assert.equal(await dismissed.getAttribute('data-state'), 'dismissed');
+    assert.match(await dismissed.innerText(), /Dismissed: known planting/);
+    await page.getByLabel('Alert state').selectOption('dismissed');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=alert]')].every((card) => card.getAttribute('data-state') === 'dismissed'));
+    assert.equal(await page.getByTestId('alert').count(), 1);
+    await shoot('alerts-dismissed');
+  });
+
+  test("an alert's photo opens its detail with the top species, their Wikipedia links, shut while offline", async () => {
+    const alert = server.station.library.alerts.get(acted.dismissed!)!;
+    await page.locator(`[data-alert-id="${alert.id}"]`).getByTestId('alert-photo').first().click();
+    await page.getByTestId('photo-detail').waitFor();
+    assert.equal(Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id')), alert.photoIds[0]);
+    const items = page.getByTestId('class-info-item');
+    assert.equal(await items.count(), 5);
+    const photo = server.station.library.photos.get(alert.photoIds[0]!)!;
+    const top = photo.prediction!.topK[0]!.label;
+    assert.equal(await page.getByTestId('wikipedia-link').first().getAttribute('href'), `https://en.wikipedia.org/wiki/${top.replace(/ /g, '_')}`);
+
+    await page.context().setOffline(true);
+    try {
+      const pagesBefore = page.context().pages().length;
+      await page.getByTestId('wikipedia-link').first().click();
+      await page.getByTestId('offline-notice').waitFor();
+      assert.match(await page.getByTestId('offline-notice').innerText(), /Offline/);
+      assert.equal(page.context().pages().length, pagesBefore, 'no page was opened');
+    } finally {
+      await page.context().setOffline(false);
+    }
+    await shoot('photo-species-info');
+  });
+
+  test('the map draws zones loaded from a GeoJSON path and places a photo without GPS where it is clicked', async () => {
+    const zonesFile = path.join(dir, 'zones.geojson');
+    const square = (lon: number, lat: number, d: number) => [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]];
+    fs.writeFileSync(zonesFile, JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { name: 'Upper slopes' }, geometry: { type: 'Polygon', coordinates: square(18.42, -33.91, 0.02) } },
+        { type: 'Feature', properties: { name: 'Wetland' }, geometry: { type: 'Polygon', coordinates: square(18.48, -33.96, 0.02) } },
+      ],
+    }));
+    await page.goto(`${server.origin}/#/map`);
+    await page.getByLabel('Zones GeoJSON file').fill(zonesFile);
+    await page.getByRole('button', { name: 'Load zones' }).click();
+    await page.getByTestId('map-message').filter({ hasText: 'Loaded 2 zone(s)' }).waitFor();
+    await page.locator('[data-testid=zone]').nth(1).waitFor();
+    assert.deepEqual(server.station.library.zones.list().map((zone) => zone.name), ['Upper slopes', 'Wetland']);
+
+    const unplaced = page.getByTestId('unplaced-photo');
+    await unplaced.first().waitFor();
+    assert.equal(await unplaced.count(), 1);
+    const photoId = Number(await unplaced.first().getAttribute('data-photo-id'));
+    await unplaced.first().click();
+    const box = (await page.getByTestId('map').boundingBox())!;
+    // A corner of the view, away from the photos already on the map.
+    await page.getByTestId('map').click({ position: { x: 20, y: box.height - 20 } });
+    await page.getByTestId('map-message').filter({ hasText: `Photo ${photoId} placed` }).waitFor();
+    await unplaced.first().waitFor({ state: 'detached' });
+
+    const placed = server.station.library.photos.get(photoId)!;
+    assert.equal(placed.positionSource, 'manual');
+    const all = server.station.library.photos.query({ hasGps: true });
+    const lats = all.filter((photo) => photo.id !== photoId).map((photo) => photo.latitude!);
+    const lons = all.filter((photo) => photo.id !== photoId).map((photo) => photo.longitude!);
+    assert.ok(placed.latitude! < Math.min(...lats), 'the bottom of the map is south of the other photos');
+    assert.ok(placed.longitude! < Math.max(...lons), 'the left of the map is west of the eastmost photo');
+    await page.waitForFunction(() => {
+      const points = document.querySelectorAll('[data-testid=map] circle.point').length;
+      const clustered = [...document.querySelectorAll('[data-testid=map] g.cluster text')].reduce((sum, el) => sum + Number(el.textContent), 0);
+      return points + clustered === 4;
+    });
+    const point = page.locator(`[data-testid=map] circle.point[data-photo-id="${photoId}"]`);
+    const at = (await point.evaluate((circle) => [Number(circle.getAttribute('cx')), Number(circle.getAttribute('cy'))])) as [number, number];
+    assert.ok(Math.abs(at[0] - 20) < 2 && Math.abs(at[1] - (box.height - 20)) < 2, `the point is drawn where the map was clicked (${at.join(', ')})`);
+    await shoot('map-zones-placed');
+  });
+});
