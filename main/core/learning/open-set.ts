@@ -82,8 +82,9 @@ export function calibrateOpenSet(
   const probabilities = onValidation ? calibration.probabilities : trainProbabilities;
   const distances = x.map((row) => nearestCentroid(row, centroids).distance);
   const maxProbabilities = probabilities.map((p) => Math.max(...Array.from(p)));
-  const distanceThreshold = round(quantileOf(distances, quantile));
-  const probabilityThreshold = round(quantileOf(maxProbabilities, 1 - quantile));
+  // Thresholds unrounded: the photo at the quantile itself must not be flagged by the stored value.
+  const distanceThreshold = quantileOf(distances, quantile);
+  const probabilityThreshold = quantileOf(maxProbabilities, 1 - quantile);
   return {
     method: 'nearest-centroid-cosine',
     quantile,
