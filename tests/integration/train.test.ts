@@ -127,6 +127,12 @@ test('the same data and seed give the same model; switching and re-classifying k
       const models = library.predictions.forPhoto(id).map((p) => p.modelId).sort();
       assert.deepEqual(models, [demoModel.id, first.id].sort(), `photo #${id} keeps the backbone's prediction`);
     }
+    // A trained version can itself be the backbone: its graph still emits the pooled features,
+    // and the embeddings stored when it classified the library are reused.
+    const chained = await trainModel(library, { settings, seed: 3, backbone: String(first.id), name: 'chained' });
+    assert.equal(chained.report.parentModel.id, first.id);
+    assert.equal(chained.report.embeddings.fromLibrary, reviewed.size);
+    assert.deepEqual(chained.model.labels, first.labels);
     library.models.setActive(demoModel.id);
   } finally {
     library.close();
