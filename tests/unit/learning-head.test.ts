@@ -28,7 +28,9 @@ const accuracy = (probabilities: Float32Array[], y: number[]) => probabilities.f
 test('softmax regression learns separable clusters and its folded weights take raw embeddings', async () => {
   const train = clusters(3, [40, 40, 40], 12, 1, 1);
   const validation = clusters(3, [10, 10, 10], 12, 1, 1);
+  const tensorsBefore = tf.memory().numTensors;
   const head = await trainHead(train, validation, 3, { seed: 4, maxEpochs: 60 });
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'training leaves no tensor behind');
   assert.equal(head.layers.length, 1);
   assert.deepEqual([head.layers[0]!.inputs, head.layers[0]!.units], [12, 3]);
   const probabilities = predictHead(head, validation.x);

@@ -124,10 +124,10 @@ export async function trainHead(train: LabelledVectors, validation: LabelledVect
   const classWeights = o.classWeighting ? classWeightsOf(train.y, classes) : new Array<number>(classes).fill(1);
 
   const shapes = o.hiddenUnits > 0 ? [[width, o.hiddenUnits], [o.hiddenUnits, classes]] : [[width, classes]];
-  const variables = shapes.flatMap(([inputs, units]) => [
-    tf.variable(tf.tensor2d(glorotKernel(inputs!, units!, random), [inputs!, units!])),
-    tf.variable(tf.zeros([units!])),
-  ]);
+  // Inside tidy: the initial-value tensors are freed, the variables (never tidied) stay.
+  const variables = tf.tidy(() =>
+    shapes.flatMap(([inputs, units]) => [tf.variable(tf.tensor2d(glorotKernel(inputs!, units!, random), [inputs!, units!])), tf.variable(tf.zeros([units!]))]),
+  );
   const logitsOf = (x: tf.Tensor2D): tf.Tensor2D => {
     let h: tf.Tensor2D = x;
     for (let l = 0; l < variables.length; l += 2) {
