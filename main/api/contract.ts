@@ -3,6 +3,7 @@ import type { StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { UnknownVerdict } from '../core/learning/open-set.js';
+import type { ModelVersionSummary, TrainingProgress, TrainingReport } from '../core/learning/train-model.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
@@ -111,6 +112,26 @@ const placeSchema = z.strictObject({
   longitude: z.number().min(-180).max(180),
 });
 
+const trainingSchema = z.strictObject({
+  /** Most epochs (early stopping usually ends sooner). */
+  epochs: z.number().int().min(1).max(2000).optional(),
+  /** 0: softmax regression; N: one hidden layer of N units. */
+  hiddenUnits: z.number().int().min(0).max(4096).optional(),
+  /** Share of each species held out to validate the new version. */
+  validationFraction: z.number().min(0.05).max(0.5).optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  /** Make the new version the active model when it is ready. */
+  activate: z.boolean().default(false),
+});
+
+export interface TrainingFinished {
+  /** The new (or, for the same data and seed, the existing) model version; null when training failed or was cancelled. */
+  modelId: number | null;
+  cancelled: boolean;
+  error: ApiError | null;
+}
+
 /** Alerts per state, for the navigation badge. */
 export type AlertCounts = Record<AlertState, number>;
 
@@ -155,10 +176,12 @@ export interface SpeciesList {
 
 /** The background job (an import or a re-classification) the station is running, if any. */
 export interface JobStatus {
-  running: 'import' | 'classify' | null;
+  running: 'import' | 'classify' | 'train' | null;
   /** The folder being imported. */
   rootPath: string | null;
   progress: WorkProgress | null;
+  /** Training's own progress (stages, epochs), while training runs. */
+  trainingProgress: TrainingProgress | null;
   /** The last import finished in this session, if any. */
   lastImport: ImportFinished | null;
 }
@@ -249,6 +272,12 @@ export const CONTRACT = {
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
   'photos:unplace': call<PhotoSummary>()(photoRef),
+  /** Trains, in the background, a new model version from the photos rangers confirmed or corrected (import:cancel stops it). */
+  'training:start': call<{ backboneModelId: number; photos: number; species: number }>()(trainingSchema),
+  /** Every model with its training metrics, for comparing versions. */
+  'training:versions': call<ModelVersionSummary[]>()(noArgs),
+  /** The stored report of a trained version (null for models not trained at the station). */
+  'training:report': call<TrainingReport | null>()(z.strictObject({ modelId: id })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
@@ -268,6 +297,8 @@ export interface EventMap {
   'classify:finished': ClassifyFinished;
   /** Reviews changed (another window, bulk work): lists should refresh. */
   'library:changed': { reason: string };
+  'training:progress': TrainingProgress;
+  'training:finished': TrainingFinished;
   /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
   'alerts:changed': { open: number; raised: number };
 }
@@ -279,6 +310,8 @@ export const EVENT_NAMES = [
   'classify:finished',
   'library:changed',
   'alerts:changed',
+  'training:progress',
+  'training:finished',
 ] as const satisfies readonly EventName[];
 
 /**

@@ -13,6 +13,7 @@ import { judgeUnknown, openSetOf } from '../core/learning/open-set.js';
 import { wikipediaArticleUrl } from './species-links.js';
 import { loadZonesFile } from '../core/geo/zones.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
+import { modelVersions, readTrainingReport } from '../core/learning/train-model.js';
 import {
   type ApiError,
   type CallName,
@@ -235,6 +236,13 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);
+    },
+    'training:start': (options) => jobs.startTraining(options),
+    'training:versions': () => modelVersions(library),
+    'training:report': ({ modelId }) => {
+      const model = library.models.get(modelId);
+      if (!model) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library.`);
+      return readTrainingReport(model);
     },
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);

@@ -8,8 +8,10 @@ import type { Library } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
 import type { PhotoClassifier } from '../core/vision/classifier.js';
 import { openClassifier } from '../core/vision/open-classifier.js';
+import { type TrainModelOptions, type TrainingProgress, trainModel } from '../core/learning/train-model.js';
+import { libraryTrainingPhotos } from '../core/learning/training-photos.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
-import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, JobStatus } from './contract.js';
+import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, JobStatus, TrainingFinished } from './contract.js';
 import type { EventBus } from './events.js';
 
 /** Opens the classifier a job uses (null: the library has no active model). */
@@ -25,11 +27,12 @@ export class JobBusyError extends Error {
 }
 
 interface RunningJob {
-  kind: 'import' | 'classify';
+  kind: 'import' | 'classify' | 'train';
   /** The imported folder, for imports. */
   rootPath: string | null;
   controller: AbortController;
   progress: WorkProgress | null;
+  trainingProgress: TrainingProgress | null;
   done: Promise<void>;
 }
 
@@ -72,7 +75,7 @@ export class JobRunner {
 
   /** Runs `work` in the background; its result announces the outcome once the runner is free again. */
   private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<() => void>): void {
-    const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, done: Promise.resolve() };
+    const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, done: Promise.resolve() };
     this.current = job;
     job.done = work(job).then((announce) => {
       if (this.current === job) this.current = null;
@@ -83,7 +86,8 @@ export class JobRunner {
 
   private refuseWhenBusy(): void {
     if (!this.current) return;
-    const what = this.current.kind === 'import' ? `An import of "${this.current.rootPath}"` : 'A re-classification of the library';
+    const what =
+      this.current.kind === 'import' ? `An import of "${this.current.rootPath}"` : this.current.kind === 'train' ? 'Training a new model version' : 'A re-classification of the library';
     throw new JobBusyError(`${what} is running; cancel it or wait for it to finish.`);
   }
 
@@ -165,6 +169,54 @@ export class JobRunner {
     return { modelId: active.id };
   }
 
+  /**
+   * Trains a new model version from the library's confirmed and corrected photos on the
+   * active model's embeddings. Checked before starting, so the UI hears at once when there
+   * is nothing to train on. The head trains on tfjs's CPU backend in this process, in short
+   * batches that yield between them.
+   */
+  async startTraining(options: Omit<TrainModelOptions, 'settings' | 'signal' | 'onProgress' | 'fromLibrary' | 'fromFolders' | 'backbone'>): Promise<{ backboneModelId: number; photos: number; species: number }> {
+    this.refuseWhenBusy();
+    const backbone = this.library.models.active();
+    if (!backbone) throw new StationError('MODEL_NOT_FOUND', 'No model is active: training builds on the active model; add a model pack and choose it on the Models screen first.');
+    const photos = libraryTrainingPhotos(this.library);
+    const species = new Set(photos.map((photo) => photo.label)).size;
+    if (species < 2) {
+      throw new StationError(
+        'TRAINING_DATA_INSUFFICIENT',
+        `Training needs confirmed or corrected photos of at least 2 species; the library has ${photos.length} reviewed photo(s) of ${species} species. Review more photos first.`,
+      );
+    }
+    this.begin('train', null, async (job) => {
+      let finished: TrainingFinished;
+      let lastEmit = 0;
+      try {
+        const result = await trainModel(this.library, {
+          ...options,
+          settings: this.settings,
+          fromLibrary: true,
+          backbone: String(backbone.id),
+          signal: job.controller.signal,
+          onProgress: (progress) => {
+            job.trainingProgress = progress;
+            const now = Date.now();
+            // Stage changes always reach the UI; epochs and embedding counts at most a few times a second.
+            if (progress.stage === 'collecting' || progress.stage === 'building' || now - lastEmit >= 1000 / PROGRESS_EVENTS_PER_SECOND) {
+              lastEmit = now;
+              this.events.emit('training:progress', progress);
+            }
+          },
+        });
+        finished = { modelId: result.model.id, cancelled: false, error: null };
+      } catch (error) {
+        const cancelled = job.controller.signal.aborted;
+        finished = { modelId: null, cancelled, error: cancelled ? null : apiErrorOf(error) };
+      }
+      return () => this.events.emit('training:finished', finished);
+    });
+    return { backboneModelId: backbone.id, photos: photos.length, species };
+  }
+
   /** Cancels the running job, whichever it is; files in flight finish first. */
   cancel(): { cancelled: boolean } {
     if (!this.current) return { cancelled: false };
@@ -177,6 +229,7 @@ export class JobRunner {
       running: this.current?.kind ?? null,
       rootPath: this.current?.rootPath ?? null,
       progress: this.current?.progress ?? null,
+      trainingProgress: this.current?.trainingProgress ?? null,
       lastImport: this.lastImport,
     };
   }

@@ -53,4 +53,17 @@ describe('contract: alerts, zones and placement calls', () => {
     assert.equal(parseCallArgs('photos:place', { latitude: 10, longitude: 18 }).ok, false);
     assert.ok(parseCallArgs('photos:unplace', { photoId: 4 }).ok);
   });
+
+  test('training:start takes bounded options, defaults activate to false, and refuses unknown ones', () => {
+    const parsed = parseCallArgs('training:start', {});
+    assert.ok(parsed.ok);
+    assert.equal(parsed.args.activate, false);
+    assert.ok(parseCallArgs('training:start', { epochs: 50, hiddenUnits: 128, validationFraction: 0.25, seed: 7, name: 'spring 2026', activate: true }).ok);
+    assert.equal(parseCallArgs('training:start', { epochs: 0 }).ok, false);
+    assert.equal(parseCallArgs('training:start', { validationFraction: 0.9 }).ok, false);
+    assert.equal(parseCallArgs('training:start', { hiddenUnits: -1 }).ok, false);
+    assert.equal(parseCallArgs('training:start', { fromFolders: '/tmp' }).ok, false, 'training reads the library only through the UI');
+    assert.equal(parseCallArgs('training:report', { modelId: 'latest' }).ok, false);
+    assert.ok(EVENT_NAMES.includes('training:progress') && EVENT_NAMES.includes('training:finished'));
+  });
 });
