@@ -20,6 +20,7 @@ test('invasives demo runs the whole pipeline and says it is a demo', async () =>
   assert.equal(summary.import.photosNew, 36);
   assert.equal(summary.import.filesFailed, 1, 'the deliberately truncated file is reported');
   assert.ok(summary.correct >= 30, `the generated model recognises its synthetic species (${summary.correct}/36)`);
+  assert.ok(summary.alertsRaised >= 3, 'each demo species is new to the library, so each raises an early alert');
   const geojson = JSON.parse(fs.readFileSync(path.join(folder, 'photos.geojson'), 'utf8'));
   assert.equal(geojson.features.length, 30);
   assert.ok(fs.existsSync(path.join(folder, 'photos.csv')));

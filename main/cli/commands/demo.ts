@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeDemoModelPack } from '../../core/demo/demo-model.js';
 import { writeDemoCard } from '../../core/demo/sample-card.js';
+import { refreshAlerts } from '../../core/geo/alerts.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
 import { importFolder } from '../../core/ingest/import-folder.js';
@@ -49,13 +50,15 @@ imports the card, and exports CSV and GeoJSON. Everything is generated: a DEMO o
       const photos = library.photos.query();
       const correct = photos.filter((photo) => photo.prediction?.label === card.truth[path.basename(photo.path)]).length;
       say(`   The demo model got ${correct} of ${photos.length} synthetic pictures right.`);
+      const alerts = refreshAlerts(library, settings.geo);
+      say(`   Early alerts raised: ${alerts.raised.length} (${alerts.raised.map((alert) => `${alert.kind} ${alert.species}`).slice(0, 4).join('; ')}${alerts.raised.length > 4 ? '; …' : ''})`);
       const csv = path.join(folder, 'photos.csv');
       const geojson = path.join(folder, 'photos.geojson');
       await writeCsvExport(library, {}, csv);
       const mapped = await writeGeoJsonExport(library, {}, geojson);
       say(`5. Exported ${csv} and ${geojson} (${mapped.written} geolocated photos; ${mapped.leftOut} without GPS left out)`);
       say(`\nNext: review the photos in the station UI:  node bin/invasives.js serve --db ${databasePath}`);
-      if (context.json) context.stdout.write(`${JSON.stringify({ folder, databasePath, import: result.summary, correct, photos: photos.length }, null, 2)}\n`);
+      if (context.json) context.stdout.write(`${JSON.stringify({ folder, databasePath, import: result.summary, correct, photos: photos.length, alertsRaised: alerts.raised.length }, null, 2)}\n`);
       return 0;
     } finally {
       library.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import '../quiet-tfjs.js';
 import { StationError } from '../../errors.js';
 import type { ModelPack } from '../model-pack.js';
 import { findDeepOcTimestamps, listFolderFiles, loadDeepOcFolder } from './deep-oc-pack.js';
