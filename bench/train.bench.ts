@@ -17,7 +17,7 @@ import { crossValidateHead } from '../main/core/learning/cross-validate.js';
 import { stratifiedSplit } from '../main/core/learning/dataset-split.js';
 import { embedPhotos } from '../main/core/learning/embeddings.js';
 import { formatClassMetrics, formatConfusionMatrix } from '../main/core/learning/evaluate.js';
-import { calibrateOpenSet, nearestCentroid } from '../main/core/learning/open-set.js';
+import { calibrateOpenSet, judgeUnknown } from '../main/core/learning/open-set.js';
 import { trainModel } from '../main/core/learning/train-model.js';
 import { predictHead, trainHead } from '../main/core/learning/train-head.js';
 import { folderTrainingPhotos } from '../main/core/learning/training-photos.js';
@@ -75,10 +75,15 @@ try {
     const head = await trainHead(train, val, labels.length - 1, { seed, hiddenUnits });
     const calibration = calibrateOpenSet(train, { x: val.x, probabilities: predictHead(head, val.x) }, predictHead(head, train.x), labels.length - 1);
     const novel = x.filter((_, i) => y[i] === left);
-    const flagged = novel.filter((row) => nearestCentroid(row, calibration.centroids).distance > calibration.distanceThreshold).length;
-    const flaggedByProbability = predictHead(head, novel).filter((p) => Math.max(...p) < calibration.probabilityThreshold).length;
-    openSet.push({ leftOut: labels[left], photos: novel.length, flaggedUnknown: flagged / novel.length, flaggedByProbability: flaggedByProbability / novel.length, knownFlagged: calibration.flaggedCount / calibration.calibrationCount });
-    console.log(`open set, "${labels[left]}" unseen: ${((flagged / novel.length) * 100).toFixed(0)}% flagged by embedding distance, ${((flaggedByProbability / novel.length) * 100).toFixed(0)}% by top-1 probability (known validation photos flagged: ${calibration.flaggedCount}/${calibration.calibrationCount})`);
+    const model = { provenance: { openSet: calibration } };
+    const verdicts = predictHead(head, novel).map((probabilities, i) => judgeUnknown({ embedding: novel[i], probabilities }, model));
+    const share = (count: number) => count / novel.length;
+    const flagged = share(verdicts.filter((v) => v.unknown).length);
+    const byDistance = share(verdicts.filter((v) => v.distance! > calibration.distanceThreshold).length);
+    const byProbability = share(verdicts.filter((v) => v.maxProbability! < calibration.probabilityThreshold).length);
+    openSet.push({ leftOut: labels[left], photos: novel.length, flaggedUnknown: flagged, byDistance, byProbability, knownFlagged: calibration.flaggedCount / calibration.calibrationCount });
+    const pc = (v: number) => `${(v * 100).toFixed(0)}%`;
+    console.log(`open set, "${labels[left]}" unseen: ${pc(flagged)} flagged unknown (distance ${pc(byDistance)}, top-1 probability ${pc(byProbability)}); known validation photos flagged: ${calibration.flaggedCount}/${calibration.calibrationCount}`);
   }
 
   const t1 = performance.now();

@@ -105,12 +105,15 @@ test('open set: photos near a known class pass, a photo unlike every class is un
   assert.equal(calibration.calibratedOn, 'validation');
   assert.equal(calibration.calibrationCount, 20);
   assert.ok(calibration.flaggedCount <= 1, `at most 5% of known photos flagged (${calibration.flaggedCount})`);
-  assert.ok(Math.abs(calibration.probabilityThreshold - 0.85) < 1e-6, `the 5th percentile of the validation top-1 probabilities (${calibration.probabilityThreshold})`);
+  assert.ok(Math.abs(calibration.probabilityThreshold - 0.85) < 1e-6, `the 2.5th percentile of the validation top-1 probabilities (${calibration.probabilityThreshold})`);
   const model = { provenance: { openSet: calibration } };
   assert.equal(isUnknown({ embedding: Float32Array.from([4.8, 0.3, 0.1, 0]) }, model), false);
   const novel = judgeUnknown({ embedding: Float32Array.from([0, 0, 5, 0]) }, model);
   assert.equal(novel.unknown, true);
   assert.equal(novel.basis, 'embedding');
+  const hesitant = judgeUnknown({ embedding: Float32Array.from([4.8, 0.3, 0.1, 0]), probabilities: Float32Array.from([0.5, 0.5]) }, model);
+  assert.deepEqual([hesitant.unknown, hesitant.basis], [true, 'embedding+probabilities'], 'near a class but the head hesitates: unknown too');
+  assert.equal(isUnknown({ embedding: Float32Array.from([4.8, 0.3, 0.1, 0]), probabilities: Float32Array.from([0.9, 0.1]) }, model), false);
   assert.ok(novel.distance! > calibration.distanceThreshold);
   assert.equal(isUnknown({ probabilities: Float32Array.from([0.55, 0.45]) }, model), true, 'probabilities only: a hesitant top-1 is unknown');
   assert.equal(isUnknown({ probabilities: Float32Array.from([0.95, 0.05]) }, model), false);

@@ -31,7 +31,7 @@ export function formatTrainingReport(report: TrainingReport, model: { id: number
     formatConfusionMatrix(e),
     '',
     `Open set: "unknown / possibly new species" when the distance to the nearest species centroid exceeds ${o.distanceThreshold.toFixed(4)}`,
-    `  (or, with probabilities only, when the top-1 probability is below ${o.probabilityThreshold.toFixed(3)}); calibrated on the ${o.calibratedOn} photos at the ${Math.round(o.quantile * 100)}th percentile: ${o.flaggedCount}/${o.calibrationCount} known-species photos flagged.`,
+    `  or the top-1 probability is below ${percent(o.probabilityThreshold)}; calibrated on the ${o.calibratedOn} photos to flag at most ${Math.round((1 - o.quantile) * 100)}% of known species: ${o.flaggedCount}/${o.calibrationCount} flagged.`,
   ];
   if (e.misclassified.length) {
     lines.push('', `Misclassified validation photos (${e.misclassified.length}):`);

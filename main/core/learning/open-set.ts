@@ -1,10 +1,13 @@
 /**
- * Open set: a photo whose embedding is far from every known class is "unknown / possibly a
- * new species" rather than forced into a class. Distance = 1 − cosine similarity to the
- * nearest class centroid (centroids of the L2-normalised training embeddings). The threshold
- * is the `quantile` of the distances of the validation photos (known species), so about
- * 1 − quantile of known-species photos are flagged; the same is done for the top-1
- * probability, for callers that only have probabilities.
+ * Open set: a photo that looks like none of the known species is "unknown / possibly a new
+ * species" rather than forced into a class. Two signals, either of which flags a photo:
+ *  - its embedding is far from every class: distance = 1 − cosine similarity to the nearest
+ *    class centroid (centroids of the L2-normalised training embeddings);
+ *  - the head hesitates: its top-1 probability is low.
+ * Each threshold is set on the validation photos (known species) so that each flags
+ * (1 − quantile) / 2 of them, i.e. together at most 1 − quantile of known-species photos.
+ * On the flower benchmark (one species left out in turn) the union found more of the unseen
+ * species at fewer false alarms than either signal alone.
  */
 import type { ModelIdentity } from '../vision/classifier.js';
 
@@ -13,13 +16,13 @@ export interface OpenSetCalibration {
   quantile: number;
   /** Flag when the distance to the nearest centroid is above this. */
   distanceThreshold: number;
-  /** Without an embedding: flag when the top-1 probability is below this. */
+  /** Flag when the top-1 probability is below this. */
   probabilityThreshold: number;
   /** One unit vector per class, index-aligned with the model's labels. */
   centroids: number[][];
   /** Which set the thresholds come from: 'validation', or 'training' when there was no validation photo. */
   calibratedOn: 'validation' | 'training';
-  /** Known-species calibration photos that the thresholds flag, and their count. */
+  /** Known-species calibration photos that the thresholds flag (either signal), and their count. */
   flaggedCount: number;
   calibrationCount: number;
 }
@@ -82,9 +85,11 @@ export function calibrateOpenSet(
   const probabilities = onValidation ? calibration.probabilities : trainProbabilities;
   const distances = x.map((row) => nearestCentroid(row, centroids).distance);
   const maxProbabilities = probabilities.map((p) => Math.max(...Array.from(p)));
-  // Thresholds unrounded: the photo at the quantile itself must not be flagged by the stored value.
-  const distanceThreshold = quantileOf(distances, quantile);
-  const probabilityThreshold = quantileOf(maxProbabilities, 1 - quantile);
+  // Each signal gets half of the allowed false alarms. Thresholds unrounded: the photo at the
+  // quantile itself must not be flagged by the stored value.
+  const each = (1 - quantile) / 2;
+  const distanceThreshold = quantileOf(distances, 1 - each);
+  const probabilityThreshold = quantileOf(maxProbabilities, each);
   return {
     method: 'nearest-centroid-cosine',
     quantile,
@@ -92,7 +97,7 @@ export function calibrateOpenSet(
     probabilityThreshold,
     centroids,
     calibratedOn: onValidation ? 'validation' : 'training',
-    flaggedCount: distances.filter((d) => d > distanceThreshold).length,
+    flaggedCount: distances.filter((d, i) => d > distanceThreshold || maxProbabilities[i]! < probabilityThreshold).length,
     calibrationCount: distances.length,
   };
 }
@@ -105,28 +110,31 @@ export function openSetOf(model: { provenance?: Record<string, unknown> | null }
 
 export interface UnknownVerdict {
   unknown: boolean;
-  /** What the verdict rests on: the embedding (preferred), the probabilities, or nothing (no calibration). */
-  basis: 'embedding' | 'probabilities' | 'none';
+  /** What the verdict rests on: both signals, one of them, or nothing (the model has no calibration). */
+  basis: 'embedding+probabilities' | 'embedding' | 'probabilities' | 'none';
   distance: number | null;
   maxProbability: number | null;
-  threshold: number | null;
+  distanceThreshold: number | null;
+  probabilityThreshold: number | null;
 }
 
-/** Judges one photo's vectors against a model's calibration. Models without one never say unknown. */
+/**
+ * Judges one photo's vectors (the model's own probabilities and/or embedding) against the
+ * model's calibration. Models without one never say unknown.
+ */
 export function judgeUnknown(
   vectors: { embedding?: ArrayLike<number> | null; probabilities?: ArrayLike<number> | null },
   model: { provenance?: Record<string, unknown> | null } | ModelIdentity,
 ): UnknownVerdict {
   const openSet = openSetOf(model);
-  const maxProbability = vectors.probabilities ? Math.max(...Array.from(vectors.probabilities)) : null;
-  if (openSet && vectors.embedding && vectors.embedding.length === openSet.centroids[0]?.length) {
-    const { distance } = nearestCentroid(vectors.embedding, openSet.centroids);
-    return { unknown: distance > openSet.distanceThreshold, basis: 'embedding', distance, maxProbability, threshold: openSet.distanceThreshold };
-  }
-  if (openSet && maxProbability !== null) {
-    return { unknown: maxProbability < openSet.probabilityThreshold, basis: 'probabilities', distance: null, maxProbability, threshold: openSet.probabilityThreshold };
-  }
-  return { unknown: false, basis: 'none', distance: null, maxProbability, threshold: null };
+  const maxProbability = vectors.probabilities && vectors.probabilities.length > 0 ? Math.max(...Array.from(vectors.probabilities)) : null;
+  if (!openSet) return { unknown: false, basis: 'none', distance: null, maxProbability, distanceThreshold: null, probabilityThreshold: null };
+  const usable = vectors.embedding && vectors.embedding.length === openSet.centroids[0]?.length;
+  const distance = usable ? nearestCentroid(vectors.embedding!, openSet.centroids).distance : null;
+  const far = distance !== null && distance > openSet.distanceThreshold;
+  const hesitant = maxProbability !== null && maxProbability < openSet.probabilityThreshold;
+  const basis = distance !== null ? (maxProbability !== null ? 'embedding+probabilities' : 'embedding') : maxProbability !== null ? 'probabilities' : 'none';
+  return { unknown: far || hesitant, basis, distance, maxProbability, distanceThreshold: openSet.distanceThreshold, probabilityThreshold: openSet.probabilityThreshold };
 }
 
 /** True when the photo looks like none of the model's species ("unknown / possibly new species"). */

@@ -73,7 +73,7 @@ export interface TrainingReport {
   embeddings: { fromLibrary: number; fromCache: number; computed: number };
   evaluation: EvaluationReport;
   /** Open-set summary (the centroids themselves are in the provenance's `openSet`). */
-  openSet: Omit<OpenSetCalibration, 'centroids'> & { flaggedValidation: { photoId: number | null; path: string; distance: number }[] };
+  openSet: Omit<OpenSetCalibration, 'centroids'> & { flaggedValidation: { photoId: number | null; path: string; distance: number; maxProbability: number }[] };
   warnings: string[];
 }
 
@@ -168,8 +168,13 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
   );
   const openSet = calibrateOpenSet(train, { x: validation.x, probabilities: validationProbabilities }, predictHead(head, train.x), labels.length, DEFAULT_OPEN_SET_QUANTILE);
   const flaggedValidation = validation.x
-    .map((row, i) => ({ photoId: validationPhotos[i]!.photoId, path: validationPhotos[i]!.path, distance: nearestCentroid(row, openSet.centroids).distance }))
-    .filter((v) => v.distance > openSet.distanceThreshold);
+    .map((row, i) => ({
+      photoId: validationPhotos[i]!.photoId,
+      path: validationPhotos[i]!.path,
+      distance: nearestCentroid(row, openSet.centroids).distance,
+      maxProbability: Math.max(...validationProbabilities[i]!),
+    }))
+    .filter((v) => v.distance > openSet.distanceThreshold || v.maxProbability < openSet.probabilityThreshold);
 
   if (!backbone.onnxPath || !fs.existsSync(backbone.onnxPath)) {
     throw new StationError('MODEL_NOT_FOUND', `The compiled file of backbone model #${backbone.id} "${backbone.name}" is missing; add it again with \`invasives models add ${backbone.sourcePath}\`.`);
