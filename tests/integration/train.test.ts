@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { writeDemoModelPack } from '../../main/core/demo/demo-model.js';
+import { buildDemoModel, writeDemoModelPack } from '../../main/core/demo/demo-model.js';
+import { DEMO_SPECIES } from '../../main/core/demo/demo-species.js';
 import { writeDemoCard } from '../../main/core/demo/sample-card.js';
 import { StationError } from '../../main/core/errors.js';
 import { classifyLibrary } from '../../main/core/ingest/classify-library.js';
@@ -11,6 +12,7 @@ import { judgeUnknown, openSetOf } from '../../main/core/learning/open-set.js';
 import { modelVersions, readTrainingReport, trainModel } from '../../main/core/learning/train-model.js';
 import { Library, type ModelRow } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
+import { compileKerasToOnnx } from '../../main/core/vision/onnx/compile-keras-to-onnx.js';
 import { addModelToLibrary, openLibraryModel } from '../../main/core/vision/open-classifier.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -195,6 +197,27 @@ test('training with a single species says what is missing', async () => {
       trainModel(library, { settings: resolveSettings({ databasePath: library.databasePath }), fromFolders: path.dirname(folders), backbone: path.join(dir, 'demo-model') }),
       (error: unknown) => error instanceof StationError && error.code === 'TRAINING_DATA_INSUFFICIENT' && /at least 2 species/.test(error.message),
     );
+  } finally {
+    library.close();
+  }
+});
+
+test('a backbone without pooled features is refused with the reason', async () => {
+  // The demo model as a plain ONNX pack compiled without its embedding output.
+  const packDir = path.join(dir, 'no-embedding');
+  fs.mkdirSync(packDir, { recursive: true });
+  const model = await buildDemoModel();
+  fs.writeFileSync(path.join(packDir, 'model.onnx'), compileKerasToOnnx(model));
+  model.dispose();
+  fs.writeFileSync(path.join(packDir, 'labels.txt'), `${DEMO_SPECIES.map((s) => s.label).join('\n')}\n`);
+  fs.copyFileSync(path.join(dir, 'demo-model', 'preprocessing.json'), path.join(packDir, 'preprocessing.json'));
+  const library = Library.open(databasePath);
+  try {
+    await assert.rejects(
+      trainModel(library, { settings, backbone: path.join(packDir, 'model.onnx') }),
+      (error: unknown) => error instanceof StationError && error.code === 'MODEL_UNSUPPORTED' && /gives no embedding \(pooled features\), so it cannot be a backbone/.test(error.message),
+    );
+    assert.equal(library.models.list().filter((m) => m.format === 'trained-head' && m.sourcePath.includes('no-embedding')).length, 0);
   } finally {
     library.close();
   }

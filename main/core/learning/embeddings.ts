@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
-import { errorMessage } from '../errors.js';
+import { StationError, errorMessage } from '../errors.js';
 import { RateMeter, runWorkQueue } from '../ingest/work-queue.js';
 import type { Library, ModelRow } from '../library/index.js';
 import { type Settings, modelStoreDir } from '../settings.js';
@@ -81,6 +81,7 @@ export async function embedPhotos(photos: readonly LabelledPhoto[], backbone: Mo
   // Ten-crop would change the features; training and the stored embeddings use the plain view.
   const classifier: PhotoClassifier = await openLibraryModel(backbone, { ...options.settings, tenCrop: false });
   const meter = new RateMeter();
+  let noEmbedding = false;
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
     await runWorkQueue(todo, {
@@ -91,7 +92,10 @@ export async function embedPhotos(photos: readonly LabelledPhoto[], backbone: Mo
         try {
           const { bytes, path: where } = await readTrainingPhoto(photo, options.library);
           const result = await classifier.classify({ bytes, path: where });
-          if (!result.embedding) throw new Error(`model "${backbone.name}" gives no embedding; choose a backbone with pooled features`);
+          if (!result.embedding) {
+            noEmbedding = true;
+            return 'no embedding';
+          }
           await writeFileAtomically(path.join(cacheDir, `${photo.sha256}.f32`), Buffer.from(result.embedding.buffer, result.embedding.byteOffset, result.embedding.byteLength));
           embeddings[i] = result.embedding;
           return null;
@@ -100,6 +104,7 @@ export async function embedPhotos(photos: readonly LabelledPhoto[], backbone: Mo
         }
       },
       after: (i, message) => {
+        if (noEmbedding) return 'stop';
         meter.tick();
         if (message) {
           failed.push({ path: photos[i]!.path, photoId: photos[i]!.photoId, message });
@@ -112,6 +117,9 @@ export async function embedPhotos(photos: readonly LabelledPhoto[], backbone: Mo
     });
   } finally {
     await classifier.close();
+  }
+  if (noEmbedding) {
+    throw new StationError('MODEL_UNSUPPORTED', `Model #${backbone.id} "${backbone.name}" gives no embedding (pooled features), so it cannot be a backbone; choose a model added from a Keras or TF.js pack.`);
   }
   return { embeddings, failed, progress, computeSeconds: (performance.now() - started) / 1000 };
 }

@@ -127,6 +127,12 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
   });
   if (options.signal?.aborted) throw new StationError('CANCELLED', 'Training was cancelled; no model was added.');
   const photos = candidates.filter((_, i) => embedded.embeddings[i]);
+  if (photos.length === 0 && embedded.failed.length > 0) {
+    throw new StationError(
+      'TRAINING_DATA_INSUFFICIENT',
+      `None of the ${embedded.failed.length} labelled photos could be used with backbone "${backbone.name}"; the first failed with: ${embedded.failed[0]!.message}`,
+    );
+  }
   const x = embedded.embeddings.filter((e): e is Float32Array => e !== null);
   const labels = [...new Set(photos.map((p) => p.label))].sort((a, b) => a.localeCompare(b));
   if (labels.length < 2) {
