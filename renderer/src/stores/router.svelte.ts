@@ -6,9 +6,10 @@ export type Route =
   | { screen: 'map' }
   | { screen: 'alerts' }
   | { screen: 'export' }
-  | { screen: 'models' };
+  | { screen: 'models' }
+  | { screen: 'train' };
 
-export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models'] as const;
+export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models', 'train'] as const;
 
 type ScreenName = (typeof SCREENS)[number];
 
