@@ -14,7 +14,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * The Train screen in Debian's Chromium: a library of demo photos reviewed by "rangers" (a
- * third of them labelled wrongly, so the held-out photos include mistakes) trains a new
+ * quarter of them labelled wrongly, so the held-out photos include mistakes) trains a new
  * version in the background; the report draws the confusion matrix and lists the
  * misclassified photos, which open in the detail screen. Screenshot: test-results/e2e/train.png.
  */
