@@ -13,11 +13,12 @@ import { resolveSettings } from '../../main/core/settings.js';
 import { type CliResult, REPO_ROOT, runCli, waitForExit } from '../helpers/run-cli.js';
 
 /**
- * Crash safety: `invasives import` (classifying with a real model) is killed with SIGKILL at
+ * Crash safety. `invasives import` (classifying with a real model) is killed with SIGKILL at
  * random moments, many times over, while a second connection records reviews as a ranger
  * would in the UI. After every kill the database must pass `PRAGMA integrity_check` and hold
  * only whole files (photo + path + prediction + finished import_files row, or nothing);
  * re-running finishes with exactly the card's photos, one prediction each, and every review.
+ * `invasives export` killed while writing must leave the previous file or the whole new one.
  */
 
 const PHOTOS = 36;
@@ -212,5 +213,57 @@ test(`an import killed with SIGKILL at ${MIN_KILLS}+ random points never loses o
   }
   console.log(`# ${kills} SIGKILLs (${killsMidFile} just after a committed file, ${kills - killsMidFile} at a random time from start) over ${rounds} rounds of ${PHOTOS} photos`);
   assert.ok(kills >= MIN_KILLS, `the import was killed at least ${MIN_KILLS} times (was ${kills} in ${rounds} rounds)`);
+});
+
+test('an export killed with SIGKILL while it writes never leaves a half file under the final name', async () => {
+  const { makeTempDir } = await import('../helpers/temp-dir.js');
+  const { startCli } = await import('../helpers/run-cli.js');
+  const dir = makeTempDir();
+  const databasePath = path.join(dir, 'library.sqlite');
+  // A big library, written directly through the Library API: its CSV takes a while to write.
+  const PHOTO_ROWS = 20_000;
+  const library = Library.open(databasePath);
+  const importId = library.imports.start('/card', null);
+  library.transaction(() => {
+    for (let i = 0; i < PHOTO_ROWS; i++) {
+      const id = library.photos.insert({
+        sha256: i.toString(16).padStart(64, '0'), byteSize: 1000, importId, format: 'jpeg', width: 4000, height: 3000, orientation: 1,
+        capturedAt: '2026-06-01T10:00:00', latitude: 46 + i / 1e5, longitude: 7, altitude: null, cameraMake: 'Canon', cameraModel: 'EOS 80D', exifWarning: null,
+      });
+      library.photos.recordPath(id, `/card/DCIM/IMG_${i}.JPG`, importId);
+    }
+  });
+  library.imports.finish(importId, 'completed');
+  library.close();
+
+  const out = path.join(dir, 'exports', 'photos.csv');
+  fs.mkdirSync(path.dirname(out));
+  const previous = 'previous export\n';
+  fs.writeFileSync(out, previous);
+  const partials = () => fs.readdirSync(path.dirname(out)).filter((name) => name.endsWith('.partial'));
+  const random = seededRandom(7);
+  let killedMidWrite = 0;
+  for (let attempt = 0; attempt < 6 && killedMidWrite < 3; attempt++) {
+    for (const name of partials()) fs.rmSync(path.join(path.dirname(out), name));
+    const child = startCli(['export', '--format', 'csv', '--out', out, '--db', databasePath]);
+    const exited = waitForExit(child);
+    let finished = false;
+    void exited.then(() => (finished = true));
+    // Kill once the temporary file has data in it, a random moment later.
+    const hasData = () => partials().some((name) => fs.statSync(path.join(path.dirname(out), name), { throwIfNoEntry: false })?.size);
+    while (!finished && !hasData()) await sleep(5);
+    if (finished) continue;
+    await sleep(random() * 150);
+    child.kill('SIGKILL');
+    if ((await exited).signal !== 'SIGKILL') continue;
+    killedMidWrite++;
+    const content = fs.readFileSync(out, 'utf8');
+    assert.ok(content === previous || content.split('\n').length === PHOTO_ROWS + 2, `after kill ${killedMidWrite}: the previous file, or the whole new one (${content.length} chars)`);
+  }
+  assert.ok(killedMidWrite >= 3, `the export was killed while writing its temporary file at least 3 times (${killedMidWrite}); a writer without one is never caught mid-write`);
+  const final = await runCli(['export', '--format', 'csv', '--out', out, '--db', databasePath]);
+  assert.equal(final.code, 0, final.stderr);
+  assert.equal(fs.readFileSync(out, 'utf8').split('\n').length, PHOTO_ROWS + 2, 'header, one line per photo, final newline');
+  console.log(`# export killed mid-write ${killedMidWrite} times: the final name always held a whole file`);
 });
 }
