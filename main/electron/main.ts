@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDisplayPhoto, readThumbnail } from '../api/media.js';
+import { rendererContentType } from '../api/renderer-content-types.js';
 import { openStation } from '../api/station.js';
 import { defaultDatabasePath } from '../core/settings.js';
 import { type BrowserWindow, loadElectron } from './electron-api.js';
@@ -30,14 +31,6 @@ const distDir = path.resolve(here, '../..');
 const rendererDir = path.join(distDir, 'renderer');
 const preloadPath = path.join(distDir, 'preload', 'preload.cjs');
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.map': 'application/json',
-};
 
 function databasePathFromArgs(argv: readonly string[]): string {
   const flag = argv.findIndex((arg) => arg === '--db' || arg.startsWith('--db='));
@@ -76,7 +69,7 @@ async function serveRendererFile(url: string): Promise<Response> {
     const bytes = await fs.readFile(file);
     return new Response(bytes, {
       headers: {
-        'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'content-type': rendererContentType(file),
         'content-security-policy': ELECTRON_CONTENT_SECURITY_POLICY,
         'x-content-type-options': 'nosniff',
       },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StationError, errorMessage } from '../core/errors.js';
 import type { EventName } from '../api/contract.js';
+import { rendererContentType } from '../api/renderer-content-types.js';
 import { readDisplayPhoto, readThumbnail } from '../api/media.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
 import { CONTENT_SECURITY_POLICY, TOKEN_HEADER } from './security.js';
@@ -40,16 +41,6 @@ export interface RunningServer {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const SSE_HEARTBEAT_MS = 20_000;
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** dist/renderer, whether this module runs compiled (dist/main/server) or from source (main/server). */
 export function findRendererDir(): string | null {
@@ -157,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const extension = path.extname(file);
     response.writeHead(200, {
-      'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
+      'content-type': rendererContentType(file),
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
