@@ -5,11 +5,12 @@ import type { AlertCounts, AlertsRefreshed } from './contract.js';
 import type { EventBus } from './events.js';
 
 /**
- * Reviews come one a second from the keyboard; regrouping observations and re-running the
- * alert rules after each would slow every keypress on a big library, so reviews ask for a
- * refresh this long after the last one. Imports, zones and explicit refreshes run it at once.
+ * Reviews come about one a second from the keyboard, and a refresh holds this process (and
+ * the database's write lock) for its whole run: ~1 s at 5,000 photos, ~3 s at 20,000
+ * (bench/alerts-refresh.bench.ts). So reviews and placements ask for a refresh once the
+ * ranger pauses this long; imports, zone loads and explicit refreshes run it at once.
  */
-export const REVIEW_ALERT_REFRESH_DELAY_MS = 400;
+export const REVIEW_ALERT_REFRESH_DELAY_MS = 3000;
 
 /** Keeps the library's alerts up to date for the UI and tells it when they changed. */
 export class AlertsRefresher {
