@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { refreshAlerts } from '../main/core/geo/alerts.js';
 import { Library } from '../main/core/library/index.js';
-import { seededRandom } from '../main/core/learning/dataset-split.js';
+import { seededRandom } from '../main/core/seeded-random.js';
 import { DEFAULT_SETTINGS } from '../main/core/settings.js';
 
 const count = Number(process.argv[2] ?? 20_000);
