@@ -58,6 +58,19 @@ test('models add/list/use/show/remove, import with the active model, classify wi
   const badUse = await runCli(['models', 'use', '99', '--db', db]);
   assert.equal(badUse.code, 1);
   assert.match(badUse.stderr, /no model #99/);
+
+  const reviewed = Library.open(db);
+  const photoId = reviewed.photos.query()[0]!.id;
+  reviewed.reviews.record({ photoId, decision: 'confirmed', species: 'Fallopia japonica' });
+  reviewed.close();
+  const removed = await runCli(['models', 'remove', String(model.id), '--db', db]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal(fs.existsSync(model.onnxPath), false, 'the compiled file goes with the model');
+  const after = Library.open(db);
+  assert.deepEqual(after.models.list(), []);
+  assert.deepEqual(after.predictions.forPhoto(photoId), []);
+  assert.equal(after.photos.get(photoId)?.status, 'confirmed', "the ranger's review is kept");
+  after.close();
 });
 
 test('classify with a second model keeps the first model predictions', { skip: skipUnlessShared('models/tfjs-mobilenet-waste/model.json') }, async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { seededRandom } from '../../main/core/learning/dataset-split.js';
+import { seededRandom } from '../../main/core/seeded-random.js';
 import { attachHeadToOnnx } from '../../main/core/learning/head-onnx.js';
 import { classWeightsOf, predictHead, trainHead } from '../../main/core/learning/train-head.js';
 import { compileKerasToOnnx } from '../../main/core/vision/onnx/compile-keras-to-onnx.js';

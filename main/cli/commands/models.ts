@@ -1,12 +1,23 @@
 import { StationError } from '../../core/errors.js';
 import { Library, type ModelRow } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
-import { addModelToLibrary, findLibraryModel } from '../../core/vision/open-classifier.js';
+import { addModelToLibrary, findLibraryModel, removeModelFromLibrary } from '../../core/vision/open-classifier.js';
 import { listDeepOcTimestamps } from '../../core/vision/packs/load-model-pack.js';
 import type { CliCommand, CommandContext } from '../command.js';
 
 function describeModel(model: ModelRow): string {
   return `${model.isActive ? '*' : ' '} #${model.id}  ${model.name}  ${model.version}  (${model.format}, ${model.labels.length} classes)`;
+}
+
+/** One line per provenance entry, long values cut: a trained version's full report is `invasives train --show ID`. */
+function describeProvenance(model: ModelRow): string[] {
+  if (!model.provenance) return [];
+  const lines = Object.entries(model.provenance).map(([key, value]) => {
+    const text = JSON.stringify(value) ?? String(value);
+    return `    ${key}: ${text.length > 100 ? `${text.slice(0, 97)}…` : text}`;
+  });
+  if (model.format === 'trained-head') lines.push(`    (full training report: invasives train --show ${model.id})`);
+  return ['  provenance:', ...lines];
 }
 
 function requireModel(library: Library, spec: string | undefined, verb: string): ModelRow {
@@ -53,15 +64,15 @@ async function run(context: CommandContext, library: Library): Promise<number> {
       const classes = model.labels.map((label, i) => `    ${String(i).padStart(3)}  ${label}${model.labelInfo?.[i] ? ` — ${model.labelInfo[i]}` : ''}`);
       out(
         [describeModel(model).trim(), `  from: ${model.sourcePath}`, `  added: ${model.addedAt}`, `  preprocessing: ${JSON.stringify(model.preprocessing)}`,
-          ...(model.provenance ? [`  provenance: ${JSON.stringify(model.provenance)}`] : []), '  classes:', ...classes].join('\n'),
+          ...describeProvenance(model), '  classes:', ...classes].join('\n'),
         model,
       );
       return 0;
     }
     case 'remove': {
       const model = requireModel(library, target, 'remove');
-      library.models.remove(model.id);
-      out(`Removed model #${model.id} and its predictions.`, { removed: model.id });
+      removeModelFromLibrary(library, model);
+      out(`Removed model #${model.id}, its compiled file and its predictions (reviews are kept).`, { removed: model.id });
       return 0;
     }
     default:

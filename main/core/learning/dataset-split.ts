@@ -3,17 +3,7 @@
  * training run can be reproduced exactly.
  */
 
-/** mulberry32: a small, fast, well-distributed 32-bit generator; returns numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded-random.js';
 
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

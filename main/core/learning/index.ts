@@ -1,6 +1,6 @@
 /** The learning loop's public surface: what the CLI, the API handlers and the Train screen call. */
 export { type CrossValidationResult, crossValidateHead } from './cross-validate.js';
-export { type Split, seededRandom, stratifiedFolds, stratifiedSplit } from './dataset-split.js';
+export { type Split, stratifiedFolds, stratifiedSplit } from './dataset-split.js';
 export { type EmbedOptions, type EmbeddingProgress, type EmbeddingResult, embedPhotos, embeddingCacheDir } from './embeddings.js';
 export {
   type ClassMetrics,

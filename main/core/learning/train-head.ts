@@ -6,7 +6,8 @@
  * Deterministic for a given seed: weights are drawn and batches shuffled by a seeded generator.
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom, shuffled } from './dataset-split.js';
+import { seededRandom } from '../seeded-random.js';
+import { shuffled } from './dataset-split.js';
 
 export interface HeadTrainingOptions {
   seed: number;

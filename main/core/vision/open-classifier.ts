@@ -39,6 +39,18 @@ export async function addModelToLibrary(library: Library, sourcePath: string, op
   return library.models.get(row.id)!;
 }
 
+/**
+ * Removes a model and its predictions (reviews stay), and deletes its compiled file from the
+ * model store when no other model runs from it.
+ */
+export function removeModelFromLibrary(library: Library, row: ModelRow): void {
+  library.models.remove(row.id);
+  const store = path.resolve(modelStoreDir(library.databasePath));
+  const file = row.onnxPath ? path.resolve(row.onnxPath) : null;
+  const shared = library.models.list().some((other) => other.onnxPath && path.resolve(other.onnxPath) === file);
+  if (file && !shared && path.dirname(file) === store) fs.rmSync(file, { force: true });
+}
+
 function identityOf(row: ModelRow): ModelIdentity {
   return {
     name: row.name,
