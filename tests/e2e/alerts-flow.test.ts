@@ -186,4 +186,14 @@ describe('alerts, species info and the map in the browser', { skip: skipReason }
     assert.ok(Math.abs(at[0] - 20) < 2 && Math.abs(at[1] - (box.height - 20)) < 2, `the point is drawn where the map was clicked (${at.join(', ')})`);
     await shoot('map-zones-placed');
   });
+
+  test('the detail screen shows a hand placement and removes it', async () => {
+    const placed = server.station.library.photos.query({}).find((photo) => photo.positionSource === 'manual')!;
+    await page.goto(`${server.origin}/#/photo/${placed.id}`);
+    await page.getByText('(placed by hand)').waitFor();
+    await page.getByRole('button', { name: 'remove placement' }).click();
+    await page.getByText('place it on the map').waitFor();
+    assert.equal(server.station.library.photos.get(placed.id)?.positionSource, null);
+    assert.equal(server.station.library.positions.get(placed.id), null);
+  });
 });
