@@ -6,14 +6,12 @@ import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
-import type { UnknownVerdict } from '../core/learning/open-set.js';
 import type { Settings } from '../core/settings.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
-import { judgeUnknown, openSetOf } from '../core/learning/open-set.js';
+import { type UnknownVerdict, judgeUnknown, modelVersions, openSetOf, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
 import { loadZonesFile } from '../core/geo/zones.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
-import { modelVersions, readTrainingReport } from '../core/learning/train-model.js';
 import {
   type ApiError,
   type CallName,
