@@ -6,8 +6,8 @@ import type { EventBus } from './events.js';
 
 /**
  * Reviews come about one a second from the keyboard, and a refresh holds this process (and
- * the database's write lock) for its whole run: ~1 s at 5,000 photos, ~3 s at 20,000
- * (bench/alerts-refresh.bench.ts). So reviews and placements ask for a refresh once the
+ * the database's write lock) for its whole run: ~0.3 s at 5,000 photos, ~1 s at 20,000
+ * (bench/alerts-refresh.bench.ts, 2 cores). So reviews and placements ask for a refresh once the
  * ranger pauses this long; imports, zone loads and explicit refreshes run it at once.
  */
 export const REVIEW_ALERT_REFRESH_DELAY_MS = 3000;
