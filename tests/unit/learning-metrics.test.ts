@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { stratifiedFolds, stratifiedSplit } from '../../main/core/learning/dataset-split.js';
 import { evaluateClassifier, formatClassMetrics, formatConfusionMatrix } from '../../main/core/learning/evaluate.js';
 import { calibrateOpenSet, isUnknown, judgeUnknown } from '../../main/core/learning/open-set.js';
-import { seededRandom } from '../../main/core/learning/dataset-split.js';
+import { seededRandom } from '../../main/core/seeded-random.js';
 
 const LABELS = ['alpha', 'beta', 'gamma'];
 
