@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
+import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -18,15 +16,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * Wikipedia link that stays shut offline; zones load from a GeoJSON path and a photo
  * without GPS is placed by clicking on the map. Screenshots go to test-results/e2e/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const screenshots = path.join(repoRoot, 'test-results', 'e2e');
-const skipReason = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the UI tests`;
 
-const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'not a plant'];
-
-describe('alerts, species info and the map in the browser', { skip: skipReason }, () => {
+describe('alerts, species info and the map in the browser', { skip: chromiumSkipReason }, () => {
   const dir = makeTempDir('invasives-e2e-alerts-');
   const card = path.join(dir, 'CARD');
   const rendererDir = path.join(dir, 'renderer');
@@ -37,14 +28,11 @@ describe('alerts, species info and the map in the browser', { skip: skipReason }
   const acted: { acknowledged?: number; dismissed?: number } = {};
 
   async function shoot(name: string) {
-    await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`) });
   }
 
   before(async () => {
-    fs.mkdirSync(screenshots, { recursive: true });
-    const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-    const build = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--outDir', rendererDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: repoRoot, encoding: 'utf8' });
-    assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+    buildRenderer(rendererDir);
 
     await writeCard(card, {
       'DCIM/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00' },
@@ -52,14 +40,12 @@ describe('alerts, species info and the map in the browser', { skip: skipReason }
       'DCIM/IMG_0003.JPG': { seed: 3, latitude: -33.97, longitude: 18.49, capturedAt: '2026-05-03T16:00:00' },
       'DCIM/IMG_0004.JPG': { seed: 4, capturedAt: '2026-05-03T15:00:00' },
     });
-    writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: LABELS.length, seed: 7 });
-    fs.writeFileSync(path.join(packDir, 'classes.txt'), `${LABELS.join('\n')}\n`);
-    fs.writeFileSync(path.join(packDir, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
+    writeTinyOnnxPack(packDir);
     // Every prediction may raise an alert: the tiny random model is never very sure.
     server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } } });
     const added = await server.station.dispatch('models:add', { packPath: packDir, activate: true });
     assert.ok(added.ok, added.ok ? '' : added.error.message);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
 

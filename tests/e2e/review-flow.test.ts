@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
+import { E2E_LABELS, SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -16,15 +14,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * list, export GeoJSON, reload and find the decisions kept. A screenshot of each screen goes
  * to test-results/e2e/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const screenshots = path.join(repoRoot, 'test-results', 'e2e');
-const skipReason = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the UI tests`;
 
-const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'not a plant'];
-
-describe('review flow in the browser', { skip: skipReason }, () => {
+describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
   const dir = makeTempDir('invasives-e2e-');
   const card = path.join(dir, 'CARD');
   const rendererDir = path.join(dir, 'renderer');
@@ -34,7 +25,7 @@ describe('review flow in the browser', { skip: skipReason }, () => {
   let page: Page;
 
   async function shoot(name: string) {
-    await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`) });
   }
   async function currentPhotoId(): Promise<number> {
     return Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
@@ -48,11 +39,7 @@ describe('review flow in the browser', { skip: skipReason }, () => {
   }
 
   before(async () => {
-    fs.mkdirSync(screenshots, { recursive: true });
-    // A fresh build of the renderer into the temp folder: the test sees the current sources.
-    const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-    const build = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--outDir', rendererDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: repoRoot, encoding: 'utf8' });
-    assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+    buildRenderer(rendererDir);
 
     await writeCard(card, {
       'DCIM/100CANON/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00', make: 'Canon', model: 'EOS 80D' },
@@ -63,12 +50,9 @@ describe('review flow in the browser', { skip: skipReason }, () => {
       'DCIM/100CANON/IMG_0006.JPG': { seed: 6, latitude: -33.97, longitude: 18.49, capturedAt: '2026-05-03T16:00:00', make: 'Apple', model: 'iPhone 12' },
       'DCIM/100CANON/notes.txt': 'not a photo',
     });
-    // A tiny but real ONNX classifier pack (labels + preprocessing.json), run by the real runtime.
-    writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: LABELS.length, seed: 7 });
-    fs.writeFileSync(path.join(packDir, 'classes.txt'), `${LABELS.join('\n')}\n`);
-    fs.writeFileSync(path.join(packDir, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
+    writeTinyOnnxPack(packDir);
     server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   });
 
@@ -85,7 +69,7 @@ describe('review flow in the browser', { skip: skipReason }, () => {
     await page.getByTestId('model-card').filter({ hasText: 'active' }).waitFor({ timeout: 60_000 });
     await shoot('models');
     const active = server.station.library.models.active();
-    assert.deepEqual(active?.labels, LABELS);
+    assert.deepEqual(active?.labels, E2E_LABELS);
   });
 
   test('the import screen imports a real folder, classifies it and shows the progress', async () => {

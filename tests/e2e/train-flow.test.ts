@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { writeDemoModelPack } from '../../main/core/demo/demo-model.js';
 import { writeDemoCard } from '../../main/core/demo/sample-card.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { addModelToLibrary, openLibraryModel } from '../../main/core/vision/open-classifier.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
+import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -18,13 +16,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * version in the background; the report draws the confusion matrix and lists the
  * misclassified photos, which open in the detail screen. Screenshot: test-results/e2e/train.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const screenshots = path.join(repoRoot, 'test-results', 'e2e');
-const skipReason = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the UI tests`;
 
-describe('training a new model version in the browser', { skip: skipReason }, () => {
+describe('training a new model version in the browser', { skip: chromiumSkipReason }, () => {
   const dir = makeTempDir('invasives-e2e-train-');
   const rendererDir = path.join(dir, 'renderer');
   let server: RunningServer;
@@ -32,10 +25,7 @@ describe('training a new model version in the browser', { skip: skipReason }, ()
   let page: Page;
 
   before(async () => {
-    fs.mkdirSync(screenshots, { recursive: true });
-    const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-    const build = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--outDir', rendererDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: repoRoot, encoding: 'utf8' });
-    assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+    buildRenderer(rendererDir);
 
     server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
     const { library, settings } = server.station;
@@ -54,7 +44,7 @@ describe('training a new model version in the browser', { skip: skipReason }, ()
       const label = index % 4 === 0 ? species[(species.indexOf(truth) + 1) % species.length]! : truth;
       library.reviews.record({ photoId: photo.id, decision: 'corrected', species: label });
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   });
 
@@ -81,7 +71,7 @@ describe('training a new model version in the browser', { skip: skipReason }, ()
     assert.equal(await page.getByTestId('misclassified').count(), report.evaluation.misclassified.length);
     assert.ok(report.evaluation.misclassified.length > 0, 'the label noise shows in the held-out photos');
     assert.equal(await page.getByTestId('model-version').count(), 2);
-    await page.screenshot({ path: path.join(screenshots, 'train.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'train.png'), fullPage: true });
   });
 
   test('a misclassified photo opens in the detail screen', async () => {
