@@ -138,3 +138,16 @@ test('symbolic links are not followed, so a link loop cannot trap the scan', asy
   assert.equal(summary.skipped['symbolic-link'], 1);
   library.close();
 });
+
+test('an import this process left marked running (its last write failed) is resumed, not started again', async () => {
+  const card = path.join(dir, 'card6');
+  await writeCard(card, { 'DCIM/IMG_1.JPG': { seed: 300 }, 'DCIM/IMG_2.JPG': { seed: 301 } });
+  const { library, settings } = openLibrary('card6');
+  const abandoned = library.imports.start(card, null); // 'running', with this process's pid
+  const { summary, resumed } = await importFolder(library, card, { settings });
+  assert.equal(resumed, true);
+  assert.equal(summary.id, abandoned);
+  assert.equal(summary.photosNew, 2);
+  assert.equal(library.imports.list().length, 1);
+  library.close();
+});

@@ -22,6 +22,9 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
+/** Imports this thread is running now: one left 'running' in the database but not here was abandoned. */
+const importsRunningHere = new Set<number>();
+
 /** What one file became: stored (with how) or refused (with why). */
 type FileResult = { ok: true; outcome: FileOutcome } | { ok: false; code: string; message: string };
 
@@ -50,14 +53,14 @@ export async function importFolder(library: Library, rootPath: string, options: 
   // A card unmounted mid-import may leave its mount point behind, empty and on another device.
   const rootDevice = (await fs.stat(root)).dev;
   const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
-  const resumable = library.imports.findResumable(root);
+  const resumable = library.imports.findResumable(root, (id) => importsRunningHere.has(id));
   const importId = resumable ? resumable.id : library.imports.start(root, modelId);
-  if (resumable) library.imports.resume(importId, modelId);
-  library.imports.addFiles(importId, scan.files, scan.skipped);
-
   const run: ImportRun = { library, importId, modelId, options, thumbnailsDir };
-  await fs.mkdir(run.thumbnailsDir, { recursive: true });
+  importsRunningHere.add(importId);
   try {
+    if (resumable) library.imports.resume(importId, modelId);
+    library.imports.addFiles(importId, scan.files, scan.skipped);
+    await fs.mkdir(run.thumbnailsDir, { recursive: true });
     await processPendingFiles(run, root, rootDevice);
   } catch (error) {
     // A pulled card or a full disk: the next run resumes this import.
@@ -65,9 +68,11 @@ export async function importFolder(library: Library, rootPath: string, options: 
     try {
       library.imports.finish(importId, state, errorMessage(error));
     } catch {
-      // A full disk refuses this write too; the import stays 'running' and a new process resumes it.
+      // A full disk refuses this write too; the import stays 'running', and the next run resumes it.
     }
     throw error;
+  } finally {
+    importsRunningHere.delete(importId);
   }
   library.imports.finish(importId, options.signal?.aborted ? 'cancelled' : 'completed');
   return { summary: library.imports.get(importId)!, resumed: resumable !== null };

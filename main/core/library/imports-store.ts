@@ -85,12 +85,15 @@ export class ImportsStore {
 
   /**
    * The unfinished import of this folder, if any: interrupted, cancelled, or marked running by a
-   * process that no longer exists (killed, power loss). Running in a live process: not resumable.
+   * process that no longer exists (killed, power loss), or by this process when `runningHere`
+   * says it is not running any more (its last write failed, e.g. on a full disk). Running in a
+   * live process: not resumable.
    */
-  findResumable(rootPath: string): ImportSummary | null {
+  findResumable(rootPath: string, runningHere: (importId: number) => boolean = () => true): ImportSummary | null {
     const record = this.latestForRoot.get(rootPath);
     if (!record) return null;
-    const unfinished = record.state === 'interrupted' || record.state === 'cancelled' || (record.state === 'running' && !isProcessAlive(record.pid));
+    const abandoned = record.pid === process.pid ? !runningHere(record.id) : !isProcessAlive(record.pid);
+    const unfinished = record.state === 'interrupted' || record.state === 'cancelled' || (record.state === 'running' && abandoned);
     return unfinished ? this.summaryOf(record) : null;
   }
 
