@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { StationError } from '../errors.js';
 import type { BaselineRecord, Library } from '../library/index.js';
+import { readTextFile } from './read-text-file.js';
 
 /** Accepted column (or GeoJSON property) names, Darwin Core names included, matched case-insensitively. */
 const SPECIES_NAMES = ['species', 'scientificname', 'taxon', 'name'];
@@ -86,13 +85,7 @@ export function parseBaselineGeoJson(text: string, source: string): BaselineReco
 
 /** Imports a baseline file (.csv, or .geojson/.json); returns how many records it holds and how many were new. */
 export function importBaselineFile(library: Library, filePath: string): { records: number; added: number } {
-  const resolved = path.resolve(filePath);
-  let text: string;
-  try {
-    text = fs.readFileSync(resolved, 'utf8');
-  } catch (error) {
-    throw new StationError('FILE_UNREADABLE', `Cannot read ${resolved}: ${(error as Error).message}`);
-  }
+  const { resolved, text } = readTextFile(filePath);
   const records = /\.(geo)?json$/i.test(resolved) || /^\s*\{/.test(text) ? parseBaselineGeoJson(text, resolved) : parseBaselineCsv(text, resolved);
   return { records: records.length, added: library.baseline.add(records, resolved) };
 }

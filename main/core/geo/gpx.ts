@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { StationError } from '../errors.js';
 import type { Library } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
 import { captureInstant } from './capture-time.js';
+import { readTextFile } from './read-text-file.js';
 
 export interface TrackPoint {
   /** Epoch milliseconds, UTC. */
@@ -118,13 +118,7 @@ export interface GpxMatchReport {
 
 /** Places the photos that have no position by time-matching them to a GPX track; each position is stored with source 'gpx'. */
 export function matchPhotosToGpx(library: Library, gpxPath: string, settings: GeoSettings, options: GpxMatchOptions = {}): GpxMatchReport {
-  const resolved = path.resolve(gpxPath);
-  let xml: string;
-  try {
-    xml = fs.readFileSync(resolved, 'utf8');
-  } catch (error) {
-    throw new StationError('FILE_UNREADABLE', `Cannot read ${resolved}: ${(error as Error).message}`);
-  }
+  const { resolved, text: xml } = readTextFile(gpxPath);
   const track = parseGpxTrack(xml, resolved);
   const report: GpxMatchReport = { trackPoints: track.length, placed: [], refused: [], alreadyPlaced: 0 };
   const wanted = options.photoIds ? new Set(options.photoIds) : null;

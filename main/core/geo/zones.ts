@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
 import { StationError } from '../errors.js';
 import type { BoundingBox, Library, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from '../library/index.js';
+import { readTextFile } from './read-text-file.js';
 
 /** Where a point lies: its management zone (if any) and whether it is inside the park. */
 export interface PlaceOfPoint {
@@ -125,13 +124,7 @@ export function parseZonesGeoJson(text: string, source: string, kind: ZoneKind, 
 
 /** Loads a GeoJSON file as the park boundary or the management zones, replacing the previous ones. */
 export function loadZonesFile(library: Library, filePath: string, kind: ZoneKind, nameProperty = 'name'): ZoneRow[] {
-  const resolved = path.resolve(filePath);
-  let text: string;
-  try {
-    text = fs.readFileSync(resolved, 'utf8');
-  } catch (error) {
-    throw new StationError('FILE_UNREADABLE', `Cannot read ${resolved}: ${(error as Error).message}`);
-  }
+  const { resolved, text } = readTextFile(filePath);
   return library.zones.replace(kind, parseZonesGeoJson(text, resolved, kind, nameProperty), resolved);
 }
 
