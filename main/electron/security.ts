@@ -2,6 +2,7 @@
  * Every security setting of the Electron shell, in one module that tests read.
  * The renderer is untrusted: it gets the contract client from the preload and nothing else.
  */
+import { contentSecurityPolicy } from '../api/content-security-policy.js';
 
 /** The renderer's own origin: its files are served by a custom protocol, never file:// or http. */
 export const APP_SCHEME = 'app';
@@ -30,17 +31,7 @@ export const WEB_PREFERENCES = {
 } as const;
 
 /** No remote content at all: the app works offline and must not load anything from the network. */
-export const ELECTRON_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  `img-src 'self' ${MEDIA_SCHEME}: blob: data:`,
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const ELECTRON_CONTENT_SECURITY_POLICY = contentSecurityPolicy([`${MEDIA_SCHEME}:`, 'blob:', 'data:']);
 
 /** Custom schemes, registered before the app is ready. */
 export const PRIVILEGED_SCHEMES = [

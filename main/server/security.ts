@@ -1,20 +1,11 @@
+import { contentSecurityPolicy } from '../api/content-security-policy.js';
+
 /**
  * Security settings of the browser transport, in one place so a test can read them.
  * The renderer loads nothing remote: scripts, styles, images and API calls come from this
  * server only (images may also be blob: URLs made from user-chosen files, e.g. map layers).
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Svelte sets style attributes on elements (grid positions, score bars).
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' blob: data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy(['blob:', 'data:']);
 
 /** Header carrying the per-run token for clients that do not use the cookie. */
 export const TOKEN_HEADER = 'x-invasives-token';
