@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +7,7 @@ import { type ElectronApplication, type Page, _electron } from 'playwright-core'
 import { Library } from '../../main/core/library/index.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { findElectronBinary } from '../helpers/electron-binary.js';
 
 /**
  * The same station through the Electron shell, driven by Playwright's _electron launcher.
@@ -17,14 +16,6 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function findElectronBinary(): string | null {
-  try {
-    const binary = createRequire(import.meta.url)('electron') as unknown;
-    return typeof binary === 'string' && fs.existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
 const electronBinary = findElectronBinary();
 const skipReason = electronBinary ? false : 'the Electron binary is not installed here (optional dependency; its download needs the internet): Electron flow skipped';
 if (skipReason) console.log(`# skip: ${skipReason}`);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import ts from 'typescript';
@@ -17,6 +16,7 @@ import {
 import { CONTENT_SECURITY_POLICY } from '../../main/server/security.js';
 import { REPO_ROOT } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { findElectronBinary } from '../helpers/electron-binary.js';
 
 /**
  * The security settings of every Electron window. Where the Electron binary is installed, the
@@ -25,14 +25,6 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * is read and its wiring into every window checked in the shell's source.
  */
 
-function findElectronBinary(): string | null {
-  try {
-    const binary = createRequire(import.meta.url)('electron') as unknown;
-    return typeof binary === 'string' && fs.existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
 const electronBinary = findElectronBinary();
 console.log(
   electronBinary

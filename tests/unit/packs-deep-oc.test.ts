@@ -3,25 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { StationError } from '../../main/core/errors.js';
 import { readDeepOcConf } from '../../main/core/vision/packs/deep-oc-pack.js';
 import { extractArchiveSafely } from '../../main/core/vision/packs/safe-extract.js';
 import { listDeepOcTimestamps, loadModelPack } from '../../main/core/vision/packs/load-model-pack.js';
 import { buildDeepOcXception } from '../../main/core/vision/keras/xception.js';
 import { buildSmallDeepOcCnn, setSeededWeights, writeDeepOcFolder, writeHostileTarGz, writeTarGz, type HostileEntry } from '../fixtures/make-model-packs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { rejectsWith } from '../helpers/station-error.js';
 
 const CLASSES = ['Ailanthus altissima', 'Carpobrotus edulis', 'Cortaderia selloana'];
 const INFO = ['Tree of heaven, https://en.wikipedia.org/wiki/Ailanthus_altissima', '-', 'Pampas grass'];
-
-function rejectsWith(code: string, pattern: RegExp) {
-  return (error: unknown): boolean => {
-    assert.ok(error instanceof StationError, `expected a StationError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
 
 async function smallPack(root: string, options: { timestamp?: string; seed?: number; layout?: 'models' | 'timestamp-root'; classes?: string[] } = {}): Promise<tf.LayersModel> {
   const model = buildSmallDeepOcCnn({ classes: (options.classes ?? CLASSES).length, inputSize: 32 });

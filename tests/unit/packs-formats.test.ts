@@ -4,20 +4,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { StationError } from '../../main/core/errors.js';
 import { loadModelPack } from '../../main/core/vision/packs/load-model-pack.js';
 import { buildSmallDeepOcCnn, setSeededWeights, writeKerasH5, writeTfjsFolder, writeTinyOnnx } from '../fixtures/make-model-packs.js';
 import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-function rejectsWith(code: string, pattern: RegExp) {
-  return (error: unknown): boolean => {
-    assert.ok(error instanceof StationError, `expected a StationError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
+import { rejectsWith } from '../helpers/station-error.js';
 
 async function assertProbabilityRows(model: tf.LayersModel, size: number, classes: number): Promise<void> {
   const x = tf.randomUniform([2, size, size, 3], -1, 1, 'float32', 8);
