@@ -37,6 +37,8 @@ test('real flower photos, MobileNet body as backbone: a useful head, cached embe
     const second = await trainModel(library, { settings, fromFolders: folders, backbone: String(report.parentModel.id), seed: 2 });
     assert.equal(second.report.embeddings.fromCache, SPECIES.length * PER_SPECIES, 'embeddings come from the cache the second time');
     assert.equal(second.report.embeddings.computed, 0);
+    assert.equal(report.augmentedViews?.computed, report.species.reduce((sum, s) => sum + s.train, 0), 'augmented views of the training photos');
+    assert.equal(second.report.augmentedViews?.computed, 0, 'and the views\' embeddings too');
     assert.equal(second.model.contentHash, model.contentHash, 'same photos + same seed = same model');
 
     const classifier = await openLibraryModel(model, settings);

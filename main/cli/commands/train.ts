@@ -54,12 +54,12 @@ invasives train --show MODEL_ID     the stored report of a trained version
 Trains a new classification head on the backbone's embeddings (the pooled features of the
 active model unless --backbone), from the photos rangers confirmed or corrected in the
 library (--from-library, the default) and/or a folder with one sub-folder per species
-(--from-folders). Besides each photo's own view, the head trains on 15 fixed views of each
-training photo (mirror, centre zooms, corner crops), whose features are computed once and
-cached; --no-augment trains on the photos' own views only. A stratified share of each species (--validation, default 20%) is held
-out to stop training early and to measure the new version: top-1/top-5 accuracy,
-precision/recall/F1 per species, confusion matrix, misclassified photos, and the
-"unknown species" threshold. The result is a new model in the library (backbone + head, one
+(--from-folders). Besides each photo's own view, the head trains on 7 fixed views of each
+training photo (mirror, centre zooms and their mirrors), whose features are computed once and
+cached; --no-augment trains on the photos' own views only. A stratified share of each
+species (--validation, default 20%) is held out to stop training early and to measure the
+new version on the photos' own views: top-1/top-5 accuracy, precision/recall/F1 per
+species, confusion matrix, misclassified photos, and the "unknown species" threshold. The result is a new model in the library (backbone + head, one
 ONNX graph); the previous versions stay. --use makes it active at once, otherwise switch
 with \`invasives models use ID\`. The same data and --seed give the same model.`,
   options: {
