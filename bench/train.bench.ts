@@ -27,7 +27,7 @@ import { calibrateOpenSet, judgeUnknown } from '../main/core/learning/open-set.j
 import { trainModel } from '../main/core/learning/train-model.js';
 import { predictHead, trainHead } from '../main/core/learning/train-head.js';
 import { folderTrainingPhotos } from '../main/core/learning/training-photos.js';
-import { rowsWithViews } from '../main/core/learning/training-views.js';
+import { headBatchSize, rowsWithViews } from '../main/core/learning/training-views.js';
 import { addModelToLibrary } from '../main/core/vision/open-classifier.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../shared');
@@ -99,7 +99,7 @@ try {
     const train = part(split.train);
     const val = part(split.validation);
     const trainPhotos = split.train.map((j) => known[j]!);
-    const head = await trainHead(rowsWithViews(trainPhotos, x, y.map(remap), views), val, labels.length - 1, { seed, hiddenUnits });
+    const head = await trainHead(rowsWithViews(trainPhotos, x, y.map(remap), views), val, labels.length - 1, { seed, hiddenUnits, batchSize: headBatchSize(viewCount) });
     const calibration = calibrateOpenSet(train, { x: val.x, probabilities: predictHead(head, val.x) }, predictHead(head, train.x), labels.length - 1);
     const novel = x.filter((_, i) => y[i] === left);
     const model = { provenance: { openSet: calibration } };

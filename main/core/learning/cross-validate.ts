@@ -8,7 +8,7 @@
 import { stratifiedFolds, stratifiedSplit } from './dataset-split.js';
 import { type EvaluationReport, evaluateClassifier } from './evaluate.js';
 import { type HeadTrainingOptions, predictHead, trainHead } from './train-head.js';
-import { rowsWithViews } from './training-views.js';
+import { headBatchSize, rowsWithViews } from './training-views.js';
 
 export interface CrossValidationResult {
   folds: number;
@@ -39,6 +39,8 @@ export async function crossValidateHead(
   const k = options.folds ?? 5;
   const seed = options.seed ?? 1;
   const folds = stratifiedFolds(y, k, seed);
+  const viewsPerPhoto = options.views?.find((v) => v)?.length ?? 0;
+  const batchSize = options.head?.batchSize ?? headBatchSize(viewsPerPhoto);
   const foldTop1: number[] = [];
   const trainingSeconds: number[] = [];
   const epochsRun: number[] = [];
@@ -50,7 +52,7 @@ export async function crossValidateHead(
     const photosOf = (indices: number[]) => indices.map((j) => rest[j]!);
     const validation = { x: photosOf(inner.validation).map((i) => x[i]!), y: photosOf(inner.validation).map((i) => y[i]!) };
     const started = performance.now();
-    const head = await trainHead(rowsWithViews(photosOf(inner.train), x, y, options.views), validation, labels.length, { ...options.head, seed: seed + f });
+    const head = await trainHead(rowsWithViews(photosOf(inner.train), x, y, options.views), validation, labels.length, { ...options.head, batchSize, seed: seed + f });
     trainingSeconds.push((performance.now() - started) / 1000);
     epochsRun.push(head.epochsRun);
     const test = folds[f]!;

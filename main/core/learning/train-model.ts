@@ -21,7 +21,7 @@ import { attachHeadToOnnx } from './head-onnx.js';
 import { DEFAULT_OPEN_SET_QUANTILE, type OpenSetCalibration, calibrateOpenSet, nearestCentroid } from './open-set.js';
 import { type LabelledPhoto, folderTrainingPhotos, libraryTrainingPhotos } from './training-photos.js';
 import { DEFAULT_HEAD_TRAINING, type EpochRecord, predictHead, trainHead } from './train-head.js';
-import { AUGMENTED_VIEWS, rowsWithViews } from './training-views.js';
+import { AUGMENTED_VIEWS, headBatchSize, rowsWithViews } from './training-views.js';
 import { type ViewEmbeddingProgress, embedTrainingViews } from './view-embeddings.js';
 
 export interface TrainModelOptions {
@@ -182,6 +182,7 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
     seed,
     maxEpochs,
     hiddenUnits: options.hiddenUnits ?? DEFAULT_HEAD_TRAINING.hiddenUnits,
+    batchSize: headBatchSize(viewed ? AUGMENTED_VIEWS.length : 0),
     onEpoch: (epoch) => options.onProgress?.({ stage: 'training', epoch, maxEpochs }),
     signal: options.signal,
   });

@@ -7,6 +7,7 @@
  * on their plain view, as the station classifies photos in the field.
  */
 import { cropRgb, mirrorRgb, resizeInterLinear, type RgbImage } from '../vision/preprocess.js';
+import { DEFAULT_HEAD_TRAINING } from './train-head.js';
 
 export interface TrainingViewSpec {
   /** Side of the square crop as a share of the input's shorter side (1: the whole input). */
@@ -76,4 +77,13 @@ export function rowsWithViews(
     }
   }
   return { x: rows, y: labels };
+}
+
+/**
+ * Head batch size when each photo brings `viewsPerPhoto` extra rows: batches hold as many
+ * photos as without views, so an epoch takes as many steps. With the default 64 rows (512 with
+ * 7 views), the flower benchmark's head stopped too early and gained nothing from the views.
+ */
+export function headBatchSize(viewsPerPhoto: number): number {
+  return DEFAULT_HEAD_TRAINING.batchSize * (1 + viewsPerPhoto);
 }
