@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../settings.js';
 import { StationError } from '../../errors.js';
-import type { Classification, ClassifierInput, ModelIdentity, PhotoClassifier } from '../classifier.js';
+import type { Classification, ClassifierInput, DecodeRequest, ModelIdentity, PhotoClassifier } from '../classifier.js';
 import type { ModelPack, Preprocessing } from '../model-pack.js';
 import { compileKerasToOnnx } from '../onnx/compile-keras-to-onnx.js';
-import { preprocessPhoto } from '../preprocess.js';
+import { decodeSizeFor, preprocessDecoded, preprocessPhoto } from '../preprocess.js';
 import { InferenceWorkerPool } from './worker-pool.js';
 
 /** Bump when the compiler's output changes, so cached .onnx files are rebuilt. */
@@ -81,6 +81,7 @@ export async function resolveOnnxModel(pack: ModelPack, cacheDir?: string): Prom
 
 class OnnxClassifier implements PhotoClassifier {
   private readonly pending: Pending[] = [];
+  readonly decodeRequest: DecodeRequest;
 
   constructor(
     readonly identity: ModelIdentity,
@@ -88,7 +89,10 @@ class OnnxClassifier implements PhotoClassifier {
     private readonly preprocessing: Preprocessing,
     private readonly pool: InferenceWorkerPool,
     private readonly options: Required<Pick<OnnxClassifierOptions, 'tta' | 'maxPixels' | 'maxBatch' | 'resampler'>>,
-  ) {}
+  ) {
+    const atLeast = decodeSizeFor(preprocessing, options.resampler);
+    this.decodeRequest = atLeast ? { atLeast } : {};
+  }
 
   private closed = false;
 
@@ -96,12 +100,16 @@ class OnnxClassifier implements PhotoClassifier {
     if (this.closed) throw this.closedError(input.path, 'CLASSIFY_FAILED');
     const p = this.preprocessing;
     // sharp decodes on libuv's thread pool, so this overlaps the inference of earlier photos.
-    const { views, data } = await preprocessPhoto(input.bytes, p, {
-      maxPixels: this.options.maxPixels,
-      path: input.path,
-      tenCrop: this.options.tta,
-      resampler: this.options.resampler,
-    });
+    // A caller's decode serves when it has the detail this resampler needs (the full frame for 'exact').
+    const usable = input.decoded && (!input.decoded.reduced || this.options.resampler === 'fast');
+    const { views, data } = usable
+      ? preprocessDecoded(input.decoded!, p, { tenCrop: this.options.tta })
+      : await preprocessPhoto(input.bytes, p, {
+        maxPixels: this.options.maxPixels,
+        path: input.path,
+        tenCrop: this.options.tta,
+        resampler: this.options.resampler,
+      });
     if (this.closed) throw this.closedError(input.path, 'CANCELLED');
     return new Promise((resolve, reject) => {
       this.pending.push({ views, data, path: input.path, resolve, reject });
