@@ -26,6 +26,10 @@ import { pngWithIccProfile } from './png-with-icc.js';
  * `thumbnailFromDecoded`), so both come from this one decode.
  */
 
+// libvips' operation cache only helps repeated identical operations; photo pipelines never
+// repeat one, and cached operations would keep decoded frames (tens of MB each) alive.
+sharp.cache(false);
+
 /** Interleaved 8-bit pixels, row-major: RGB, or RGBA when the photo has transparency. */
 export interface PixelImage {
   width: number;

@@ -18,11 +18,20 @@ import { InferenceWorkerPool } from './worker-pool.js';
 /** Bump when the compiler's output changes, so cached .onnx files are rebuilt. */
 export const ONNX_COMPILER_VERSION = 1;
 
-/** 2 cores: one worker whose session uses both; decode runs on libuv threads meanwhile. */
-export const DEFAULT_INFERENCE_WORKERS = 1;
-export const DEFAULT_THREADS_PER_WORKER = 2;
-/** Photos per ONNX run at most; batching beyond a few photos gains nothing measurable on CPU. */
-export const DEFAULT_MAX_BATCH = 4;
+/**
+ * 2 cores: two workers of one intra-op thread each, photos decoding on libuv threads in
+ * between. Measured on Xception (bench/pipeline.bench.ts): one thread costs ~175 core-ms per
+ * photo, two threads sharing a run ~205 (synchronisation), and ~300 when idle threads spin;
+ * with two single-threaded sessions neither core waits for the other, and decoding fills
+ * the gaps.
+ */
+export const DEFAULT_INFERENCE_WORKERS = 2;
+export const DEFAULT_THREADS_PER_WORKER = 1;
+/**
+ * Photos per ONNX run at most. Batching gains nothing measurable on CPU, and each photo of a
+ * batch adds its activations (tens of MB for Xception) to the session's memory arena.
+ */
+export const DEFAULT_MAX_BATCH = 1;
 
 export interface OnnxClassifierOptions {
   /** Where compiled .onnx files are kept, named by content hash. Without it, compile every time. */
