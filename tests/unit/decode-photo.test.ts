@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
@@ -112,6 +113,23 @@ describe('transparency: dropped for the classifier (cv2.IMREAD_COLOR), white in 
     assert.deepEqual(data, expectedTensor(flat(width, height, [10, 200, 30]), width, height));
     const shown = await meanColour((await thumbnailFromDecoded(decoded, 20)).jpeg);
     assert.ok(shown.every((v) => v >= 250), `white, got ${shown}`);
+  });
+});
+
+describe('HEIC (which OpenCV cannot read): the decoder\'s pixels, no colour conversion', () => {
+  const file = sharedPath('data', 'photos-exif', 'heic-iphone.heic');
+  test('an iPhone HEIC with a Display P3 profile: classifier pixels are libheif\'s, the thumbnail is converted', { skip: skipUnlessShared('data', 'photos-exif', 'heic-iphone.heic') }, async () => {
+    const bytes = fs.readFileSync(file);
+    const decoded = await decodePhoto(bytes, { maxPixels: MAX_PIXELS, path: file });
+    assert.ok(decoded.icc, 'the photo carries a profile');
+    // heic-decode (libheif) called directly: what its decoder gives, RGBA.
+    const heicDecode = createRequire(import.meta.url)('heic-decode') as (input: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+    const reference = await heicDecode({ buffer: bytes });
+    assert.deepEqual([decoded.pixels.width, decoded.pixels.height, decoded.pixels.channels], [reference.width, reference.height, 4]);
+    assert.ok(Buffer.from(decoded.pixels.data.buffer, decoded.pixels.data.byteOffset, decoded.pixels.data.byteLength).equals(Buffer.from(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength)), 'the same samples');
+    const managed = await thumbnailFromDecoded(decoded, 64);
+    const unmanaged = await thumbnailFromDecoded({ ...decoded, icc: null }, 64);
+    assert.notDeepEqual(managed.jpeg, unmanaged.jpeg, 'the thumbnail applies the profile');
   });
 });
 
