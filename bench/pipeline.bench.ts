@@ -147,6 +147,15 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<Re
   };
   const probabilities = new Float32Array(pack.identity.labels.length).fill(1 / pack.identity.labels.length);
   const embedding = new Float32Array(2048);
+  // One untimed pass first: the first photos otherwise pay for JIT compilation and libvips start-up.
+  const warmUp = await readAndHashPhotoFile(files[0]!, settings);
+  await readPhotoExif(warmUp.bytes);
+  for (const resampler of ['exact', 'fast'] as const) {
+    const atLeast = decodeSizeFor(pack.preprocessing, resampler);
+    const warm = await decodePhoto(warmUp.bytes, { maxPixels: settings.maxImagePixels, ...(atLeast ? { atLeast } : {}) });
+    await thumbnailFromDecoded(warm, settings.thumbnailSize);
+    for (let i = 0; i < 3; i++) preprocessDecoded(warm, pack.preprocessing);
+  }
   for (const file of files) {
     const { bytes, sha256 } = await timed((ms) => (costs.exact.readHash += ms), () => readAndHashPhotoFile(file, settings));
     const exif = await timed((ms) => (costs.exact.exif += ms), () => readPhotoExif(bytes));
