@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StationErrorCode } from '../core/errors.js';
+import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
@@ -319,14 +319,24 @@ export type EventName = keyof EventMap;
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 /**
- * Codes an API error can carry: the core's StationError codes plus the transport's own.
- * The UI picks its message by code.
+ * The transport's own error codes, with their class (the core's are STATION_ERROR_CLASSES).
+ * TRANSPORT: the call did not reach the core (server gone, token refused).
  */
-/** TRANSPORT: the call did not reach the core (server gone, token refused). */
-export type ApiErrorCode = StationErrorCode | 'BAD_ARGUMENTS' | 'UNKNOWN_CALL' | 'BUSY' | 'INTERNAL' | 'TRANSPORT';
+export const TRANSPORT_ERROR_CLASSES = {
+  BAD_ARGUMENTS: 'usage',
+  UNKNOWN_CALL: 'usage',
+  BUSY: 'busy',
+  INTERNAL: 'internal',
+  TRANSPORT: 'internal',
+} as const satisfies Record<string, ErrorClass>;
+
+/** The ONE union of error codes a caller can see: the core's StationError codes plus the transport's. The UI picks its message by code. */
+export type ApiErrorCode = StationErrorCode | keyof typeof TRANSPORT_ERROR_CLASSES;
 export interface ApiError {
   code: ApiErrorCode;
   message: string;
+  /** Machine-readable particulars (e.g. the path involved), when the error has any. */
+  details?: Record<string, unknown>;
 }
 export type CallOutcome<K extends CallName> = { ok: true; value: CallResult<K> } | { ok: false; error: ApiError };
 
