@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { StationError } from '../errors.js';
-import type { ImageFormat } from '../library/types.js';
+import type { ImageFormat } from '../image-format.js';
 import {
   type DecodeOptions,
   FAIL_ON,
