@@ -11,7 +11,7 @@
  *    (shrink-on-load decode) side by side.
  * 3. End to end: importing the folder through Xception (FP32), photos/s and core-ms per
  *    photo, for both resamplers, and the ratio to the inference-only rate. Peak RSS.
- * 4. With --scale N: imports N distinct 12 MP photos (about 3 MB of disk each) through the
+ * 4. With --scale N: imports N distinct 12 MP photos (about 2 MB of disk each) through the
  *    same model and samples RSS along the way (the 10,000-photo memory check:
  *    `npm run bench -- --scale 10000`).
  *
