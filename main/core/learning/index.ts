@@ -13,7 +13,7 @@ export {
 } from './evaluate.js';
 export { type ExportDatasetOptions, type ExportDatasetResult, datasetSafeName, exportDataset } from './export-dataset.js';
 export { attachHeadToOnnx } from './head-onnx.js';
-export { DEFAULT_OPEN_SET_QUANTILE, type OpenSetCalibration, type UnknownVerdict, calibrateOpenSet, isUnknown, judgeUnknown, openSetOf } from './open-set.js';
+export { DEFAULT_OPEN_SET_QUANTILE, type OpenSetCalibration, type UnknownVerdict, calibrateOpenSet, classCentroids, isUnknown, judgeAgainst, judgeUnknown, openSetOf } from './open-set.js';
 export {
   DEFAULT_HEAD_TRAINING,
   type DenseLayerWeights,
