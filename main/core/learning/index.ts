@@ -35,3 +35,4 @@ export {
   trainModel,
 } from './train-model.js';
 export { type LabelledPhoto, folderTrainingPhotos, libraryTrainingPhotos } from './training-photos.js';
+export { type CalibrateModelOptions, type CalibrationResult, calibrateModel } from './calibrate-model.js';
