@@ -366,6 +366,21 @@ export const CONTRACT = {
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
+
+/** Calls that record a decision: the UI adds the ranger it asked for at start-up to each. */
+export const RANGER_CALLS = [
+  'reviews:record',
+  'reviews:bulk',
+  'alerts:acknowledge',
+  'alerts:dismiss',
+  'alerts:reopen',
+  'alerts:bulk',
+  'species:save',
+  'species:remove',
+  'species:importCsv',
+  'settings:set',
+  'models:calibrate',
+] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 
 /** What a caller passes (defaults may be left out). */
