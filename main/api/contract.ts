@@ -110,6 +110,8 @@ const alertFilterFields = z.strictObject({
   cell: z.string().trim().min(1).max(200).optional(),
   evidence: z.enum(['predicted', 'confirmed']).optional(),
   unseen: z.boolean().optional(),
+  /** These alerts only (a group the ranger opened). */
+  ids: z.array(id).min(1).max(20_000).optional(),
 });
 export type AlertListFilter = z.infer<typeof alertFilterFields>;
 const alertFilterSchema = alertFilterFields.optional();
