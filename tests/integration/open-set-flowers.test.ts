@@ -15,6 +15,7 @@ import sharp from 'sharp';
 import { refreshAlerts } from '../../main/core/geo/alerts.js';
 import { darwinCoreRecords } from '../../main/core/geo/export-darwin-core.js';
 import { writeCsvExport } from '../../main/core/geo/export-csv.js';
+import { writeGeoJsonExport } from '../../main/core/geo/export-geojson.js';
 import { gridCellOf } from '../../main/core/geo/grid.js';
 import { reviewObservation } from '../../main/core/geo/observations.js';
 import { classifyLibrary } from '../../main/core/ingest/classify-library.js';
@@ -173,6 +174,14 @@ test('unknowns are flagged in CSV, left out of Darwin Core, and go in once a ran
   const rows = parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
   const unknownPaths = new Set([...library.photos.iterate()].filter(isUnknown).map((photo) => photo.path));
   for (const row of rows) assert.equal(row.open_set, unknownPaths.has(row.path!) ? 'unknown' : 'known', row.path);
+  const geojsonOut = path.join(dir, 'photos.geojson');
+  await writeGeoJsonExport(library, {}, geojsonOut);
+  const features = (JSON.parse(fs.readFileSync(geojsonOut, 'utf8')) as { features: { properties: Record<string, unknown> }[] }).features;
+  assert.equal(features.length, rows.length);
+  for (const feature of features) {
+    assert.equal(feature.properties.open_set, unknownPaths.has(feature.properties.path as string) ? 'unknown' : 'known');
+    assert.equal(typeof feature.properties.open_set_distance, 'number');
+  }
 
   const dwcBefore = darwinCoreRecords(library, settings.geo);
   const mediaBefore = dwcBefore.map((record) => String(record.associatedMedia)).join(' | ');
