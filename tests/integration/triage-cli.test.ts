@@ -52,11 +52,11 @@ test('species list CSV: a file with an unknown species is refused whole with the
   await cli(['species', 'import', good, '--ranger', 'A. Ranger']);
   const bad = path.join(dir, 'bad.csv');
   fs.writeFileSync(bad, 'species,watch_list\nAilanthus altisima,yes\n');
-  const refused = await cli(['species', 'import', bad, '--replace'], 1);
+  const refused = await cli(['species', 'import', bad, '--replace'], 3);
   assert.match(refused.stderr, /"Ailanthus altisima" \(did you mean "Ailanthus altissima"\?\).*Nothing was stored/);
   const badPriority = path.join(dir, 'bad-priority.csv');
   fs.writeFileSync(badPriority, 'species,priority\nAilanthus altissima,9\n');
-  assert.match((await cli(['species', 'import', badPriority], 1)).stderr, /line 2: priority is "9"/);
+  assert.match((await cli(['species', 'import', badPriority], 3)).stderr, /line 2: priority is "9"/);
 
   const list = JSON.parse((await cli(['species', 'list', '--json'])).stdout) as SpeciesEntry[];
   assert.deepEqual(list.map((e) => [e.species, e.watchList, e.priority, e.minScore, e.alertsOn, e.canOccur, e.updatedBy]), [
@@ -71,7 +71,7 @@ test('species list CSV: a file with an unknown species is refused whole with the
 
 test('settings, "not calibrated", and bulk acknowledge by filter record the ranger and the station', async () => {
   await cli(['settings', 'set', 'stationName', 'Il Fuorn']);
-  assert.match((await cli(['settings', 'set', 'spreadBufferMetres', 'far'], 1)).stderr, /spreadBufferMetres: "far" is not valid/);
+  assert.match((await cli(['settings', 'set', 'spreadBufferMetres', 'far'], 2)).stderr, /spreadBufferMetres: "far" is not valid/);
   assert.match((await cli(['models', 'list'])).stdout, /open set: not calibrated \(run: invasives models calibrate 1\)/);
   assert.match((await cli(['alerts', 'ack'], 2)).stderr, /which alerts\?/);
   const acked = await cli(['alerts', 'ack', '--species', 'Ailanthus altissima', '--ranger', 'B. Ranger']);

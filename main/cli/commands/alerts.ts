@@ -6,7 +6,7 @@ import { groupAlerts, rankAlerts, rankingOf } from '../../core/geo/alert-triage.
 import { ALERT_KINDS, ALERT_STATES, type AlertFilter, type AlertKind, type AlertRow, type AlertState, Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import { decisionMaker, readStationSettings } from '../../core/station-settings.js';
-import type { CliCommand, CommandContext } from '../command.js';
+import { type CliCommand, type CommandContext, usageError } from '../command.js';
 
 /** Refreshes the alerts after a change and says what is new (shared by the geo commands). */
 export function refreshAndReport(library: Library, context: CommandContext): AlertRefreshResult {
@@ -113,7 +113,7 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
   async run(context) {
     const [action = 'list', target] = context.positionals;
     const filter = filterOf(context);
-    const library = Library.open(context.databasePath);
+    const library = context.library.open(action === 'list' || action === 'groups' || action === 'export' ? 'read' : 'write');
     try {
       const ranking = rankingOf(readStationSettings(library, resolveSettings({ databasePath: context.databasePath }).geo).alertPriority, library.speciesList.list());
       const print = (alerts: AlertRow[]) => {
@@ -124,11 +124,10 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
       const maker = decisionMaker(library, context.options.ranger as string | undefined);
       const decider = { by: maker.ranger, station: maker.station };
       /** The alerts an action takes: the one named by ID, or every one matching the filter. */
-      const targets = (verb: string): number[] | null => {
+      const targets = (verb: string): number[] => {
         if (target !== undefined) return [alertId(target)];
         if (!hasFilter(filter) && context.options.all !== true) {
-          context.stderr.write(`invasives alerts ${verb}: which alerts? Give an ID, filter options (--species, --kind, --zone, ...) or --all.\n`);
-          return null;
+          throw usageError(`${verb}: which alerts? Give an ID, filter options (--species, --kind, --zone, ...) or --all.`);
         }
         return library.alerts.list(filter).map((alert) => alert.id);
       };
@@ -161,11 +160,9 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
           const verb = action === 'ack' ? 'acknowledge' : action;
           const reason = context.options.reason;
           if (verb === 'dismiss' && (typeof reason !== 'string' || !reason.trim())) {
-            context.stderr.write('invasives alerts dismiss: say why with --reason "..." (e.g. "known planting").\n');
-            return 2;
+            throw usageError('say why with --reason "..." (e.g. "known planting").');
           }
           const ids = targets(verb);
-          if (!ids) return 2;
           if (target !== undefined) {
             const id = ids[0]!;
             print([verb === 'acknowledge' ? library.alerts.acknowledge(id, decider) : verb === 'dismiss' ? library.alerts.dismiss(id, reason as string, decider) : library.alerts.reopen(id, decider)]);
@@ -178,7 +175,6 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
         }
         case 'seen': {
           const ids = targets('seen');
-          if (!ids) return 2;
           const count = library.alerts.markSeenMany(ids);
           context.stdout.write(context.json ? `${JSON.stringify({ count })}\n` : `Marked ${count} alert(s) as seen.\n`);
           return 0;
@@ -187,12 +183,10 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
           const format = context.options.format as string | undefined;
           const out = context.options.out as string | undefined;
           if (format !== 'csv' && format !== 'geojson' && format !== 'html') {
-            context.stderr.write('invasives alerts export: --format csv, geojson or html is required.\n');
-            return 2;
+            throw usageError('--format csv, geojson or html is required.');
           }
           if (!out) {
-            context.stderr.write('invasives alerts export: where to? Give --out FILE.\n');
-            return 2;
+            throw usageError('where to? Give --out FILE.');
           }
           const target = path.resolve(out);
           const counts = await EXPORTS[format](library, target, { state: filter.state });
@@ -201,8 +195,7 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
           return 0;
         }
         default:
-          context.stderr.write(`invasives alerts: unknown action "${action}" (list, groups, refresh, ack, dismiss, reopen, seen, export).\n`);
-          return 2;
+          throw usageError(`unknown action "${action}" (list, groups, refresh, ack, dismiss, reopen, seen, export).`);
       }
     } finally {
       library.close();

@@ -1,7 +1,6 @@
 import { StationError } from '../../core/errors.js';
-import { Library } from '../../core/library/index.js';
 import { STATION_SETTINGS, STATION_SETTING_KEYS, decisionMaker, readStationSettings, resetStationSetting, setStationSetting } from '../../core/station-settings.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 export const settingsCommand: CliCommand = {
   name: 'settings',
@@ -18,7 +17,7 @@ Example: invasives settings set stationName "Ofenpass field station"
   options: { ranger: { type: 'string' } },
   async run(context) {
     const [action = 'list', key, ...rest] = context.positionals;
-    const library = Library.open(context.databasePath);
+    const library = context.library.open(action === 'list' ? 'read' : 'write');
     try {
       let values;
       switch (action) {
@@ -34,8 +33,7 @@ Example: invasives settings set stationName "Ofenpass field station"
           values = resetStationSetting(library, key);
           break;
         default:
-          context.stderr.write(`invasives settings: unknown action "${action}" (list, set, reset).\n`);
-          return 2;
+          throw usageError(`unknown action "${action}" (list, set, reset).`);
       }
       if (context.json) context.stdout.write(`${JSON.stringify(values, null, 2)}\n`);
       else for (const [name, value] of Object.entries(values)) context.stdout.write(`${name.padEnd(22)} ${Array.isArray(value) ? value.join(',') : String(value ?? '(not set)')}\n`);

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { writeFileAtomically } from '../../core/atomic-file.js';
 import { StationError } from '../../core/errors.js';
 import { readTextFile } from '../../core/geo/read-text-file.js';
-import { Library, type NewSpeciesEntry, type SpeciesEntry } from '../../core/library/index.js';
+import type { NewSpeciesEntry, SpeciesEntry } from '../../core/library/index.js';
 import { parseSpeciesListCsv, saveSpeciesEntries, speciesListCsv } from '../../core/species-list.js';
 import { decisionMaker } from '../../core/station-settings.js';
-import type { CliCommand, CommandContext } from '../command.js';
+import { type CliCommand, type CommandContext, usageError } from '../command.js';
 
 function describeEntry(entry: SpeciesEntry): string {
   const flags = [
@@ -78,7 +78,7 @@ Changes record the ranger (--ranger NAME, else the "ranger" setting).`,
   },
   async run(context) {
     const [action = 'list', target] = context.positionals;
-    const library = Library.open(context.databasePath);
+    const library = context.library.open(action === 'list' || action === 'export' ? 'read' : 'write');
     try {
       const by = decisionMaker(library, context.options.ranger as string | undefined).ranger;
       const allowNewSpecies = context.options['allow-new-species'] === true;
@@ -120,8 +120,7 @@ Changes record the ranger (--ranger NAME, else the "ranger" setting).`,
           return 0;
         }
         default:
-          context.stderr.write(`invasives species: unknown action "${action}" (list, set, remove, import, export).\n`);
-          return 2;
+          throw usageError(`unknown action "${action}" (list, set, remove, import, export).`);
       }
     } finally {
       library.close();

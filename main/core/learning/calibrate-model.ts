@@ -6,7 +6,7 @@
  * then every stored prediction of the model is judged again.
  */
 import { StationError, errorMessage } from '../errors.js';
-import { RateMeter, runWorkQueue } from '../ingest/work-queue.js';
+import { RateMeter, runWorkQueue } from '../work-queue.js';
 import type { CalibrationSummary, Library, ModelRow } from '../library/index.js';
 import type { Settings } from '../settings.js';
 import { openLibraryModel } from '../vision/open-classifier.js';

@@ -11,3 +11,4 @@ export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zo
 export type { CalibrationSource, CalibrationSummary } from './calibrations-store.js';
 export type { StoredVerdict } from './predictions-store.js';
 export type { NewSpeciesEntry, SpeciesEntry } from './species-list-store.js';
+export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';

@@ -73,16 +73,19 @@ export class Library {
     this.stationSettings = new StationSettingsStore(db);
   }
 
-  static open(databasePath: string): Library {
+  /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
+  static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
-    const library = new Library(openDatabase(resolved), resolved);
+    const library = new Library(openDatabase(resolved, undefined, options), resolved);
     // A library from before verdicts were stored: its calibrated models' predictions are judged
     // once, from their stored vectors (cheap to check every time: nothing pending, nothing done).
-    try {
-      library.predictions.judgePending();
-    } catch (error) {
-      library.close();
-      throw error;
+    if (!options.readOnly) {
+      try {
+        library.predictions.judgePending();
+      } catch (error) {
+        library.close();
+        throw error;
+      }
     }
     return library;
   }
