@@ -3,6 +3,7 @@ import { Library, type ModelRow } from '../../core/library/index.js';
 import { calibrateModel } from '../../core/learning/calibrate-model.js';
 import { resolveSettings } from '../../core/settings.js';
 import { decisionMaker } from '../../core/station-settings.js';
+import { refreshAndReport } from './alerts.js';
 import { addModelToLibrary, findLibraryModel, removeModelFromLibrary } from '../../core/vision/open-classifier.js';
 import { listDeepOcTimestamps } from '../../core/vision/packs/load-model-pack.js';
 import { type CliCommand, type CommandContext, usageError } from '../command.js';
@@ -102,10 +103,11 @@ async function run(context: CommandContext, library: Library): Promise<number> {
           ...(result.notModelClasses ? [`  ${result.notModelClasses} confirmed photo(s) left out: their species is not a class of this model`] : []),
           ...(result.failed.length ? [`  ${result.failed.length} photo(s) could not be read: ${result.failed[0]!.message}`] : []),
           `  its ${result.rejudged} stored prediction(s) judged again: ${result.verdicts.unknown} unknown, ${result.verdicts.known} known`,
-          'Run `invasives alerts refresh` to bring the alerts up to date.',
         ].join('\n'),
         result,
       );
+      // Unknowns no longer hold species alerts: bring the alerts up to date now.
+      refreshAndReport(library, context);
       return 0;
     }
     case 'remove': {
