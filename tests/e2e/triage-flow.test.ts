@@ -92,6 +92,26 @@ describe('alert triage and the ranger identity in the browser', { skip: chromium
     assert.ok(library.alerts.list({ species: 'Robinia pseudoacacia' }).every((alert) => alert.state === 'new'), 'other groups untouched');
   });
 
+  test('the species list is edited on screen with the ranger recorded; a CSV naming an unknown species stores nothing', async () => {
+    const library = server.station.library;
+    const panel = page.getByTestId('species-list');
+    await panel.locator('summary').click();
+    await panel.getByLabel('New species', { exact: true }).fill('Ailanthus altissima');
+    await panel.getByRole('button', { name: 'Add' }).click();
+    await panel.getByTestId('species-message').filter({ hasText: 'Saved Ailanthus altissima.' }).waitFor();
+    await panel.getByLabel('Ailanthus altissima can occur here').uncheck();
+    // The change is stored by the core: wait for it there (the message reads the same as after Add).
+    for (let tries = 0; tries < 100 && library.speciesList.get('Ailanthus altissima')?.canOccur !== false; tries++) await page.waitForTimeout(100);
+    const entry = library.speciesList.get('Ailanthus altissima')!;
+    assert.equal(entry.watchList, true);
+    assert.equal(entry.canOccur, false);
+    assert.equal(entry.updatedBy, 'C. Ranger');
+
+    await panel.getByLabel('Import species list CSV').setInputFiles({ name: 'watch.csv', mimeType: 'text/csv', buffer: Buffer.from('species,watch_list\nAilanthus altisima,yes\n') });
+    await panel.getByTestId('species-message').filter({ hasText: 'did you mean "Ailanthus altissima"' }).waitFor();
+    assert.deepEqual(library.speciesList.list().map((e) => e.species), ['Ailanthus altissima'], 'nothing stored from the bad file');
+  });
+
   test('the Models screen says a downloaded model is not calibrated', async () => {
     await page.getByRole('link', { name: 'Models' }).click();
     await page.getByTestId('model-calibration').filter({ hasText: 'Not calibrated' }).waitFor();
