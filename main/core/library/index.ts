@@ -12,3 +12,4 @@ export type { CalibrationSource, CalibrationSummary } from './calibrations-store
 export type { StoredVerdict } from './predictions-store.js';
 export type { NewSpeciesEntry, SpeciesEntry } from './species-list-store.js';
 export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';
+export { compareEvents, newGlobalId, type EventRow, type NewEvent, type PortableEvent } from './event-log.js';

@@ -3,6 +3,7 @@ import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
 import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, openDatabase } from './database.js';
+import { EventLog } from './event-log.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
 import { ObservationsStore } from './observations-store.js';
@@ -53,6 +54,7 @@ export class Library {
   readonly calibrations: CalibrationsStore;
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
+  readonly events: EventLog;
 
   private constructor(
     private readonly db: Db,
@@ -71,6 +73,7 @@ export class Library {
     this.alerts = new AlertsStore(db);
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
+    this.events = new EventLog(db);
   }
 
   /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */

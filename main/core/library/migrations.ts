@@ -267,6 +267,42 @@ export const MIGRATIONS: readonly string[] = [
     updated_at    TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 5: the station's identity and the append-only event log that stations merge by (lead)
+  `
+  -- One row: this library's station id, a random UUID made once; records born here carry it as their origin.
+  CREATE TABLE station_identity (
+    singleton     INTEGER PRIMARY KEY CHECK (singleton = 1),
+    station_id    TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  );
+  INSERT INTO station_identity (singleton, station_id, created_at)
+    VALUES (1, lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
+                     substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+            strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+  -- Every decision and state change on a record that travels between stations, never updated or deleted:
+  -- the current state of a record is folded from its events in (occurred_at, event_id) order, so merging
+  -- two libraries is the union of their events.
+  CREATE TABLE events (
+    seq           INTEGER PRIMARY KEY,
+    event_id      TEXT NOT NULL UNIQUE,
+    origin_station TEXT NOT NULL,
+    entity_type   TEXT NOT NULL,
+    entity_id     TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    payload_json  TEXT NOT NULL DEFAULT '{}',
+    ranger        TEXT,
+    reason        TEXT,
+    occurred_at   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL
+  );
+  CREATE INDEX events_by_entity ON events(entity_type, entity_id, occurred_at, event_id);
+  CREATE INDEX events_by_origin ON events(origin_station, seq);
+  CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
