@@ -127,6 +127,16 @@ export class Library {
   }
 
   /** `PRAGMA integrity_check` result: 'ok' when the file is sound. */
+  /** A consistent copy of the database at `file`, taken with SQLite's online backup while the library stays in use. */
+  async backupDatabaseTo(file: string): Promise<void> {
+    await this.db.backup(file);
+  }
+
+  /** The schema version (number of migrations applied). */
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
   integrityCheck(): string {
     return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
   }
