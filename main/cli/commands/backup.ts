@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { backupLibrary, defaultBackupName, restoreLibrary } from '../../core/backup/library-backup.js';
+import { backupLibrary, defaultBackupName, libraryBackupsDir, restoreLibrary } from '../../core/backup/library-backup.js';
 import { StationError } from '../../core/errors.js';
 import { checkLibraryPath } from '../../core/library/index.js';
 import { type CliCommand, usageError } from '../command.js';
@@ -17,12 +18,17 @@ Writes the whole library to one .tar.gz: the database (SQLite's online backup, c
 even while an import or the review station is using it), the thumbnails and the compiled
 models. Bring it back with 'invasives restore FILE'.
 
-  --out FILE   where to write it (default: ./invasives-backup-<date-time>.tar.gz); never overwritten`,
+  --out FILE   where to write it (default: <library>.backups/invasives-backup-<date-time>.tar.gz,
+               the folder the app's Backups section lists); never overwritten`,
   options: { out: { type: 'string' } },
   async run(context) {
-    const out = typeof context.options.out === 'string' ? context.options.out : path.resolve(defaultBackupName());
     const library = context.library.open('read');
     try {
+      let out = context.options.out;
+      if (typeof out !== 'string') {
+        fs.mkdirSync(libraryBackupsDir(library.databasePath), { recursive: true });
+        out = path.join(libraryBackupsDir(library.databasePath), defaultBackupName());
+      }
       const result = await backupLibrary(library, out);
       if (context.json) context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else context.stdout.write(`Backed up ${library.databasePath} (${result.photos} photos, ${result.models} models, ${result.thumbnails} thumbnails) to ${result.outPath} (${megabytes(result.bytes)}).\n`);
@@ -40,8 +46,7 @@ export const restoreCommand: CliCommand = {
 
 Checks the backup first (its manifest, and a database that opens and passes SQLite's
 integrity check), then replaces the library with it. A library already there is first
-backed up beside itself as <library>.before-restore-<time>.tar.gz: a restore never loses
-it. Stop 'invasives serve' and the app before restoring their library.`,
+backed up as <library>.backups/before-restore-<time>.tar.gz: a restore never loses it. Stop 'invasives serve' and the app before restoring their library.`,
   options: {},
   async run(context) {
     const file = context.positionals[0];

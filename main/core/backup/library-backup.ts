@@ -48,6 +48,11 @@ export interface RestoreResult {
   createdAt: string;
 }
 
+/** Where the station (API and UI) keeps a library's backups: `<library>.backups/` beside it. */
+export function libraryBackupsDir(databasePath: string): string {
+  return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.backups`);
+}
+
 /** A backup's default file name: invasives-backup-2026-06-01T10-00-00.tar.gz. */
 export function defaultBackupName(now = new Date()): string {
   return `invasives-backup-${now.toISOString().slice(0, 19).replace(/:/g, '-')}.tar.gz`;
@@ -157,7 +162,7 @@ async function unpackAndCheck(backupPath: string, staging: string): Promise<Back
 
 /**
  * Replaces the library at `databasePath` by the backup, after checking the backup. An existing
- * library is first backed up beside itself (`<library>.before-restore-<time>.tar.gz`); the
+ * library is first backed up into its backups folder (`<library>.backups/before-restore-<time>.tar.gz`); the
  * library must not be open elsewhere (stop `invasives serve` or the app first).
  */
 export async function restoreLibrary(backupPath: string, databasePath: string): Promise<RestoreResult> {
@@ -195,7 +200,8 @@ export async function restoreLibrary(backupPath: string, databasePath: string): 
     // Everything checked: now the only writes to the existing library's place.
     let previousLibraryBackup: string | null = null;
     if (fs.existsSync(target)) {
-      previousLibraryBackup = `${target}.before-restore-${stamp()}.tar.gz`;
+      fs.mkdirSync(libraryBackupsDir(target), { recursive: true });
+      previousLibraryBackup = path.join(libraryBackupsDir(target), `before-restore-${stamp()}.tar.gz`);
       const current = Library.open(target);
       try {
         await backupLibrary(current, previousLibraryBackup);
