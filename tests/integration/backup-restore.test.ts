@@ -67,8 +67,11 @@ test('restoring over a library backs that library up first, and that copy restor
   const card = path.join(dir, 'other-card');
   await writeCameraCard(card, 2);
   await ok(['import', card, '--db', other, '--create', '--no-classify']);
-  const backupFile = path.join(dir, 'other.tar.gz');
-  await ok(['backup', '--out', backupFile, '--db', other]);
+  const defaultPlace = await ok(['backup', '--db', other]);
+  const [backupName] = fs.readdirSync(`${other}.backups`);
+  assert.match(backupName!, /^invasives-backup-.*\.tar\.gz$/, 'without --out the backup goes to the folder the app lists');
+  assert.match(defaultPlace, /Backed up .* \(2 photos, 0 models, 2 thumbnails\)/);
+  const backupFile = path.join(`${other}.backups`, backupName!);
 
   const text = await ok(['restore', backupFile, '--db', db]);
   const kept = /kept in (.+\.tar\.gz)\./.exec(text)?.[1];

@@ -26,7 +26,11 @@ models. Bring it back with 'invasives restore FILE'.
     try {
       let out = context.options.out;
       if (typeof out !== 'string') {
-        fs.mkdirSync(libraryBackupsDir(library.databasePath), { recursive: true });
+        try {
+          fs.mkdirSync(libraryBackupsDir(library.databasePath), { recursive: true });
+        } catch (error) {
+          throw new StationError('INVALID_ARGUMENT', `Cannot create the backups folder ${libraryBackupsDir(library.databasePath)} (${(error as NodeJS.ErrnoException).code}); give --out FILE in a writable folder.`, { cause: error });
+        }
         out = path.join(libraryBackupsDir(library.databasePath), defaultBackupName());
       }
       const result = await backupLibrary(library, out);

@@ -81,7 +81,12 @@ export async function backupLibrary(library: Library, outPath: string): Promise<
   if (fs.existsSync(target)) throw new StationError('INVALID_ARGUMENT', `${target} already exists; choose a new file name for the backup (nothing was written).`, { details: { path: target } });
   const folder = path.dirname(target);
   if (!fs.existsSync(folder)) throw new StationError('FOLDER_NOT_FOUND', `The folder ${folder} for the backup does not exist; create it or choose another --out.`, { details: { path: folder } });
-  const staging = fs.mkdtempSync(path.join(folder, '.invasives-backup-'));
+  let staging: string;
+  try {
+    staging = fs.mkdtempSync(path.join(folder, '.invasives-backup-'));
+  } catch (error) {
+    throw new StationError('INVALID_ARGUMENT', `Cannot write a backup in ${folder} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); choose a writable folder with --out.`, { cause: error, details: { path: folder } });
+  }
   const partial = `${target}.partial`;
   try {
     await library.backupDatabaseTo(path.join(staging, DATABASE));
