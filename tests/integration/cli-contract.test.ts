@@ -106,6 +106,10 @@ test('a library in a read-only folder: read-only commands work, commands that wr
     const exported = await runBinUnprivileged(['export', '--format', 'geojson', '--db', roDb]);
     assert.equal(exported.code, 0, exported.stderr);
     assert.equal(JSON.parse(exported.stdout).type, 'FeatureCollection');
+    for (const readOnly of [['alerts', 'list'], ['zones', 'list'], ['models', 'list']]) {
+      const result = await runBinUnprivileged([...readOnly, '--db', roDb, '--json']);
+      assert.equal(result.code, 0, `${readOnly.join(' ')}: ${result.stderr}`);
+    }
     const write = await runBinUnprivileged(['place', '1', '1', '1', '--db', roDb]);
     assert.equal(write.code, 4, write.stderr);
     assert.match(write.stderr, /read-only.*fix the permissions or copy the library somewhere writable/);

@@ -66,7 +66,8 @@ and a sharp rise of sightings in a zone (surge). Alerts from model predictions a
     if (kind !== undefined && !ALERT_KINDS.includes(kind as AlertKind)) {
       throw new StationError('INVALID_ARGUMENT', `--kind must be one of ${ALERT_KINDS.join(', ')} (got "${kind}").`);
     }
-    const library = context.library.open('write');
+    // Listing and exporting only read: they work on a read-only library too.
+    const library = context.library.open(action === 'list' || action === 'export' ? 'read' : 'write');
     try {
       const print = (alerts: AlertRow[]) => {
         if (context.json) context.stdout.write(`${JSON.stringify(alerts, null, 2)}\n`);
