@@ -8,6 +8,7 @@ import { writeDemoModelPack } from '../../main/core/demo/demo-model.js';
 import { writeDemoCard } from '../../main/core/demo/sample-card.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
 import { writeHostileTarGz } from '../fixtures/make-model-packs.js';
+import { Library } from '../../main/core/library/index.js';
 import { runBin, startBin, waitForExit } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -97,6 +98,20 @@ test('a file that is not a backup, or a hostile archive, is refused before anyth
   assert.deepEqual(fs.readFileSync(db), before, 'the library is untouched');
   assert.deepEqual(leftovers(path.dirname(db)), []);
   assert.equal(fs.existsSync(path.join(dir, 'escaped.txt')), false);
+});
+
+test('a library open in another program is not replaced', async () => {
+  const backupFile = path.join(dir, 'station.tar.gz');
+  const openElsewhere = Library.open(db);
+  try {
+    const result = await runBin(['restore', backupFile, '--db', db]);
+    assert.equal(result.code, 6, result.stderr);
+    assert.match(result.stderr, /is open in another program .*stop it, then restore\. Nothing was changed\./);
+    assert.equal(openElsewhere.integrityCheck(), 'ok');
+  } finally {
+    openElsewhere.close();
+  }
+  assert.deepEqual(leftovers(path.dirname(db)), []);
 });
 
 test('a backup taken while an import writes is consistent (SQLite online backup)', async () => {

@@ -50,7 +50,8 @@ export const restoreCommand: CliCommand = {
 
 Checks the backup first (its manifest, and a database that opens and passes SQLite's
 integrity check), then replaces the library with it. A library already there is first
-backed up as <library>.backups/before-restore-<time>.tar.gz: a restore never loses it. Stop 'invasives serve' and the app before restoring their library.`,
+backed up as <library>.backups/before-restore-<time>.tar.gz: a restore never loses it. A library open in another program ('invasives serve', the app, an import) is
+not replaced: stop it first.`,
   options: {},
   async run(context) {
     const file = context.positionals[0];

@@ -205,6 +205,9 @@ export async function restoreLibrary(backupPath: string, databasePath: string): 
     // Everything checked: now the only writes to the existing library's place.
     let previousLibraryBackup: string | null = null;
     if (fs.existsSync(target)) {
+      if (Library.isInUse(target)) {
+        throw new StationError('DATABASE_IN_USE', `The library ${target} is open in another program (invasives serve, the app, an import); stop it, then restore. Nothing was changed.`, { details: { path: target } });
+      }
       fs.mkdirSync(libraryBackupsDir(target), { recursive: true });
       previousLibraryBackup = path.join(libraryBackupsDir(target), `before-restore-${stamp()}.tar.gz`);
       const current = Library.open(target);

@@ -88,6 +88,25 @@ function openReadOnlyConnection(databasePath: string): Db {
   return new Database(copy, { readonly: true, fileMustExist: true, timeout: 5000 });
 }
 
+/**
+ * True when another connection (another program, or this one) has the library open: in WAL
+ * mode every open connection holds a shared lock, so an exclusive lock is refused.
+ */
+export function isDatabaseInUse(databasePath: string): boolean {
+  const db = new Database(databasePath, { fileMustExist: true, timeout: 200 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+    return false;
+  } catch (error) {
+    if (/database is locked|SQLITE_BUSY/i.test(errorMessage(error))) return true;
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
 /** Checked before anything writes to the file, so a newer library is left exactly as it was. */
 function refuseNewerSchema(db: Db, databasePath: string, target: number): void {
   const current = db.pragma('user_version', { simple: true }) as number;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
-import { type Db, openDatabase } from './database.js';
+import { type Db, isDatabaseInUse, openDatabase } from './database.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
 import { ObservationsStore } from './observations-store.js';
@@ -62,6 +62,11 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+  }
+
+  /** True when some program has the library at `databasePath` open (a restore must not replace it then). */
+  static isInUse(databasePath: string): boolean {
+    return isDatabaseInUse(path.resolve(databasePath));
   }
 
   /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
