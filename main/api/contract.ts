@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
+import type { RestoreResult } from '../core/backup/library-backup.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
@@ -18,7 +19,7 @@ import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDeci
 /** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
-export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass };
+export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 
 /**
@@ -286,6 +287,15 @@ export interface ExportResult {
   outPath: string | null;
 }
 
+/** A backup the station wrote into the library's own backups folder. */
+export interface BackupInfo {
+  /** The file's name in the backups folder (the page never names a path). */
+  name: string;
+  bytes: number;
+  createdAt: string;
+}
+const backupNameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,200}\.tar\.gz$/, 'expected the name of a backup from backups:list');
+
 export interface FilterOptions {
   cameras: string[];
   imports: ImportSummary[];
@@ -371,6 +381,12 @@ export const CONTRACT = {
   'training:versions': call<ModelVersionSummary[]>()(noArgs),
   /** The stored report of a trained version (null for models not trained at the station). */
   'training:report': call<TrainingReport | null>()(z.strictObject({ modelId: id })),
+  /** The backups in the library's backups folder, newest first. */
+  'backups:list': call<BackupInfo[]>()(noArgs),
+  /** Writes a consistent backup (database, thumbnails, compiled models) into the backups folder, while the library stays in use. */
+  'backups:create': call<BackupInfo>()(noArgs),
+  /** Replaces the library by one of its backups, after checking it; the current library is backed up first. */
+  'backups:restore': call<RestoreResult>()(z.strictObject({ name: backupNameSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;

@@ -26,6 +26,7 @@ import {
 } from './contract.js';
 import type { EventBus } from './events.js';
 import { toApiError } from './api-error.js';
+import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 
@@ -38,6 +39,7 @@ export interface HandlerContext {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  backups: StationBackups;
   pickFolder?: () => Promise<string | null>;
   pickGeoJsonFile?: () => Promise<string | null>;
 }
@@ -93,7 +95,7 @@ function requireAlert(library: Library, alertId: number) {
   if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
 }
 
-export function createHandlers({ library, settings, events, jobs, alerts, pickFolder, pickGeoJsonFile }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -242,6 +244,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       if (!model) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library.`);
       return readTrainingReport(model);
     },
+    'backups:list': () => backups.list(),
+    'backups:create': () => backups.create(),
+    'backups:restore': ({ name }) => backups.restore(name),
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);

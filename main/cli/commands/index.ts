@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
@@ -32,6 +33,8 @@ export const COMMANDS: readonly CliCommand[] = [
   modelsCommand,
   trainCommand,
   exportDatasetCommand,
+  backupCommand,
+  restoreCommand,
   serveCommand,
   demoCommand,
 ];
