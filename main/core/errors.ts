@@ -28,7 +28,8 @@ export type StationErrorCode =
   | 'TRAINING_DATA_INSUFFICIENT'
   | 'GEOJSON_INVALID'
   | 'GPX_INVALID'
-  | 'BASELINE_INVALID';
+  | 'BASELINE_INVALID'
+  | 'BASEMAP_INVALID';
 
 export class StationError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
+import { BasemapsStore } from './basemaps-store.js';
 import { type Db, openDatabase } from './database.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
@@ -47,6 +48,7 @@ export class Library {
   readonly baseline: BaselineStore;
   readonly observations: ObservationsStore;
   readonly alerts: AlertsStore;
+  readonly basemaps: BasemapsStore;
 
   private constructor(
     private readonly db: Db,
@@ -62,6 +64,7 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+    this.basemaps = new BasemapsStore(db);
   }
 
   static open(databasePath: string): Library {

@@ -32,6 +32,7 @@ interface PhotoSummaryRecord {
   position_latitude: number | null;
   position_longitude: number | null;
   position_source: 'gpx' | 'manual' | null;
+  position_uncertainty_m: number | null;
 }
 
 /**
@@ -43,7 +44,8 @@ const SUMMARY_SELECT = `
          (SELECT pp.path FROM photo_paths pp WHERE pp.photo_id = ph.id ORDER BY pp.seen_at DESC, pp.path LIMIT 1) AS path,
          pr.id AS prediction_id, pr.model_id AS prediction_model_id, pr.top_label, pr.top_score, pr.margin, pr.top_k_json,
          rv.id AS review_id, rv.decision, rv.species AS reviewed_species, rv.note AS review_note, rv.decided_at,
-         pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source
+         pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source,
+         pos.uncertainty_m AS position_uncertainty_m
   FROM photos ph
   LEFT JOIN photo_positions pos ON pos.photo_id = ph.id
   LEFT JOIN predictions pr ON pr.id = (
@@ -94,6 +96,7 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
     latitude: usePosition ? record.position_latitude : record.latitude,
     longitude: usePosition ? record.position_longitude : record.longitude,
     positionSource: usePosition ? record.position_source : record.latitude !== null ? 'exif' : null,
+    positionUncertaintyMetres: usePosition ? record.position_uncertainty_m : null,
     altitude: record.altitude,
     cameraMake: record.camera_make,
     cameraModel: record.camera_model,
