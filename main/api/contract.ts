@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
+import type { BasemapStatus } from '../core/basemaps/basemap-library.js';
+import type { BasemapRow } from '../core/library/basemaps-store.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
@@ -109,6 +111,13 @@ const placeSchema = z.strictObject({
   photoId: id,
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
+  /** Metres within which the position is known: from the map's zoom when clicked, or as typed. */
+  uncertaintyMetres: z.number().positive().max(1_000_000).optional(),
+});
+const basemapAddSchema = z.strictObject({
+  /** An MBTiles or PMTiles file on this computer (copied beside the library). */
+  path: filePath,
+  name: z.string().trim().min(1).max(200).optional(),
 });
 
 const trainingSchema = z.strictObject({
@@ -271,6 +280,11 @@ export const CONTRACT = {
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
   'photos:unplace': call<PhotoSummary>()(photoRef),
+  /** The park's basemaps, each with whether its file can be drawn now. Tiles: GET tiles/<id>/<z>/<x>/<y> on the app's own origin. */
+  'basemaps:list': call<BasemapStatus[]>()(noArgs),
+  /** Checks an MBTiles/PMTiles file (format, Web Mercator, bounds) and keeps a copy beside the library. */
+  'basemaps:add': call<BasemapRow>()(basemapAddSchema),
+  'basemaps:remove': call<BasemapRow>()(z.strictObject({ basemapId: id })),
   /** Trains, in the background, a new model version from the photos rangers confirmed or corrected (import:cancel stops it). */
   'training:start': call<{ backboneModelId: number; photos: number; species: number }>()(trainingSchema),
   /** Every model with its training metrics, for comparing versions. */

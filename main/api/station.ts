@@ -1,3 +1,4 @@
+import { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
@@ -25,6 +26,8 @@ export interface Station {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  /** The park's basemaps; the transports serve their tiles by id. */
+  basemaps: BasemapLibrary;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -36,8 +39,9 @@ export function openStation(options: StationOptions): Station {
   const reportAlertsError = (error: unknown) => options.onInternalError?.('alerts:refresh', error);
   const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
   const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
+  const basemaps = new BasemapLibrary(library);
   const dispatch = createDispatcher(
-    createHandlers({ library, settings, events, jobs, alerts, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+    createHandlers({ library, settings, events, jobs, alerts, basemaps, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
     options.onInternalError,
   );
   return {
@@ -46,10 +50,12 @@ export function openStation(options: StationOptions): Station {
     events,
     jobs,
     alerts,
+    basemaps,
     dispatch,
     async close() {
       await jobs.stop();
       alerts.cancelScheduled();
+      await basemaps.close();
       library.close();
     },
   };
