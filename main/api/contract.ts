@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
-import type { BasemapStatus } from '../core/basemaps/basemap-library.js';
+import type { BasemapStatus } from '../core/basemaps/tile-archive.js';
 import type { BasemapRow } from '../core/library/basemaps-store.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';

@@ -6,14 +6,9 @@ import { StationError, errorMessage } from '../errors.js';
 import type { BasemapRow, Library } from '../library/index.js';
 import { basemapStoreDir } from '../settings.js';
 import { openTileArchive } from './open-tile-archive.js';
-import type { TileArchive, TileBytes } from './tile-archive.js';
+import type { BasemapStatus, TileArchive, TileBytes } from './tile-archive.js';
 
-/** A basemap as listed: its row, and whether its file can be drawn now (it may be gone since). */
-export interface BasemapStatus extends BasemapRow {
-  available: boolean;
-  /** Why it cannot be drawn (file gone, unreadable); null when available. */
-  problem: string | null;
-}
+export type { BasemapStatus } from './tile-archive.js';
 
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');

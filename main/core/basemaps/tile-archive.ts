@@ -1,4 +1,11 @@
-import type { BasemapDescription, BasemapTileType } from '../library/index.js';
+import type { BasemapDescription, BasemapRow, BasemapTileType } from '../library/index.js';
+
+/** A basemap as listed: its row, and whether its file can be drawn now (it may be gone since). */
+export interface BasemapStatus extends BasemapRow {
+  available: boolean;
+  /** Why it cannot be drawn (file gone, unreadable); null when available. */
+  problem: string | null;
+}
 
 /** One tile's bytes, ready to send to MapLibre (vector tiles already un-gzipped). */
 export interface TileBytes {
