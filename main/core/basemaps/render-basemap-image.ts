@@ -28,13 +28,14 @@ function mercatorY(latitude: number, zoom: number): number {
   return ((1 - Math.log(Math.tan(Math.PI / 4 + rad / 2)) / Math.PI) / 2) * TILE_PIXELS * 2 ** zoom;
 }
 
-/** The raster basemap that covers the area's centre, the most detailed (smallest) first. */
+/** The raster basemap for the area: one covering its centre first, then any overlapping it; the most detailed (smallest) first. */
 function chooseBasemap(basemaps: readonly BasemapRow[], area: BoundingBox): BasemapRow | null {
   const lon = (area[0] + area[2]) / 2;
   const lat = (area[1] + area[3]) / 2;
-  const covering = basemaps.filter((row) => row.tileType !== 'mvt' && lon >= row.bounds[0] && lon <= row.bounds[2] && lat >= row.bounds[1] && lat <= row.bounds[3]);
+  const raster = basemaps.filter((row) => row.tileType !== 'mvt' && row.bounds[0] <= area[2] && row.bounds[2] >= area[0] && row.bounds[1] <= area[3] && row.bounds[3] >= area[1]);
+  const coversCentre = (row: BasemapRow) => lon >= row.bounds[0] && lon <= row.bounds[2] && lat >= row.bounds[1] && lat <= row.bounds[3];
   const size = (row: BasemapRow) => (row.bounds[2] - row.bounds[0]) * (row.bounds[3] - row.bounds[1]);
-  return covering.sort((a, b) => size(a) - size(b))[0] ?? null;
+  return raster.sort((a, b) => Number(coversCentre(b)) - Number(coversCentre(a)) || size(a) - size(b))[0] ?? null;
 }
 
 export async function renderBasemapImage(basemaps: BasemapLibrary, area: BoundingBox, width: number, height: number): Promise<BasemapImage | null> {
