@@ -56,8 +56,6 @@ export class StationMap {
       zoom: 1,
       interactive: options.interactive ?? true,
       attributionControl: { compact: true },
-      // Keep the canvas readable for screenshots and the printable views.
-      canvasContextAttributes: { preserveDrawingBuffer: true },
       fadeDuration: 0,
     });
     if (options.interactive ?? true) this.map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
