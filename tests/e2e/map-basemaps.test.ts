@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { basemapStoreDir } from '../../main/core/settings.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
-import { writeRasterMbtiles, writeRasterPmtiles } from '../fixtures/make-basemaps.js';
+import { writeRasterMbtiles, writeRasterPmtiles, writeVectorMbtiles } from '../fixtures/make-basemaps.js';
 import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -25,6 +25,8 @@ const ORANGE: [number, number, number] = [230, 120, 20];
 const LAND: [number, number, number] = [0xf3, 0xf1, 0xe8];
 const SEA: [number, number, number] = [0xb9, 0xd3, 0xe6];
 const SPECIES = ['Ailanthus altissima', 'Robinia pseudoacacia'];
+/** The vector style's colour for a `park` source layer (map-style.ts). */
+const PARK_FILL: [number, number, number] = [0xd4, 0xe6, 0xc3];
 
 /** Web Mercator done here independently of MapLibre: the point `dx, dy` CSS pixels from the view's centre. */
 function unprojectOffset(center: [number, number], zoom: number, dx: number, dy: number): [number, number] {
@@ -212,6 +214,23 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), photoIds[2]);
     assert.equal(await page.getByTestId('mini-map').getAttribute('data-map-creations'), '1');
     assert.equal(await page.locator('[data-testid=mini-map] canvas').count(), 1);
+  });
+
+  test('a vector MBTiles basemap (gzipped Mapbox Vector Tiles) is drawn with the built-in vector style, labels from local fonts', async () => {
+    const [w, south, e, north] = PARK;
+    const meadow = { type: 'Feature' as const, properties: { name: 'Meadow' }, geometry: { type: 'Polygon' as const, coordinates: [[[w, south], [e, south], [e, north], [w, north], [w, south]]] } };
+    const label = { type: 'Feature' as const, properties: { name: 'Ranger station' }, geometry: { type: 'Point' as const, coordinates: [-93.64, 41.995] } };
+    const file = path.join(dir, 'park-vector.mbtiles');
+    await writeVectorMbtiles(file, { bounds: PARK, minZoom: 0, maxZoom: 14, name: 'Vector park', layers: { park: { type: 'FeatureCollection', features: [meadow] }, places: { type: 'FeatureCollection', features: [label] } } });
+    const added = await server.station.basemaps.add(file);
+    assert.deepEqual([added.tileType, added.vectorLayers], ['mvt', ['park', 'places']]);
+    await openMap(`${server.origin}/#/map`);
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'Vector park' });
+    await page.locator(`[data-testid=map][data-basemap-id="${added.id}"]`).waitFor();
+    await jumpTo([-93.64, 41.995], 14);
+    const share = await shareOfColour(PARK_FILL);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-vector.png') });
+    assert.ok(share > 0.3, `the vector park polygon fills the view (${(share * 100).toFixed(1)}%)`);
   });
 
   test('a basemap whose file is gone after a restart gets a clear message and the world outline', async () => {
