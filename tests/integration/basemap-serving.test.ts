@@ -24,7 +24,7 @@ before(async () => {
 after(() => server?.close());
 
 test('`invasives basemap add/list/remove` keeps the park basemaps with the library; a bad file is refused by name', async () => {
-  const add = await runCli(['basemap', 'add', path.join(dir, 'park.mbtiles'), '--name', 'Park orthophoto', '--db', db]);
+  const add = await runCli(['basemap', 'add', path.join(dir, 'park.mbtiles'), '--name', 'Park orthophoto', '--db', db, '--create']);
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, /Basemap 1 "Park orthophoto": mbtiles, png tiles, zoom 0-12/);
   const addPm = await runCli(['basemap', 'add', path.join(dir, 'park.pmtiles'), '--json', '--db', db]);

@@ -1,6 +1,5 @@
 import { BasemapLibrary } from '../../core/basemaps/basemap-library.js';
-import { Library } from '../../core/library/index.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 function describeBounds([west, south, east, north]: readonly number[]): string {
   return `${south!.toFixed(4)},${west!.toFixed(4)} to ${north!.toFixed(4)},${east!.toFixed(4)}`;
@@ -23,14 +22,12 @@ internet; without a basemap the map shows a world outline.`,
   },
   async run(context) {
     const [action = 'list', argument] = context.positionals;
-    const library = Library.open(context.databasePath);
+    if (!['add', 'list', 'remove'].includes(action)) throw usageError(`unknown action "${action}" (add, list, remove).`);
+    const library = context.library.open(action === 'list' ? 'read' : 'write');
     const basemaps = new BasemapLibrary(library);
     try {
       if (action === 'add') {
-        if (!argument) {
-          context.stderr.write('invasives basemap add: which file? Usage: invasives basemap add <file.mbtiles|file.pmtiles>\n');
-          return 2;
-        }
+        if (!argument) throw usageError('which file? Usage: invasives basemap add <file.mbtiles|file.pmtiles>');
         const row = await basemaps.add(argument, context.options.name as string | undefined);
         if (context.json) context.stdout.write(`${JSON.stringify(row, null, 2)}\n`);
         else context.stdout.write(`Basemap ${row.id} "${row.name}": ${row.format}, ${row.tileType} tiles, zoom ${row.minZoom}-${row.maxZoom}, ${describeBounds(row.bounds)}.\n`);
@@ -38,18 +35,11 @@ internet; without a basemap the map shows a world outline.`,
       }
       if (action === 'remove') {
         const id = Number(argument);
-        if (!argument || !Number.isInteger(id) || id <= 0) {
-          context.stderr.write('invasives basemap remove: which basemap? Give its id from `invasives basemap list`.\n');
-          return 2;
-        }
+        if (!argument || !Number.isInteger(id) || id <= 0) throw usageError('which basemap? Give its id from `invasives basemap list`.');
         const row = await basemaps.remove(id);
         if (context.json) context.stdout.write(`${JSON.stringify(row, null, 2)}\n`);
         else context.stdout.write(`Basemap ${row.id} "${row.name}" removed.\n`);
         return 0;
-      }
-      if (action !== 'list') {
-        context.stderr.write(`invasives basemap: unknown action "${action}" (add, list, remove).\n`);
-        return 2;
       }
       const rows = await basemaps.list();
       if (context.json) context.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -9,3 +9,4 @@ export type { BaselineRecord } from './baseline-store.js';
 export type { PhotoPositionRow, StoredPositionSource } from './positions-store.js';
 export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zones-store.js';
 export type { BasemapDescription, BasemapFormat, BasemapRow, BasemapTileType, NewBasemap } from './basemaps-store.js';
+export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';

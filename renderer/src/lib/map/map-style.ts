@@ -1,5 +1,5 @@
 import type { LayerSpecification, SourceSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import type { BasemapStatus } from '../../../../main/core/basemaps/tile-archive.js';
+import type { BasemapStatus } from '../../../../main/api/contract.js';
 import { graticule, worldOutline } from './world-outline.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { MapPoint } from '../../../../main/api/contract.js';
-import type { BasemapStatus } from '../../../../main/core/basemaps/tile-archive.js';
+import type { BasemapStatus } from '../../../../main/api/contract.js';
 import { Marker } from './maplibre.js';
 import { StationMap } from './station-map.js';
 

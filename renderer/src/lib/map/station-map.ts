@@ -1,8 +1,8 @@
 import type { FeatureCollection, Polygon, MultiPolygon } from 'geojson';
 import type { LayerSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { MapPoint } from '../../../../main/api/contract.js';
-import type { BasemapStatus } from '../../../../main/core/basemaps/tile-archive.js';
-import type { ZoneRow } from '../../../../main/core/library/zones-store.js';
+import type { BasemapStatus } from '../../../../main/api/contract.js';
+import type { ZoneRow } from '../../../../main/api/contract.js';
 import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, ScaleControl, pageOrigin } from './maplibre.js';
 import { FONT_STACK, buildMapStyle } from './map-style.js';
 import {
