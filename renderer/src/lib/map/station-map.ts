@@ -1,4 +1,4 @@
-import type { FeatureCollection, Polygon, MultiPolygon } from 'geojson';
+import type { FeatureCollection, MultiLineString, MultiPolygon, Polygon } from 'geojson';
 import type { LayerSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { MapPoint } from '../../../../main/api/contract.js';
 import type { BasemapStatus } from '../../../../main/api/contract.js';
@@ -75,6 +75,7 @@ export class StationMap {
   private addDataLayers(): void {
     const map = this.map;
     map.addSource('zones', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addSource('overlay', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     const layers: LayerSpecification[] = [
       { id: 'zones-fill', type: 'fill', source: 'zones', filter: ['==', ['get', 'kind'], 'zone'], paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } },
       { id: 'zones-line', type: 'line', source: 'zones', filter: ['==', ['get', 'kind'], 'zone'], paint: { 'line-color': ['get', 'colour'], 'line-width': 1.2 } },
@@ -87,6 +88,7 @@ export class StationMap {
         layout: { 'text-field': ['get', 'name'], 'text-font': FONT_STACK, 'text-size': 11 },
         paint: { 'text-color': '#1f3a28', 'text-halo-color': '#fff', 'text-halo-width': 1 },
       },
+      { id: 'overlay-line', type: 'line', source: 'overlay', paint: { 'line-color': '#2f6b3f', 'line-width': 1.5, 'line-dasharray': [3, 2] } },
     ];
     for (const layer of layers) map.addLayer(layer);
     this.addPhotoSource();
@@ -198,6 +200,16 @@ export class StationMap {
       features: zones.map((zone) => ({ type: 'Feature', geometry: zone.geometry, properties: { kind: zone.kind, name: zone.name, colour: colourOf(zone.name) } })),
     };
     (this.map.getSource('zones') as GeoJSONSource).setData(data);
+  }
+
+  /** The ranger's own outline layers (GeoJSON files opened in the browser, never sent to the core). */
+  async setOverlay(lines: readonly (readonly [number, number][])[]): Promise<void> {
+    await this.ready;
+    const data: FeatureCollection<MultiLineString> = {
+      type: 'FeatureCollection',
+      features: lines.length ? [{ type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates: lines.map((line) => line.map(([lon, lat]) => [lon, lat])) } }] : [],
+    };
+    (this.map.getSource('overlay') as GeoJSONSource).setData(data);
   }
 
   async setGroupVisible(group: LayerGroup, visible: boolean): Promise<void> {
