@@ -170,6 +170,16 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByTestId('map-message').filter({ hasText: 'undone' }).waitFor();
     assert.equal(server.station.library.positions.get(unplacedId), null);
+
+    // The keyboard: Enter proposes the point under the crosshair (the view's centre).
+    await page.locator(`[data-testid=unplaced-photo][data-photo-id="${unplacedId}"]`).click();
+    await jumpTo(centre, 17);
+    await page.locator('[data-testid=map] canvas').focus();
+    await page.keyboard.press('Enter');
+    const atCentre = (await page.getByTestId('pending-coordinates').innerText()).split(',').map(Number) as [number, number];
+    assert.ok(metresBetween([atCentre[1], atCentre[0]], centre) < 1, `Enter proposes the crosshair's point (${atCentre.join(', ')})`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await page.getByTestId('pending-placement').count(), 0);
   });
 
   test('clicks do not place when zoomed out or over the world outline alone; typed coordinates do', async () => {
@@ -214,6 +224,15 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), photoIds[2]);
     assert.equal(await page.getByTestId('mini-map').getAttribute('data-map-creations'), '1');
     assert.equal(await page.locator('[data-testid=mini-map] canvas').count(), 1);
+    await page.getByRole('button', { name: 'open on the map' }).click();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=map]')?.getAttribute('data-zoom')) >= 16);
+    const centre = await page.getByTestId('map').evaluate((element) => {
+      const map = (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map;
+      return [map.getCenter().lng, map.getCenter().lat] as [number, number];
+    });
+    const photo = server.station.library.photos.get(photoIds[2]!)!;
+    assert.ok(metresBetween(centre, [photo.longitude!, photo.latitude!]) < 1, 'the map opens zoomed to the photo');
   });
 
   test('a vector MBTiles basemap (gzipped Mapbox Vector Tiles) is drawn with the built-in vector style, labels from local fonts', async () => {
@@ -224,7 +243,10 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await writeVectorMbtiles(file, { bounds: PARK, minZoom: 0, maxZoom: 14, name: 'Vector park', layers: { park: { type: 'FeatureCollection', features: [meadow] }, places: { type: 'FeatureCollection', features: [label] } } });
     const added = await server.station.basemaps.add(file);
     assert.deepEqual([added.tileType, added.vectorLayers], ['mvt', ['park', 'places']]);
-    await openMap(`${server.origin}/#/map`);
+    // Added behind the page's back: a reload lists it.
+    await page.goto(`${server.origin}/#/map`);
+    await page.reload();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
     await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'Vector park' });
     await page.locator(`[data-testid=map][data-basemap-id="${added.id}"]`).waitFor();
     await jumpTo([-93.64, 41.995], 14);
