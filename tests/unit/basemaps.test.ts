@@ -66,6 +66,22 @@ test('a raster MBTiles and a raster PMTiles are checked, copied beside the libra
   }
 });
 
+test('a PMTiles archive gzipped throughout (directory, metadata, tiles), as Protomaps extracts are, serves plain tiles', async () => {
+  fs.mkdirSync(path.join(dir, 'lib4'), { recursive: true });
+  const file = path.join(dir, 'gzipped.pmtiles');
+  await writeRasterPmtiles(file, { bounds: PARK, minZoom: 0, maxZoom: 14, colour: GREEN, gzip: true, name: 'Gzipped park' });
+  const { library, basemaps } = openLibrary('lib4');
+  try {
+    const row = await basemaps.add(file);
+    assert.equal(row.name, 'Gzipped park', 'the gzipped metadata is read');
+    const tile = await basemaps.readTile(row.id, 14, lonToTileX(-93.64, 14), latToTileY(42.0, 14));
+    assert.deepEqual(await centrePixel(tile!.bytes), GREEN);
+    await basemaps.close();
+  } finally {
+    library.close();
+  }
+});
+
 test('bad basemap files are refused with a message naming the file and the problem; nothing is stored', async () => {
   fs.mkdirSync(path.join(dir, 'lib2'), { recursive: true });
   const { library, basemaps } = openLibrary('lib2');
