@@ -26,6 +26,8 @@ export const STATION_ERROR_CLASSES = {
   GEOJSON_INVALID: 'input',
   GPX_INVALID: 'input',
   BASELINE_INVALID: 'input',
+  /** A watch list / park species list with unknown species or bad values (nothing stored). */
+  SPECIES_LIST_INVALID: 'input',
   BACKUP_INVALID: 'input',
   /** A basemap file that is not MBTiles/PMTiles, or declares another projection or no bounds. */
   BASEMAP_INVALID: 'input',

@@ -49,9 +49,10 @@ test('the world outline has the land and borders of Natural Earth and a 10-degre
 
 test('clusters are coloured by their majority species, from the counts MapLibre sums per cluster', () => {
   const points: MapPoint[] = [
-    ...Array.from({ length: 5 }, (_, i) => ({ id: i + 1, lat: 1, lon: 1, species: 'A a', confirmed: true })),
-    ...Array.from({ length: 3 }, (_, i) => ({ id: i + 10, lat: 1, lon: 1, species: 'B b', confirmed: false })),
-    { id: 20, lat: 1, lon: 1, species: null, confirmed: false },
+    ...Array.from({ length: 5 }, (_, i) => ({ id: i + 1, lat: 1, lon: 1, species: 'A a', confirmed: true, unknown: false })),
+    ...Array.from({ length: 3 }, (_, i) => ({ id: i + 10, lat: 1, lon: 1, species: 'B b', confirmed: false, unknown: false })),
+    { id: 20, lat: 1, lon: 1, species: null, confirmed: false, unknown: false },
+    { id: 21, lat: 1, lon: 1, species: 'B b', confirmed: false, unknown: true },
   ];
   const palette = speciesPalette(points);
   assert.deepEqual(palette, ['A a', 'B b']);
@@ -72,9 +73,11 @@ test('clusters are coloured by their majority species, from the counts MapLibre 
   assert.equal(evaluate({ s0: 1, s1: 1, other: 5, alerts: 0 }), rgbOf('#7a7a7a'), 'other species lead: grey');
 
   const all = photoCollection(points, palette, new Set([10]), { confirmed: true, predicted: true, unknowns: true });
-  assert.equal(all.features.length, 9);
+  assert.equal(all.features.length, 10);
+  assert.equal(all.features.find((feature) => feature.properties!.id === 21)!.properties!.unknown, true, 'an open-set unknown is drawn with the unknowns');
   assert.equal(all.features.find((feature) => feature.properties!.id === 10)!.properties!.alert, true);
   assert.equal(photoCollection(points, palette, new Set(), { confirmed: true, predicted: false, unknowns: false }).features.length, 5);
+  assert.equal(photoCollection(points, palette, new Set(), { confirmed: false, predicted: false, unknowns: true }).features.length, 2);
 });
 
 test('a click places only over the park basemap at a zoom where a pixel is at most 10 m; the uncertainty follows the zoom', () => {

@@ -39,7 +39,8 @@ export function photoCollection(points: readonly MapPoint[], palette: readonly s
   const index = new Map(palette.map((species, i) => [species, i]));
   const features: FeatureCollection<Point>['features'] = [];
   for (const point of points) {
-    const unknown = point.species === null;
+    // Unknowns: no species (none predicted, or rejected), or judged "possibly new species" by the open set.
+    const unknown = point.species === null || point.unknown;
     if (unknown ? !show.unknowns : point.confirmed ? !show.confirmed : !show.predicted) continue;
     features.push({
       type: 'Feature',
@@ -48,7 +49,7 @@ export function photoCollection(points: readonly MapPoint[], palette: readonly s
       properties: {
         id: point.id,
         species: point.species ?? 'no species',
-        si: point.species ? (index.get(point.species) ?? -1) : -2,
+        si: unknown ? -2 : (index.get(point.species!) ?? -1),
         confirmed: point.confirmed,
         unknown,
         alert: alertPhotoIds.has(point.id),
