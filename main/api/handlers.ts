@@ -7,6 +7,7 @@ import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
+import type { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
 import { type UnknownVerdict, modelVersions, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
@@ -42,6 +43,7 @@ export interface HandlerContext {
   backups: StationBackups;
   pickFolder?: () => Promise<string | null>;
   pickGeoJsonFile?: () => Promise<string | null>;
+  basemaps: BasemapLibrary;
 }
 
 function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
@@ -95,7 +97,7 @@ function requireAlert(library: Library, alertId: number) {
   if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
 }
 
-export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile, basemaps }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -125,6 +127,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
           lon: photo.longitude!,
           species: photo.species,
           confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+          unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
         });
       }
       return points;
@@ -230,9 +233,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       return zones;
     },
     'zones:pickFile': async () => ({ path: pickGeoJsonFile ? await pickGeoJsonFile() : null }),
-    'photos:place': ({ photoId, latitude, longitude }) => {
+    'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres }) => {
       requirePhoto(library, photoId);
-      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map' });
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres });
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);
@@ -254,6 +257,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       changed('photo position removed');
       return requirePhoto(library, photoId);
     },
+    'basemaps:list': () => basemaps.list(),
+    'basemaps:add': ({ path: file, name }) => basemaps.add(file, name),
+    'basemaps:remove': ({ basemapId }) => basemaps.remove(basemapId),
   };
 }
 

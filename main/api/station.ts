@@ -1,3 +1,4 @@
+import { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
@@ -27,6 +28,8 @@ export interface Station {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  /** The park's basemaps; the transports serve their tiles by id. */
+  basemaps: BasemapLibrary;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -45,17 +48,19 @@ export function openStation(options: StationOptions): Station {
       create: () => createBackup(library),
       restore: (name) => restore(name),
     };
+    const basemaps = new BasemapLibrary(library);
     const dispatch = createDispatcher(
-      createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+      createHandlers({ library, settings, events, jobs, alerts, backups, basemaps, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
       options.onInternalError,
     );
-    return { library, alerts, jobs, dispatch };
+    return { library, alerts, jobs, basemaps, dispatch };
   };
   let current = assemble(Library.open(settings.databasePath));
 
   const release = async () => {
     await current.jobs.stop();
     current.alerts.cancelScheduled();
+    await current.basemaps.close();
     current.library.close();
   };
   const restore = async (name: string) => {
@@ -80,6 +85,9 @@ export function openStation(options: StationOptions): Station {
     },
     get alerts() {
       return current.alerts;
+    },
+    get basemaps() {
+      return current.basemaps;
     },
     dispatch: (name, rawArgs) => current.dispatch(name, rawArgs),
     close: release,

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
+import { basemapCommand } from './basemap.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CliCommand[] = [
   baselineCommand,
   gpxCommand,
   placeCommand,
+  basemapCommand,
   modelsCommand,
   trainCommand,
   exportDatasetCommand,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
+import { BasemapsStore } from './basemaps-store.js';
 import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, isDatabaseInUse, openDatabase } from './database.js';
 import { EventLog } from './event-log.js';
@@ -51,6 +52,7 @@ export class Library {
   readonly baseline: BaselineStore;
   readonly observations: ObservationsStore;
   readonly alerts: AlertsStore;
+  readonly basemaps: BasemapsStore;
   readonly calibrations: CalibrationsStore;
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
@@ -71,6 +73,7 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+    this.basemaps = new BasemapsStore(db);
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
     this.events = new EventLog(db);

@@ -267,7 +267,29 @@ export const MIGRATIONS: readonly string[] = [
     updated_at    TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
-  // 5: the station's identity and the append-only event log that stations merge by (lead)
+  // 5: park basemaps kept beside the library, and the uncertainty of hand placements (i14map)
+  `
+  -- Basemap files (MBTiles, PMTiles) copied into <library>.basemaps/; the row keeps what the file declared.
+  CREATE TABLE basemaps (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    format        TEXT NOT NULL CHECK (format IN ('mbtiles', 'pmtiles')),
+    tile_type     TEXT NOT NULL CHECK (tile_type IN ('png', 'jpeg', 'webp', 'mvt')),
+    file_name     TEXT NOT NULL UNIQUE,
+    content_hash  TEXT NOT NULL UNIQUE,
+    source_path   TEXT NOT NULL,
+    bounds_json   TEXT NOT NULL,
+    min_zoom      INTEGER NOT NULL,
+    max_zoom      INTEGER NOT NULL,
+    vector_layers_json TEXT,
+    attribution   TEXT,
+    byte_size     INTEGER NOT NULL,
+    added_at      TEXT NOT NULL
+  );
+  -- Metres within which a hand placement is known (from the map's zoom, or as typed); NULL: the source's default.
+  ALTER TABLE photo_positions ADD COLUMN uncertainty_m REAL CHECK (uncertainty_m IS NULL OR uncertainty_m > 0);
+  `,
+  // 6: the station's identity and the append-only event log that stations merge by (lead)
   `
   -- One row: this library's station id, a random UUID made once; records born here carry it as their origin.
   CREATE TABLE station_identity (
