@@ -1,14 +1,29 @@
 import { z } from 'zod';
-import type { StationErrorCode } from '../core/errors.js';
+import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
+import type { RestoreResult } from '../core/backup/library-backup.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
+import type { BasemapStatus } from '../core/basemaps/tile-archive.js';
+import type { BasemapRow } from '../core/library/basemaps-store.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
+import type { AlertGroup } from '../core/geo/alert-triage.js';
+import type { CalibrationResult } from '../core/learning/calibrate-model.js';
+import type { CalibrationSummary } from '../core/library/calibrations-store.js';
+import type { SpeciesEntry } from '../core/library/species-list-store.js';
+import type { StationSettingsValues } from '../core/station-settings.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
-import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary } from '../core/library/types.js';
+import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
+
+/** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
+export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
+export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
+export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
+export type { BasemapRow, BasemapStatus };
+export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -24,6 +39,8 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+([+-]\d{2}:?\d{
 const score = z.number().min(0).max(1);
 const speciesName = z.string().trim().min(1).max(200);
 const note = z.string().max(2000);
+/** The ranger making a decision (asked once per session by the UI); recorded with it and exported as identifiedBy. */
+const ranger = z.string().trim().min(1).max(200);
 
 /** The review grid's filters; exports and the map take the same ones. */
 export const photoFilterSchema = z.strictObject({
@@ -37,6 +54,8 @@ export const photoFilterSchema = z.strictObject({
   minScore: score.optional(),
   maxScore: score.optional(),
   order: z.enum(['captured', 'added', 'needs-review']).optional(),
+  /** Only photos the open set judged unknown (true), or only the others (false). */
+  unknown: z.boolean().optional(),
 });
 export type PhotoFilter = z.infer<typeof photoFilterSchema>;
 
@@ -58,6 +77,7 @@ const reviewSchema = z
     decision: z.enum(['confirmed', 'corrected', 'rejected', 'unsure']),
     species: speciesName.optional(),
     note: note.optional(),
+    ranger: ranger.optional(),
   })
   .refine((review) => review.decision !== 'corrected' || review.species !== undefined, {
     message: 'a correction needs the species name',
@@ -69,6 +89,7 @@ const bulkReviewSchema = z.strictObject({
   /** Confirmed without a species confirms each photo's own predicted species. */
   decision: z.enum(['confirmed', 'rejected', 'unsure']),
   species: speciesName.optional(),
+  ranger: ranger.optional(),
 });
 
 const exportSchema = z.strictObject({
@@ -87,14 +108,70 @@ export interface ClassInfo {
   wikipediaUrl: string;
 }
 
-const alertRef = z.strictObject({ alertId: id });
+const alertRef = z.strictObject({ alertId: id, ranger: ranger.optional() });
 /** Kept here as literals (the contract imports no runtime code); `satisfies` ties them to the core's unions. */
 export const ALERT_STATE_NAMES = ['new', 'acknowledged', 'dismissed'] as const satisfies readonly AlertState[];
-export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'surge'] as const satisfies readonly AlertKind[];
-const alertFilterSchema = z
-  .strictObject({ state: z.enum(ALERT_STATE_NAMES).optional(), kind: z.enum(ALERT_KIND_NAMES).optional() })
-  .optional();
-const dismissSchema = z.strictObject({ alertId: id, reason: z.string().trim().min(1, 'say why the alert is dismissed').max(500) });
+export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'] as const satisfies readonly AlertKind[];
+const alertFilterFields = z.strictObject({
+  state: z.enum(ALERT_STATE_NAMES).optional(),
+  kind: z.enum(ALERT_KIND_NAMES).optional(),
+  species: z.string().trim().min(1).max(200).optional(),
+  zone: z.string().trim().min(1).max(200).optional(),
+  cell: z.string().trim().min(1).max(200).optional(),
+  evidence: z.enum(['predicted', 'confirmed']).optional(),
+  unseen: z.boolean().optional(),
+  /** These alerts only (a group the ranger opened). */
+  ids: z.array(id).min(1).max(20_000).optional(),
+});
+export type AlertListFilter = z.infer<typeof alertFilterFields>;
+const alertFilterSchema = alertFilterFields.optional();
+const dismissSchema = z.strictObject({ alertId: id, reason: z.string().trim().min(1, 'say why the alert is dismissed').max(500), ranger: ranger.optional() });
+const alertBulkSchema = z
+  .strictObject({
+    action: z.enum(['acknowledge', 'dismiss', 'reopen']),
+    /** Every alert matching it; an empty filter matches every alert. */
+    filter: alertFilterFields.default({}),
+    reason: z.string().trim().min(1).max(500).optional(),
+    ranger: ranger.optional(),
+  })
+  .refine((bulk) => bulk.action !== 'dismiss' || bulk.reason !== undefined, { message: 'say why the alerts are dismissed', path: ['reason'] });
+
+const speciesEntrySchema = z.strictObject({
+  species: speciesName,
+  watchList: z.boolean().default(false),
+  priority: z.number().int().min(1).max(5).default(3),
+  minScore: score.nullable().default(null),
+  alertsOn: z.boolean().default(true),
+  canOccur: z.boolean().default(true),
+  note: z.string().trim().max(500).nullable().default(null),
+});
+const speciesSaveSchema = z.strictObject({
+  entries: z.array(speciesEntrySchema).min(1).max(10_000),
+  /** Accept species no model, review or baseline names yet. */
+  allowNewSpecies: z.boolean().default(false),
+  ranger: ranger.optional(),
+});
+const speciesImportSchema = z.strictObject({
+  /** The CSV file's text (the browser uploads it). */
+  text: z.string().min(1).max(5_000_000),
+  fileName: z.string().max(300).default('species list'),
+  replace: z.boolean().default(false),
+  allowNewSpecies: z.boolean().default(false),
+  ranger: ranger.optional(),
+});
+const settingSchema = z.strictObject({
+  key: z.string().min(1).max(100),
+  /** The typed value, or null to go back to the default. */
+  value: z.union([z.string().max(500), z.number(), z.array(z.string().max(100)).max(20)]).nullable(),
+  ranger: ranger.optional(),
+});
+const calibrateSchema = z.strictObject({
+  modelId: id,
+  fromLibrary: z.boolean().default(true),
+  /** An absolute folder on this computer with one sub-folder per class. */
+  fromFolder: z.string().trim().min(1).max(4096).optional(),
+  ranger: ranger.optional(),
+});
 
 const filePath = z.string().trim().min(1).max(4096);
 const ZONE_KIND_NAMES = ['park', 'zone'] as const satisfies readonly ZoneKind[];
@@ -109,6 +186,13 @@ const placeSchema = z.strictObject({
   photoId: id,
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
+  /** Metres within which the position is known: from the map's zoom when clicked, or as typed. */
+  uncertaintyMetres: z.number().positive().max(1_000_000).optional(),
+});
+const basemapAddSchema = z.strictObject({
+  /** An MBTiles or PMTiles file on this computer (copied beside the library). */
+  path: filePath,
+  name: z.string().trim().min(1).max(200).optional(),
 });
 
 const trainingSchema = z.strictObject({
@@ -162,6 +246,8 @@ export interface MapPoint {
   species: string | null;
   /** True when a ranger confirmed or corrected the species; false for a model's prediction. */
   confirmed: boolean;
+  /** A prediction the open set judged "unknown / possibly new species" (never once a ranger confirmed it). */
+  unknown: boolean;
 }
 
 export interface SpeciesList {
@@ -213,6 +299,15 @@ export interface ExportResult {
   outPath: string | null;
 }
 
+/** A backup the station wrote into the library's own backups folder. */
+export interface BackupInfo {
+  /** The file's name in the backups folder (the page never names a path). */
+  name: string;
+  bytes: number;
+  createdAt: string;
+}
+const backupNameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,200}\.tar\.gz$/, 'expected the name of a backup from backups:list');
+
 export interface FilterOptions {
   cameras: string[];
   imports: ImportSummary[];
@@ -253,7 +348,28 @@ export const CONTRACT = {
   /** Classifies, in the background, every photo the active model has not classified yet. */
   'models:reclassify': call<{ modelId: number }>()(noArgs),
   'stats:get': call<LibraryStats>()(noArgs),
+  /** Alerts most urgent first (the configured priority order). */
   'alerts:list': call<AlertRow[]>()(alertFilterSchema),
+  /** Alerts grouped by species and zone (or grid cell), with counts and unseen counts, most urgent group first. */
+  'alerts:groups': call<AlertGroup[]>()(alertFilterSchema),
+  /** Acknowledges, dismisses or reopens every alert matching a filter, at once. */
+  'alerts:bulk': call<{ count: number }>()(alertBulkSchema),
+  /** Marks alerts as seen (a ranger opened their group). */
+  'alerts:seen': call<{ count: number }>()(z.strictObject({ alertIds: z.array(id).min(1).max(20_000) })),
+  /** The watch list and the park's species list. */
+  'species:entries': call<SpeciesEntry[]>()(noArgs),
+  'species:save': call<SpeciesEntry[]>()(speciesSaveSchema),
+  'species:remove': call<{ removed: boolean }>()(z.strictObject({ species: speciesName, ranger: ranger.optional() })),
+  /** Imports a species-list CSV (species,watch_list,priority,min_score,alerts,can_occur,note); a bad file stores nothing. */
+  'species:importCsv': call<SpeciesEntry[]>()(speciesImportSchema),
+  'species:exportCsv': call<{ text: string }>()(noArgs),
+  /** The settings kept in the library (station name, alert order, buffers). */
+  'settings:get': call<StationSettingsValues>()(noArgs),
+  'settings:set': call<StationSettingsValues>()(settingSchema),
+  /** Each calibrated model's open-set calibration; models absent here are "not calibrated". */
+  'models:calibrations': call<CalibrationSummary[]>()(noArgs),
+  /** Calibrates a model's open set from the library's confirmed photos and/or a labelled folder, then re-judges its predictions. */
+  'models:calibrate': call<CalibrationResult>()(calibrateSchema),
   'alerts:counts': call<AlertCounts>()(noArgs),
   'alerts:acknowledge': call<AlertRow>()(alertRef),
   /** Dismissed alerts stay dismissed through later refreshes; the reason is kept. */
@@ -271,15 +387,41 @@ export const CONTRACT = {
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
   'photos:unplace': call<PhotoSummary>()(photoRef),
+  /** The park's basemaps, each with whether its file can be drawn now. Tiles: GET tiles/<id>/<z>/<x>/<y> on the app's own origin. */
+  'basemaps:list': call<BasemapStatus[]>()(noArgs),
+  /** Checks an MBTiles/PMTiles file (format, Web Mercator, bounds) and keeps a copy beside the library. */
+  'basemaps:add': call<BasemapRow>()(basemapAddSchema),
+  'basemaps:remove': call<BasemapRow>()(z.strictObject({ basemapId: id })),
   /** Trains, in the background, a new model version from the photos rangers confirmed or corrected (import:cancel stops it). */
   'training:start': call<{ backboneModelId: number; photos: number; species: number }>()(trainingSchema),
   /** Every model with its training metrics, for comparing versions. */
   'training:versions': call<ModelVersionSummary[]>()(noArgs),
   /** The stored report of a trained version (null for models not trained at the station). */
   'training:report': call<TrainingReport | null>()(z.strictObject({ modelId: id })),
+  /** The backups in the library's backups folder, newest first. */
+  'backups:list': call<BackupInfo[]>()(noArgs),
+  /** Writes a consistent backup (database, thumbnails, compiled models) into the backups folder, while the library stays in use. */
+  'backups:create': call<BackupInfo>()(noArgs),
+  /** Replaces the library by one of its backups, after checking it; the current library is backed up first. */
+  'backups:restore': call<RestoreResult>()(z.strictObject({ name: backupNameSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
+
+/** Calls that record a decision: the UI adds the ranger it asked for at start-up to each. */
+export const RANGER_CALLS = [
+  'reviews:record',
+  'reviews:bulk',
+  'alerts:acknowledge',
+  'alerts:dismiss',
+  'alerts:reopen',
+  'alerts:bulk',
+  'species:save',
+  'species:remove',
+  'species:importCsv',
+  'settings:set',
+  'models:calibrate',
+] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 
 /** What a caller passes (defaults may be left out). */
@@ -288,40 +430,50 @@ export type CallArgs<K extends CallName> = z.input<(typeof CONTRACT)[K]['args']>
 export type CallParsedArgs<K extends CallName> = z.output<(typeof CONTRACT)[K]['args']>;
 export type CallResult<K extends CallName> = (typeof CONTRACT)[K]['result'];
 
-/** Events the core pushes to every connected UI. */
-export interface EventMap {
-  'import:progress': ImportProgress;
-  'import:finished': ImportFinished;
-  'classify:progress': WorkProgress;
-  'classify:finished': ClassifyFinished;
-  /** Reviews changed (another window, bulk work): lists should refresh. */
-  'library:changed': { reason: string };
-  'training:progress': TrainingProgress;
-  'training:finished': TrainingFinished;
-  /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
-  'alerts:changed': { open: number; raised: number };
+/** Declares an event: its payload type as the type parameter. */
+function event<Payload>(): Payload {
+  return undefined as unknown as Payload;
 }
-export type EventName = keyof EventMap;
-export const EVENT_NAMES = [
-  'import:progress',
-  'import:finished',
-  'classify:progress',
-  'classify:finished',
-  'library:changed',
-  'alerts:changed',
-  'training:progress',
-  'training:finished',
-] as const satisfies readonly EventName[];
 
 /**
- * Codes an API error can carry: the core's StationError codes plus the transport's own.
- * The UI picks its message by code.
+ * Events the core pushes to every connected UI: the ONE list. The event names and the
+ * payload map are both derived from it, so a new event reaches every transport.
  */
-/** TRANSPORT: the call did not reach the core (server gone, token refused). */
-export type ApiErrorCode = StationErrorCode | 'BAD_ARGUMENTS' | 'UNKNOWN_CALL' | 'BUSY' | 'INTERNAL' | 'TRANSPORT';
+export const EVENTS = {
+  'import:progress': event<ImportProgress>(),
+  'import:finished': event<ImportFinished>(),
+  'classify:progress': event<WorkProgress>(),
+  'classify:finished': event<ClassifyFinished>(),
+  /** Reviews changed (another window, bulk work): lists should refresh. */
+  'library:changed': event<{ reason: string }>(),
+  'training:progress': event<TrainingProgress>(),
+  'training:finished': event<TrainingFinished>(),
+  /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
+  'alerts:changed': event<{ open: number; raised: number }>(),
+} as const;
+export type EventMap = { [E in keyof typeof EVENTS]: (typeof EVENTS)[E] };
+export type EventName = keyof EventMap;
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+/**
+ * The transport's own error codes, with their class (the core's are STATION_ERROR_CLASSES).
+ * TRANSPORT: the call did not reach the core (server gone, token refused).
+ */
+export const TRANSPORT_ERROR_CLASSES = {
+  BAD_ARGUMENTS: 'usage',
+  UNKNOWN_CALL: 'usage',
+  BUSY: 'busy',
+  INTERNAL: 'internal',
+  TRANSPORT: 'internal',
+} as const satisfies Record<string, ErrorClass>;
+
+/** The ONE union of error codes a caller can see: the core's StationError codes plus the transport's. The UI picks its message by code. */
+export type ApiErrorCode = StationErrorCode | keyof typeof TRANSPORT_ERROR_CLASSES;
 export interface ApiError {
   code: ApiErrorCode;
   message: string;
+  /** Machine-readable particulars (e.g. the path involved), when the error has any. */
+  details?: Record<string, unknown>;
 }
 export type CallOutcome<K extends CallName> = { ok: true; value: CallResult<K> } | { ok: false; error: ApiError };
 

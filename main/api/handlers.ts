@@ -1,19 +1,19 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StationError, errorMessage } from '../core/errors.js';
+import { StationError } from '../core/errors.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
+import type { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
-import { type UnknownVerdict, judgeUnknown, modelVersions, openSetOf, readTrainingReport } from '../core/learning/index.js';
+import { type UnknownVerdict, modelVersions, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
 import { loadZonesFile } from '../core/geo/zones.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
 import {
-  type ApiError,
   type CallName,
   type ClassInfo,
   type CallOutcome,
@@ -26,7 +26,10 @@ import {
   parseCallArgs,
 } from './contract.js';
 import type { EventBus } from './events.js';
-import { JobBusyError, type JobRunner } from './job-runner.js';
+import { toApiError } from './api-error.js';
+import type { StationBackups } from './station-backups.js';
+import type { JobRunner } from './job-runner.js';
+import { createStationHandlers, deciderOf } from './station-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -37,8 +40,10 @@ export interface HandlerContext {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  backups: StationBackups;
   pickFolder?: () => Promise<string | null>;
   pickGeoJsonFile?: () => Promise<string | null>;
+  basemaps: BasemapLibrary;
 }
 
 function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
@@ -61,13 +66,10 @@ function classesOf(library: Library, photo: PhotoSummary): ClassInfo[] {
   });
 }
 
-/** The open-set verdict of the predicting model, when that model was calibrated for it. */
-function openSetVerdict(library: Library, photo: PhotoSummary): UnknownVerdict | null {
-  if (!photo.prediction) return null;
-  const model = library.models.get(photo.prediction.modelId);
-  if (!model || !openSetOf(model)) return null;
-  const vectors = library.predictions.vectorsOf(photo.id, model.id);
-  return judgeUnknown({ embedding: vectors?.embedding ?? null, probabilities: vectors?.probabilities ?? null }, model);
+/** The open-set verdict stored with the current prediction; null when its model was not calibrated. */
+function openSetVerdict(photo: PhotoSummary): UnknownVerdict | null {
+  const stored = photo.prediction?.openSet;
+  return stored ? { ...stored, basis: stored.basis as UnknownVerdict['basis'] } : null;
 }
 
 type ExportWriter = (library: Library, query: PhotoQuery, outPath: string) => Promise<ExportCounts>;
@@ -95,7 +97,7 @@ function requireAlert(library: Library, alertId: number) {
   if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
 }
 
-export function createHandlers({ library, settings, events, jobs, alerts, pickFolder, pickGeoJsonFile }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile, basemaps }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -112,7 +114,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
         predictions: library.predictions.forPhoto(id),
         history: library.reviews.historyOf(id),
         classes: classesOf(library, photo),
-        openSet: openSetVerdict(library, photo),
+        openSet: openSetVerdict(photo),
       };
     },
     'photos:filters': () => ({ cameras: library.photos.cameras(), imports: library.imports.list() }),
@@ -125,29 +127,32 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
           lon: photo.longitude!,
           species: photo.species,
           confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+          unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
         });
       }
       return points;
     },
-    'reviews:record': ({ photoId, decision, species, note }) => {
+    'reviews:record': ({ photoId, decision, species, note, ranger }) => {
       const photo = requirePhoto(library, photoId);
       // Confirming without naming the species vouches for the model's top prediction.
       const vouched = species ?? (decision === 'confirmed' ? photo.prediction?.label : undefined);
       if (decision === 'confirmed' && !vouched) {
         throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; choose its species with "correct" instead.`);
       }
-      library.reviews.record({ photoId, decision, species: vouched ?? null, note: note ?? null });
+      const { by, station } = deciderOf(library, ranger);
+      library.reviews.record({ photoId, decision, species: vouched ?? null, note: note ?? null, reviewer: by, station });
       alerts.schedule();
       return requirePhoto(library, photoId);
     },
-    'reviews:bulk': ({ photoIds, decision, species }) => {
+    'reviews:bulk': ({ photoIds, decision, species, ranger }) => {
+      const { by, station } = deciderOf(library, ranger);
       const reviews: NewReview[] = photoIds.map((photoId) => {
         const photo = requirePhoto(library, photoId);
         const vouched = species ?? (decision === 'confirmed' ? photo.prediction?.label : undefined);
         if (decision === 'confirmed' && !vouched) {
           throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; nothing was recorded. Deselect it or correct it on its own.`);
         }
-        return { photoId, decision, species: vouched ?? null };
+        return { photoId, decision, species: vouched ?? null, reviewer: by, station };
       });
       const count = library.reviews.recordMany(reviews).length;
       alerts.schedule();
@@ -196,23 +201,23 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
     },
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
-    'alerts:list': (filter) => library.alerts.list(filter ?? {}),
+    ...createStationHandlers(library, settings, alerts, changed),
     'alerts:counts': () => alerts.counts(),
-    'alerts:acknowledge': ({ alertId }) => {
+    'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
-      const alert = library.alerts.acknowledge(alertId);
+      const alert = library.alerts.acknowledge(alertId, deciderOf(library, ranger));
       alerts.announceStateChange();
       return alert;
     },
-    'alerts:dismiss': ({ alertId, reason }) => {
+    'alerts:dismiss': ({ alertId, reason, ranger }) => {
       requireAlert(library, alertId);
-      const alert = library.alerts.dismiss(alertId, reason);
+      const alert = library.alerts.dismiss(alertId, reason, deciderOf(library, ranger));
       alerts.announceStateChange();
       return alert;
     },
-    'alerts:reopen': ({ alertId }) => {
+    'alerts:reopen': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
-      const alert = library.alerts.reopen(alertId);
+      const alert = library.alerts.reopen(alertId, deciderOf(library, ranger));
       alerts.announceStateChange();
       return alert;
     },
@@ -228,9 +233,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       return zones;
     },
     'zones:pickFile': async () => ({ path: pickGeoJsonFile ? await pickGeoJsonFile() : null }),
-    'photos:place': ({ photoId, latitude, longitude }) => {
+    'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres }) => {
       requirePhoto(library, photoId);
-      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map' });
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres });
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);
@@ -242,6 +247,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       if (!model) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library.`);
       return readTrainingReport(model);
     },
+    'backups:list': () => backups.list(),
+    'backups:create': () => backups.create(),
+    'backups:restore': ({ name }) => backups.restore(name),
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);
@@ -249,13 +257,10 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       changed('photo position removed');
       return requirePhoto(library, photoId);
     },
+    'basemaps:list': () => basemaps.list(),
+    'basemaps:add': ({ path: file, name }) => basemaps.add(file, name),
+    'basemaps:remove': ({ basemapId }) => basemaps.remove(basemapId),
   };
-}
-
-function toApiError(error: unknown): ApiError {
-  if (error instanceof StationError) return { code: error.code, message: error.message };
-  if (error instanceof JobBusyError) return { code: 'BUSY', message: error.message };
-  return { code: 'INTERNAL', message: `Unexpected error: ${errorMessage(error)}` };
 }
 
 /** Either transport's entry point: checks the call name, validates the arguments, runs the handler, wraps the outcome. */

@@ -44,7 +44,19 @@ export interface GeoSettings {
   gpxMaxGapSeconds: number;
   /** Darwin Core coordinateUncertaintyInMeters per position source. */
   positionUncertaintyMetres: { exif: number; gpx: number; manual: number };
+  /** A first record in a cell or zone this close to a known record of the same species is "spread", not a new introduction. */
+  spreadBufferMetres: number;
+  /** A watch-list species recorded this close to the park boundary (inside or out) raises a near-boundary alert. */
+  boundaryBufferMetres: number;
+  /** Unknown organisms raise at most one alert per grid cell and window of this many days. */
+  unknownWindowDays: number;
+  /** Alert kinds, most urgent first: lists and reports sort by it (then by the species' priority). */
+  alertPriority: readonly AlertKindName[];
 }
+
+/** The alert kinds (kept here as names so that settings depend on nothing else). */
+export type AlertKindName = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism';
+export const DEFAULT_ALERT_PRIORITY: readonly AlertKindName[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'];
 
 export const APP_NAME = 'invasives-station';
 
@@ -53,7 +65,9 @@ export function defaultDatabasePath(): string {
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
-  importConcurrency: 4,
+  // Two photos in inference (two ONNX Runtime workers) and one decoding keep 2 cores busy;
+  // each photo in flight may hold a decoded full frame (36 MB at 12 MP).
+  importConcurrency: 3,
   maxFileBytes: 512 * 1024 * 1024,
   maxImagePixels: 120_000_000,
   thumbnailSize: 320,
@@ -72,6 +86,10 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
     burstEmbeddingSimilarity: 0.97,
     gpxMaxGapSeconds: 300,
     positionUncertaintyMetres: { exif: 30, gpx: 30, manual: 100 },
+    spreadBufferMetres: 1000,
+    boundaryBufferMetres: 1000,
+    unknownWindowDays: 30,
+    alertPriority: DEFAULT_ALERT_PRIORITY,
   },
 };
 
@@ -87,4 +105,9 @@ export function thumbnailCacheDir(databasePath: string): string {
 /** Compiled models (ONNX) live beside the database too: the library keeps working without the original packs. */
 export function modelStoreDir(databasePath: string): string {
   return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.models`);
+}
+
+/** Basemap files (MBTiles, PMTiles) are copied beside the database, so the map keeps working without the originals. */
+export function basemapStoreDir(databasePath: string): string {
+  return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.basemaps`);
 }

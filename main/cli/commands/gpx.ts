@@ -1,9 +1,9 @@
 import { StationError } from '../../core/errors.js';
 import { parseUtcOffset } from '../../core/geo/capture-time.js';
 import { matchPhotosToGpx } from '../../core/geo/gpx.js';
-import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
+import { describeGpxReport } from '../gpx-summary.js';
 import { refreshAndReport } from './alerts.js';
 
 export const gpxCommand: CliCommand = {
@@ -29,8 +29,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
   async run(context) {
     const file = context.positionals[0];
     if (!file) {
-      context.stderr.write('invasives gpx: which track? Usage: invasives gpx <track.gpx> [--offset +02:00]\n');
-      return 2;
+      throw usageError('which track? Usage: invasives gpx <track.gpx> [--offset +02:00]');
     }
     const number = (name: string): number | undefined => {
       const text = context.options[name];
@@ -42,7 +41,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
     const settings = resolveSettings({ databasePath: context.databasePath });
     const maxGap = number('max-gap');
     const geo = maxGap === undefined ? settings.geo : { ...settings.geo, gpxMaxGapSeconds: maxGap };
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('write');
     try {
       const report = matchPhotosToGpx(library, file, geo, {
         offsetMinutes: typeof context.options.offset === 'string' ? parseUtcOffset(context.options.offset) : null,
@@ -50,8 +49,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
         overwrite: context.options.overwrite === true,
       });
       if (!context.json) {
-        context.stdout.write(`${report.trackPoints} timed track points. Placed ${report.placed.length} photo(s); ${report.alreadyPlaced} already had a position.\n`);
-        for (const refused of report.refused) context.stdout.write(`  photo ${refused.photoId} not placed: ${refused.reason}\n`);
+        for (const line of describeGpxReport(report)) context.stdout.write(`${line}\n`);
       }
       const alerts = refreshAndReport(library, context);
       if (context.json) context.stdout.write(`${JSON.stringify({ ...report, alerts }, null, 2)}\n`);

@@ -1,9 +1,9 @@
 import { refreshAlerts } from '../../core/geo/alerts.js';
 import { importFolder } from '../../core/ingest/import-folder.js';
-import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import { openClassifier } from '../../core/vision/open-classifier.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-line.js';
 import { printImportSummary } from '../print-summary.js';
 
@@ -34,11 +34,10 @@ Options:
   async run(context) {
     const folder = context.positionals[0];
     if (!folder) {
-      context.stderr.write('invasives import: which folder? Usage: invasives import <folder>\n');
-      return 2;
+      throw usageError('which folder? Usage: invasives import <folder>');
     }
     const settings = resolveSettings({ databasePath: context.databasePath, tenCrop: context.options['ten-crop'] === true });
-    const library = Library.open(settings.databasePath);
+    const library = context.library.open('write');
     const controller = new AbortController();
     let interrupts = 0;
     const onInterrupt = () => {
@@ -74,7 +73,8 @@ Options:
         for (const alert of alerts.raised) context.stdout.write(`NEW ALERT #${alert.id}: ${alert.kind} ${alert.species}, ${alert.placeLabel}${alert.evidence === 'predicted' ? ' [predicted only]' : ''}\n`);
         if (alerts.open) context.stdout.write(`${alerts.open} unread alert(s): invasives alerts list\n`);
       }
-      return result.summary.state === 'completed' ? 0 : 1;
+      if (result.summary.state === 'completed') return EXIT_CODES.ok;
+      return controller.signal.aborted ? EXIT_CODES.cancelled : EXIT_CODES.incomplete;
     } finally {
       process.off('SIGINT', onInterrupt);
       process.off('SIGTERM', onInterrupt);

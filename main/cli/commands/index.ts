@@ -1,6 +1,8 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
+import { basemapCommand } from './basemap.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
@@ -10,6 +12,8 @@ import { importCommand } from './import.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
+import { settingsCommand } from './settings.js';
+import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
 import { trainCommand } from './train.js';
 import { zonesCommand } from './zones.js';
@@ -21,13 +25,18 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   statsCommand,
   alertsCommand,
+  speciesCommand,
+  settingsCommand,
   zonesCommand,
   baselineCommand,
   gpxCommand,
   placeCommand,
+  basemapCommand,
   modelsCommand,
   trainCommand,
   exportDatasetCommand,
+  backupCommand,
+  restoreCommand,
   serveCommand,
   demoCommand,
 ];

@@ -1,4 +1,3 @@
-import { Library } from '../../core/library/index.js';
 import type { CliCommand } from '../command.js';
 
 export const statsCommand: CliCommand = {
@@ -7,7 +6,7 @@ export const statsCommand: CliCommand = {
   usage: `invasives stats [--db FILE] [--json]`,
   options: {},
   async run(context) {
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('read');
     try {
       const stats = library.stats();
       const species = library.speciesSummary();

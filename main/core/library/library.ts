@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
-import { type Db, openDatabase } from './database.js';
+import { BasemapsStore } from './basemaps-store.js';
+import { CalibrationsStore } from './calibrations-store.js';
+import { type Db, isDatabaseInUse, openDatabase } from './database.js';
+import { EventLog } from './event-log.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
 import { ObservationsStore } from './observations-store.js';
@@ -9,6 +12,8 @@ import { PhotosStore } from './photos-store.js';
 import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
+import { SpeciesListStore } from './species-list-store.js';
+import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
 
@@ -47,13 +52,19 @@ export class Library {
   readonly baseline: BaselineStore;
   readonly observations: ObservationsStore;
   readonly alerts: AlertsStore;
+  readonly basemaps: BasemapsStore;
+  readonly calibrations: CalibrationsStore;
+  readonly speciesList: SpeciesListStore;
+  readonly stationSettings: StationSettingsStore;
+  readonly events: EventLog;
 
   private constructor(
     private readonly db: Db,
     readonly databasePath: string,
   ) {
     this.photos = new PhotosStore(db);
-    this.predictions = new PredictionsStore(db);
+    this.calibrations = new CalibrationsStore(db);
+    this.predictions = new PredictionsStore(db, this.calibrations);
     this.reviews = new ReviewsStore(db);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
@@ -62,11 +73,32 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+    this.basemaps = new BasemapsStore(db);
+    this.speciesList = new SpeciesListStore(db);
+    this.stationSettings = new StationSettingsStore(db);
+    this.events = new EventLog(db);
   }
 
-  static open(databasePath: string): Library {
+  /** True when some program has the library at `databasePath` open (a restore must not replace it then). */
+  static isInUse(databasePath: string): boolean {
+    return isDatabaseInUse(path.resolve(databasePath));
+  }
+
+  /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
+  static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
-    return new Library(openDatabase(resolved), resolved);
+    const library = new Library(openDatabase(resolved, undefined, options), resolved);
+    // A library from before verdicts were stored: its calibrated models' predictions are judged
+    // once, from their stored vectors (cheap to check every time: nothing pending, nothing done).
+    if (!options.readOnly) {
+      try {
+        library.predictions.judgePending();
+      } catch (error) {
+        library.close();
+        throw error;
+      }
+    }
+    return library;
   }
 
   /** Runs `work` in one write transaction: all of it is stored, or none. */
@@ -126,8 +158,22 @@ export class Library {
   }
 
   /** `PRAGMA integrity_check` result: 'ok' when the file is sound. */
+  /** A consistent copy of the database at `file`, taken with SQLite's online backup while the library stays in use. */
+  async backupDatabaseTo(file: string): Promise<void> {
+    await this.db.backup(file);
+  }
+
+  /** The schema version (number of migrations applied). */
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
   integrityCheck(): string {
     return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   close(): void {

@@ -1,6 +1,9 @@
 /** Row and value types of the library, shared by the data-access modules and their callers. */
+import type { StoredVerdict } from './predictions-store.js';
 
-export type ImageFormat = 'jpeg' | 'png' | 'tiff' | 'heif' | 'webp';
+import type { ImageFormat } from '../image-format.js';
+
+export type { ImageFormat };
 
 /** What EXIF and the decoder told us about a photo. Every field may be missing. */
 export interface PhotoMetadata {
@@ -43,6 +46,10 @@ export interface PhotoSummary extends PhotoMetadata {
     score: number;
     margin: number;
     topK: TopClass[];
+    /** The open-set verdict stored with the prediction; null when its model was not calibrated. */
+    openSet: StoredVerdict | null;
+    /** The predicted class is on the park's species list as one that cannot occur here. */
+    cannotOccur: boolean;
   } | null;
   review: {
     id: number;
@@ -50,6 +57,9 @@ export interface PhotoSummary extends PhotoMetadata {
     species: string | null;
     note: string | null;
     decidedAt: string;
+    /** Who decided (the ranger's name) and at which station. */
+    reviewer: string | null;
+    station: string | null;
   } | null;
   status: ReviewStatus;
   /** The reviewed species when a ranger confirmed or corrected it, else the predicted one. */
@@ -59,6 +69,8 @@ export interface PhotoSummary extends PhotoMetadata {
    * (which wins over EXIF); null when the photo has no position.
    */
   positionSource: PositionSource | null;
+  /** Metres within which a GPX or hand position is known, when one was stored with it (a placement's map zoom). */
+  positionUncertaintyMetres: number | null;
 }
 
 export type PositionSource = 'exif' | 'gpx' | 'manual';
@@ -76,6 +88,8 @@ export interface PhotoQuery {
   hasGps?: boolean;
   minScore?: number;
   maxScore?: number;
+  /** Only predictions judged unknown by the open set (true), or only the others (false). */
+  unknown?: boolean;
   /** 'needs-review' puts the least certain predictions (smallest top-1 margin) first. */
   order?: 'captured' | 'added' | 'needs-review';
   limit?: number;
