@@ -3,7 +3,7 @@
  * ImageNet MobileNet body of ../shared/models/tfjs-mobilenet-waste as backbone (its own head
  * cut away): embedding time (plain view, then the augmented training views), 5-fold
  * cross-validated top-1 accuracy on unseen photos of the head as `trainModel` trains it
- * (augmented views) beside a head trained on the plain view only, repeated with `--repeats`
+ * (plain view) beside one also trained on augmented views (`augment`), repeated with `--repeats`
  * seeds (other folds), head training time, one full `trainModel` run (ONNX build included),
  * and an open-set check (each species left out in turn: how many of its photos are flagged
  * unknown). Folds split photos: no view of a test photo trains its head, and test photos are
@@ -27,7 +27,6 @@ import { calibrateOpenSet, judgeUnknown } from '../main/core/learning/open-set.j
 import { trainModel } from '../main/core/learning/train-model.js';
 import { predictHead, trainHead } from '../main/core/learning/train-head.js';
 import { folderTrainingPhotos } from '../main/core/learning/training-photos.js';
-import { headBatchSize, rowsWithViews } from '../main/core/learning/training-views.js';
 import { addModelToLibrary } from '../main/core/vision/open-classifier.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../shared');
@@ -80,12 +79,13 @@ try {
     console.log(`seed ${s}: 5-fold CV top-1 ${pc(augmented.meanTop1)} (folds ${folds(augmented)}) with augmented views; plain view only ${pc(plain.meanTop1)} (folds ${folds(plain)})`);
   }
   const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const cv = runs[0]!.augmented;
+  // The default recipe (`trainModel` without `augment`) trains on the plain view.
+  const cv = runs[0]!.plain;
   const meanTop1 = meanOf(runs.map((r) => r.augmented.meanTop1));
   const plainTop1 = meanOf(runs.map((r) => r.plain.meanTop1));
   const meanTrain = meanOf(runs.flatMap((r) => r.augmented.trainingSeconds));
-  console.log(`top-1 on unseen photos, mean of ${repeats} x 5 folds: ${pc(meanTop1)} (lowest repeat ${pc(Math.min(...runs.map((r) => r.augmented.meanTop1)))}); plain view only ${pc(plainTop1)}; pooled top-5 ${pc(cv.pooled.top5)} (seed ${seed})`);
-  console.log(`head training: ${meanTrain.toFixed(2)} s per fold with views (epochs ${cv.epochsRun.join(', ')}), ${meanOf(runs.flatMap((r) => r.plain.trainingSeconds)).toFixed(2)} s plain, hidden units ${hiddenUnits}, measured under whatever load the machine has`);
+  console.log(`top-1 on unseen photos, mean of ${repeats} x 5 folds: ${pc(plainTop1)} (lowest repeat ${pc(Math.min(...runs.map((r) => r.plain.meanTop1)))}) as trainModel trains by default; ${pc(meanTop1)} with augmented views (--augment); pooled top-5 ${pc(cv.pooled.top5)} (seed ${seed})`);
+  console.log(`head training: ${meanOf(runs.flatMap((r) => r.plain.trainingSeconds)).toFixed(2)} s per fold (epochs ${cv.epochsRun.join(', ')}), ${meanTrain.toFixed(2)} s with views, hidden units ${hiddenUnits}, measured under whatever load the machine has`);
   console.log(formatClassMetrics(cv.pooled));
   console.log(formatConfusionMatrix(cv.pooled));
 
@@ -98,8 +98,7 @@ try {
     const part = (idx: number[]) => ({ x: idx.map((j) => x[known[j]!]!), y: idx.map((j) => remap(y[known[j]!]!)) });
     const train = part(split.train);
     const val = part(split.validation);
-    const trainPhotos = split.train.map((j) => known[j]!);
-    const head = await trainHead(rowsWithViews(trainPhotos, x, y.map(remap), views), val, labels.length - 1, { seed, hiddenUnits, batchSize: headBatchSize(viewCount) });
+    const head = await trainHead(train, val, labels.length - 1, { seed, hiddenUnits });
     const calibration = calibrateOpenSet(train, { x: val.x, probabilities: predictHead(head, val.x) }, predictHead(head, train.x), labels.length - 1);
     const novel = x.filter((_, i) => y[i] === left);
     const model = { provenance: { openSet: calibration } };
@@ -124,13 +123,13 @@ try {
     backbone: { path: BACKBONE, features: x[0]!.length, loadAndCompileSeconds: backboneSeconds },
     embedding: { seconds: embedded.computeSeconds, photosPerSecond: x.length / embedded.computeSeconds, failed: embedded.failed.length },
     augmentedViews: { perPhoto: viewCount, seconds: viewed.computeSeconds, photosPerSecond: viewed.progress.computed / viewed.computeSeconds, failed: viewed.failed.length },
-    repeats: runs.map((r) => ({ seed: r.seed, top1: r.augmented.meanTop1, foldTop1: r.augmented.foldTop1, plainViewTop1: r.plain.meanTop1, plainViewFoldTop1: r.plain.foldTop1 })),
-    meanTop1,
-    plainViewMeanTop1: plainTop1,
+    repeats: runs.map((r) => ({ seed: r.seed, top1: r.plain.meanTop1, foldTop1: r.plain.foldTop1, augmentedTop1: r.augmented.meanTop1, augmentedFoldTop1: r.augmented.foldTop1 })),
+    meanTop1: plainTop1,
+    augmentedMeanTop1: meanTop1,
     crossValidation: { folds: cv.folds, seed, hiddenUnits, meanTop1: cv.meanTop1, stdTop1: cv.stdTop1, foldTop1: cv.foldTop1, pooledTop5: cv.pooled.top5, pooledMacroF1: cv.pooled.macroF1, perClass: cv.pooled.perClass, confusion: cv.pooled.confusion, trainingSecondsPerFold: cv.trainingSeconds, epochsRun: cv.epochsRun },
     openSet,
     fullRun: { seconds: fullSeconds, top1: full.report.evaluation.top1, headSeconds: full.report.timings.trainingSeconds },
-    targets: { top1AtLeast: 0.85, headTrainingSecondsBelow: 30, top1Met: meanTop1 >= 0.85, headTimeMet: Math.max(...cv.trainingSeconds) < 30 },
+    targets: { top1AtLeast: 0.85, headTrainingSecondsBelow: 30, top1Met: plainTop1 >= 0.85, headTimeMet: Math.max(...runs.flatMap((r) => r.plain.trainingSeconds)) < 30 },
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -47,15 +47,15 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a new model version from confirmed photos and/or species folders',
   usage: `invasives train [--from-library] [--from-folders DIR] [--backbone MODEL_ID|PACK] [--seed N] [--epochs N]
-                [--hidden N] [--validation PERCENT] [--no-augment] [--name NAME] [--use] [--db FILE] [--json]
+                [--hidden N] [--validation PERCENT] [--augment] [--name NAME] [--use] [--db FILE] [--json]
 invasives train --show MODEL_ID     the stored report of a trained version
 
 Trains a new classification head on the backbone's embeddings (the pooled features of the
 active model unless --backbone), from the photos rangers confirmed or corrected in the
 library (--from-library, the default) and/or a folder with one sub-folder per species
-(--from-folders). Besides each photo's own view, the head trains on 7 fixed views of each
-training photo (mirror, centre zooms and their mirrors), whose features are computed once and
-cached; --no-augment trains on the photos' own views only. A stratified share of each
+(--from-folders). --augment also trains on 7 fixed views of each training photo (mirror,
+centre zooms and their mirrors), whose features are computed once and cached (on the flower
+benchmark they did not improve accuracy; see the README). A stratified share of each
 species (--validation, default 20%) is held out to stop training early and to measure the
 new version on the photos' own views: top-1/top-5 accuracy, precision/recall/F1 per
 species, confusion matrix, misclassified photos, and the "unknown species" threshold. The result is a new model in the library (backbone + head, one
@@ -69,7 +69,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
     epochs: { type: 'string' },
     hidden: { type: 'string' },
     validation: { type: 'string' },
-    'no-augment': { type: 'boolean', default: false },
+    augment: { type: 'boolean', default: false },
     name: { type: 'string' },
     use: { type: 'boolean', default: false },
     show: { type: 'string' },
@@ -109,7 +109,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
         epochs: integerOption(o.epochs, 'epochs', 1),
         hiddenUnits: integerOption(o.hidden, 'hidden', 0),
         validationFraction: validation === undefined ? undefined : validation / 100,
-        augment: o['no-augment'] !== true,
+        augment: o.augment === true,
         name: o.name as string | undefined,
         activate: o.use === true,
         signal: controller.signal,
