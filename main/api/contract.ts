@@ -111,7 +111,7 @@ export interface ClassInfo {
 const alertRef = z.strictObject({ alertId: id, ranger: ranger.optional() });
 /** Kept here as literals (the contract imports no runtime code); `satisfies` ties them to the core's unions. */
 export const ALERT_STATE_NAMES = ['new', 'acknowledged', 'dismissed'] as const satisfies readonly AlertState[];
-export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'] as const satisfies readonly AlertKind[];
+export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism', 'regrowth'] as const satisfies readonly AlertKind[];
 const alertFilterFields = z.strictObject({
   state: z.enum(ALERT_STATE_NAMES).optional(),
   kind: z.enum(ALERT_KIND_NAMES).optional(),
