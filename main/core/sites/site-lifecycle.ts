@@ -79,13 +79,10 @@ export interface SiteFold {
   skipped: { eventId: string; why: string }[];
 }
 
-/** `date` (YYYY-MM-DD) plus whole or fractional years. */
+/** `date` (YYYY-MM-DD) plus years, counted in whole months (0.5 = 6 months); the 31st rolls into the next month when the target month is shorter. */
 export function addYears(date: string, years: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const whole = Math.floor(years);
-  const result = new Date(Date.UTC(y + whole, m - 1, d));
-  result.setUTCDate(result.getUTCDate() + Math.round((years - whole) * 365.25));
-  return result.toISOString().slice(0, 10);
+  return new Date(Date.UTC(y, m - 1 + Math.round(years * 12), d)).toISOString().slice(0, 10);
 }
 
 export function addDays(date: string, days: number): string {
