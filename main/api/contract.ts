@@ -12,6 +12,7 @@ import type { CalibrationResult } from '../core/learning/calibrate-model.js';
 import type { CalibrationSummary } from '../core/library/calibrations-store.js';
 import type { SpeciesEntry } from '../core/library/species-list-store.js';
 import type { StationSettingsValues } from '../core/station-settings.js';
+import type { SiteFold, SiteState } from '../core/sites/site-lifecycle.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
@@ -24,6 +25,7 @@ export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, 
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { BasemapRow, BasemapStatus };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
+export type { SiteFold, SiteState };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -313,6 +315,45 @@ export interface FilterOptions {
   imports: ImportSummary[];
 }
 
+/** A site as the Sites screen lists it: the fold, its state as of today, its centre, area and linked photos. */
+export interface SiteListItem {
+  site: SiteFold;
+  displayState: SiteState | 'recheck-due';
+  latitude: number;
+  longitude: number;
+  areaSquareMetres: number;
+  photoIds: number[];
+  dueOn: string | null;
+  overdue: boolean;
+}
+const siteId = z.string().trim().min(4).max(64);
+const dayDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date such as 2024-05-31');
+const siteExtentSchema = z.union([
+  z.strictObject({ type: z.literal('point'), latitude: z.number(), longitude: z.number(), radiusMetres: z.number() }),
+  z.strictObject({ type: z.literal('polygon'), coordinates: z.array(z.array(z.array(z.number()))) }),
+]);
+const siteTreatmentSchema = z.strictObject({
+  siteId,
+  treatedOn: dayDate.optional(),
+  method: z.string().trim().min(1).max(100),
+  product: z.string().trim().max(200).optional(),
+  dose: z.string().trim().max(200).optional(),
+  crew: z.string().trim().max(500).optional(),
+  areaSquareMetres: z.number().min(0).optional(),
+  notes: z.string().max(5000).optional(),
+  photoIds: z.array(id).max(1000).optional(),
+  ranger: ranger.optional(),
+  reason: z.string().max(2000).optional(),
+});
+const siteVisitSchema = z.strictObject({
+  siteId,
+  visitedOn: dayDate.optional(),
+  outcome: z.enum(['clean', 'regrowth']),
+  statement: z.string().trim().min(1).max(5000),
+  photoIds: z.array(id).max(1000),
+  ranger: ranger.optional(),
+});
+
 /** Declares a call: its argument schema now, its result type as the type parameter. */
 function call<Result>() {
   return <Args extends z.ZodType>(args: Args) => ({ args, result: undefined as unknown as Result });
@@ -398,6 +439,14 @@ export const CONTRACT = {
   'training:versions': call<ModelVersionSummary[]>()(noArgs),
   /** The stored report of a trained version (null for models not trained at the station). */
   'training:report': call<TrainingReport | null>()(z.strictObject({ modelId: id })),
+  /** Sites with their state as of today (issue 15); `weeks`: only those with a re-check due within that many weeks. */
+  'sites:list': call<SiteListItem[]>()(z.strictObject({ dueWithinWeeks: z.number().int().min(0).max(520).optional() }).optional()),
+  'sites:createFromPhoto': call<SiteListItem>()(z.strictObject({ photoId: id, radiusMetres: z.number().positive().max(100_000).default(10), ranger: ranger.optional() })),
+  'sites:create': call<SiteListItem>()(z.strictObject({ species: speciesName, extent: siteExtentSchema, name: z.string().trim().max(200).optional(), confirmed: z.boolean().default(false), firstRecordOn: dayDate.optional(), ranger: ranger.optional() })),
+  'sites:confirm': call<SiteListItem>()(z.strictObject({ siteId, ranger: ranger.optional(), reason: z.string().max(2000).optional() })),
+  'sites:plan': call<SiteListItem>()(z.strictObject({ siteId, plannedFor: dayDate.optional(), method: z.string().trim().max(100).optional(), ranger: ranger.optional() })),
+  'sites:treat': call<SiteListItem>()(siteTreatmentSchema),
+  'sites:visit': call<SiteListItem>()(siteVisitSchema),
   /** The backups in the library's backups folder, newest first. */
   'backups:list': call<BackupInfo[]>()(noArgs),
   /** Writes a consistent backup (database, thumbnails, compiled models) into the backups folder, while the library stays in use. */
@@ -421,6 +470,12 @@ export const RANGER_CALLS = [
   'species:importCsv',
   'settings:set',
   'models:calibrate',
+  'sites:createFromPhoto',
+  'sites:create',
+  'sites:confirm',
+  'sites:plan',
+  'sites:treat',
+  'sites:visit',
 ] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 

@@ -29,6 +29,7 @@ import type { EventBus } from './events.js';
 import { toApiError } from './api-error.js';
 import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
+import { createSiteHandlers } from './site-handlers.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
@@ -202,6 +203,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
     ...createStationHandlers(library, settings, alerts, changed),
+    ...createSiteHandlers(library, alerts, changed),
     'alerts:counts': () => alerts.counts(),
     'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
