@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { refreshAlerts } from '../../main/core/geo/alerts.js';
+import { darwinCoreRecords } from '../../main/core/geo/export-darwin-core.js';
 import { reviewObservation } from '../../main/core/geo/observations.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { Library, type PhotoSummary } from '../../main/core/library/index.js';
@@ -160,6 +161,15 @@ test('clean re-checks on schedule make a site eradicated; due list follows the i
   assert.equal(last.nextDueOn, null);
   assert.equal(dueSites(library, { clock: at('2030-01-01T00:00:00Z') }).some((entry) => entry.site.id === site.id), false);
   assert.deepEqual(last.history.map((entry) => entry.ranger), ['Ben', 'Ben', 'Ben', 'Ben', 'Ben', 'Ben', 'Ben']);
+
+  // In the Darwin Core occurrences: each clean re-check is an absence, linked to its site and visit.
+  const absences = darwinCoreRecords(library, DEFAULT_SETTINGS.geo).filter((record) => record.locationID === `urn:invasives-station:site:${site.id}`);
+  assert.deepEqual(absences.map((record) => [record.occurrenceStatus, record.eventDate, record.scientificName]), [
+    ['absent', '2021-06-02', BALSAM],
+    ['absent', '2022-06-02', BALSAM],
+    ['absent', '2025-06-02', BALSAM],
+  ]);
+  assert.deepEqual(new Set(absences.map((record) => record.eventID)).size, 3);
 });
 
 test('the projection is a fold of the events: refolding rebuilds the same site', () => {

@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
 import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
+import { siteOccurrences } from '../sites/site-darwin-core.js';
 import { neutraliseCell } from './export-csv.js';
 import { computeObservations } from './observations.js';
 import { ZoneIndex } from './zones.js';
@@ -30,6 +31,8 @@ export const DARWIN_CORE_COLUMNS = [
   { term: 'recordedBy', iri: 'http://rs.tdwg.org/dwc/terms/recordedBy' },
   { term: 'associatedMedia', iri: 'http://rs.tdwg.org/dwc/terms/associatedMedia' },
   { term: 'occurrenceRemarks', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceRemarks' },
+  { term: 'eventID', iri: 'http://rs.tdwg.org/dwc/terms/eventID' },
+  { term: 'locationID', iri: 'http://rs.tdwg.org/dwc/terms/locationID' },
 ] as const;
 
 export type DarwinCoreTerm = (typeof DARWIN_CORE_COLUMNS)[number]['term'];
@@ -110,6 +113,21 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
       recordedBy: options.recordedBy ?? null,
       associatedMedia: photos.map((photo) => photo.path).join(' | '),
       occurrenceRemarks: photos.length > 1 ? `${photos.length} photos of one observation (burst)` : null,
+      eventID: null,
+      locationID: null,
+    });
+  }
+  // Re-checks of treated sites: a clean one is an absence, linked to its site (issue 15).
+  for (const visit of siteOccurrences(library)) {
+    records.push({
+      ...visit,
+      kingdom: options.kingdom ?? 'Plantae',
+      georeferenceSources: 'site extent (centre and radius)',
+      locality: zones.hasZones ? zones.locate(visit.decimalLatitude, visit.decimalLongitude).label : null,
+      dateIdentified: visit.eventDate,
+      identificationRemarks: null,
+      associatedMedia: null,
+      recordedBy: visit.recordedBy ?? options.recordedBy ?? null,
     });
   }
   return records;
