@@ -67,4 +67,10 @@ describe('sites in the browser', { skip: chromiumSkipReason }, () => {
     assert.equal(site!.treatments[0]!.method, 'cutting');
     assert.equal(site!.treatments[0]!.ranger, 'E. Ranger');
   });
+
+  test('the map shows the site coloured by its state', async () => {
+    await page.goto(`${server.url}#/map`);
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-sites]')?.dataset.sites === 'treated');
+    assert.equal(await page.getByTestId('show-sites').isChecked(), true);
+  });
 });
