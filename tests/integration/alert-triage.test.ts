@@ -158,6 +158,9 @@ test('alerts are ordered by the configured priority: new to the park > new intro
   assert.throws(() => setStationSetting(library, 'alertPriority', 'new-species,spread'), rejectsWith('INVALID_ARGUMENT', /list every alert kind once/));
   assert.throws(() => setStationSetting(library, 'spreadBuffer', '5'), rejectsWith('INVALID_ARGUMENT', /no setting "spreadBuffer"/));
   assert.equal(readStationSettings(library).alertPriority[0], 'unknown-organism', 'a refused value leaves the stored one');
+  // An order stored before the 'regrowth' kind existed keeps its order, the new kind last.
+  library.stationSettings.set('alertPriority', ['surge', 'new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'unknown-organism']);
+  assert.deepEqual(readStationSettings(library).alertPriority, ['surge', 'new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'unknown-organism', 'regrowth']);
   library.stationSettings.reset('alertPriority');
 });
 
