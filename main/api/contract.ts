@@ -71,10 +71,63 @@ const bulkReviewSchema = z.strictObject({
   species: speciesName.optional(),
 });
 
+/**
+ * Files crossing the UI boundary. The page never names a path on the station's disk:
+ * - an INPUT (zones, a model pack, later GPX, baselines, basemaps, intake mail) is an upload in
+ *   the browser (POST UPLOAD_PATH/<purpose>, streamed into a private folder of the library,
+ *   capped by the purpose's size) or a native open dialog run by Electron's main process;
+ *   either way the page holds only the returned opaque `InputFile.handle`;
+ * - an OUTPUT (an export) is written to a private temporary file and handed over as an
+ *   `OutputFile`: the browser downloads it (GET DOWNLOAD_PATH/<id>, Content-Disposition),
+ *   Electron copies it where the native save dialog points (`files:save`).
+ * The command line keeps taking paths: it is the user's own shell.
+ */
+export const INPUT_PURPOSES = {
+  /** A park boundary or management zones (GeoJSON). */
+  zones: { description: 'a zones GeoJSON file', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['geojson', 'json'] },
+  /** A model pack: one file (DEEP-OC .tar.gz, .h5, .onnx, model.json) or a folder's files. */
+  'model-pack': { description: 'a model pack', maxBytes: 4 * 1024 * 1024 * 1024, maxFiles: 5000, extensions: ['gz', 'tgz', 'tar', 'h5', 'hdf5', 'onnx', 'json', 'txt', 'bin'] },
+  /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
+  'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
+} as const;
+export type InputPurpose = keyof typeof INPUT_PURPOSES;
+export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
+/** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack'] as const satisfies readonly InputPurpose[];
+
+/** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
+export const UPLOAD_PATH = '/upload';
+export const DOWNLOAD_PATH = '/download';
+/** Upload request headers: the file's name (URI-encoded, may hold folders: "pack/labels.txt") and the upload to add it to. */
+export const UPLOAD_NAME_HEADER = 'x-file-name';
+export const UPLOAD_HANDLE_HEADER = 'x-upload-handle';
+
+const HANDLE_PATTERN = /^in-[A-Za-z0-9_-]{22}$/;
+const OUTPUT_ID_PATTERN = /^out-[A-Za-z0-9_-]{22}$/;
+export const inputHandleSchema = z.string().regex(HANDLE_PATTERN, 'expected a file handle from an upload or a file dialog');
+const outputIdSchema = z.string().regex(OUTPUT_ID_PATTERN, 'expected the id of an exported file');
+
+/** A file (or folder) the user gave the station, as the page knows it: an opaque handle and a display name. */
+export interface InputFile {
+  handle: string;
+  purpose: InputPurpose;
+  /** The file's (or folder's) own name, for display; never a path. */
+  name: string;
+  files: number;
+  bytes: number;
+}
+
+/** A file the station wrote for the user, waiting to be downloaded or saved. */
+export interface OutputFile {
+  id: string;
+  /** Suggested file name (letters, digits, '.', '-', '_' only). */
+  name: string;
+  bytes: number;
+  contentType: string;
+}
+
 const exportSchema = z.strictObject({
   filter: photoFilterSchema.default({}),
-  /** Absolute path to write to; without it the file's text comes back in the result. */
-  outPath: z.string().min(1).max(4096).optional(),
 });
 
 /** One of the top-5 classes of a photo's prediction, with what the model pack says about it. */
@@ -96,10 +149,10 @@ const alertFilterSchema = z
   .optional();
 const dismissSchema = z.strictObject({ alertId: id, reason: z.string().trim().min(1, 'say why the alert is dismissed').max(500) });
 
-const filePath = z.string().trim().min(1).max(4096);
 const ZONE_KIND_NAMES = ['park', 'zone'] as const satisfies readonly ZoneKind[];
 const zonesLoadSchema = z.strictObject({
-  path: filePath,
+  /** An upload (browser) or a file chosen in the open dialog (Electron), purpose 'zones'. */
+  file: inputHandleSchema,
   /** 'park': the park boundary; 'zone': the management zones (each replaces those loaded before). */
   kind: z.enum(ZONE_KIND_NAMES),
   /** The feature property naming each management zone. */
@@ -208,10 +261,20 @@ export interface ExportResult {
   count: number;
   /** Photos matching the filters but left out (GeoJSON: those without a GPS position). */
   leftOut: number;
-  /** The file's text when no outPath was given. */
-  text: string | null;
-  outPath: string | null;
+  /** The written file: downloaded (browser) or saved through the save dialog (Electron). */
+  file: OutputFile;
 }
+
+/** Which folder to import: typed (browser only, read-only input), chosen in Electron's dialog, or a past import resumed. */
+const importStartSchema = z
+  .strictObject({
+    rootPath: z.string().trim().min(1).max(4096).optional(),
+    folder: inputHandleSchema.optional(),
+    importId: id.optional(),
+  })
+  .refine((args) => [args.rootPath, args.folder, args.importId].filter((value) => value !== undefined).length === 1, {
+    message: 'give exactly one of rootPath, folder (a dialog handle) or importId (resume)',
+  });
 
 export interface FilterOptions {
   cameras: string[];
@@ -234,9 +297,9 @@ export const CONTRACT = {
   'reviews:undo': call<PhotoSummary>()(photoRef),
   'species:list': call<SpeciesList>()(noArgs),
   'species:summary': call<SpeciesSummary[]>()(filterOnly),
-  /** A native folder chooser where the transport has one (Electron); path null when cancelled or unavailable. */
-  'import:pickFolder': call<{ path: string | null }>()(noArgs),
-  'import:start': call<{ rootPath: string }>()(z.strictObject({ rootPath: z.string().trim().min(1).max(4096) })),
+  /** Electron's native folder chooser; null when cancelled, or in the browser (which has none). */
+  'import:pickFolder': call<InputFile | null>()(noArgs),
+  'import:start': call<{ rootPath: string }>()(importStartSchema),
   /** Cancels the running job: an import or a re-classification. */
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
   'import:status': call<JobStatus>()(noArgs),
@@ -248,7 +311,7 @@ export const CONTRACT = {
   'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
   /** Loads a model pack (DEEP-OC archive or folder, Keras .h5, TF.js, ONNX), compiles and registers it. */
   'models:add': call<ModelRow>()(
-    z.strictObject({ packPath: z.string().trim().min(1).max(4096), timestamp: z.string().min(1).max(100).optional(), activate: z.boolean().default(false) }),
+    z.strictObject({ file: inputHandleSchema, timestamp: z.string().min(1).max(100).optional(), activate: z.boolean().default(false) }),
   ),
   /** Classifies, in the background, every photo the active model has not classified yet. */
   'models:reclassify': call<{ modelId: number }>()(noArgs),
@@ -263,10 +326,14 @@ export const CONTRACT = {
   'alerts:refresh': call<AlertsRefreshed>()(noArgs),
   /** Park boundary and management zones, as loaded into the library. */
   'zones:list': call<ZoneRow[]>()(noArgs),
-  /** Loads a GeoJSON file from this computer as the park boundary or the management zones. */
+  /** Loads an uploaded or dialog-chosen GeoJSON file as the park boundary or the management zones. */
   'zones:load': call<ZoneRow[]>()(zonesLoadSchema),
-  /** A native file chooser for a GeoJSON file where the transport has one (Electron); path null otherwise. */
-  'zones:pickFile': call<{ path: string | null }>()(noArgs),
+  /** Electron's native open dialog for an input of this purpose (a folder for model packs when asked); null when cancelled or in the browser. */
+  'files:pick': call<InputFile | null>()(
+    z.strictObject({ purpose: z.enum(UPLOAD_PURPOSE_NAMES), folder: z.boolean().default(false) }),
+  ),
+  /** Electron's native save dialog for an exported file (the dialog asks before replacing a file); saved false when cancelled. */
+  'files:save': call<{ saved: boolean }>()(z.strictObject({ fileId: outputIdSchema })),
   /** Places a photo by hand (wins over its EXIF position; exported with source "manual"). */
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */

@@ -1,6 +1,7 @@
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
-import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
+import { type Dispatch, type NativeDialogs, createDispatcher, createHandlers } from './handlers.js';
+import { FileTransfers } from './file-transfers.js';
 import { AlertsRefresher } from './alerts-refresher.js';
 import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
@@ -10,10 +11,10 @@ export interface StationOptions {
   settings?: Partial<Omit<Settings, 'databasePath'>>;
   /** Opens the classifier for imports; default: the library's active model through the model runtime. */
   openClassifier?: ClassifierOpener;
-  /** Shows a native folder chooser (Electron); absent in the browser, where the ranger types the path. */
-  pickFolder?: () => Promise<string | null>;
-  /** Shows a native chooser for a GeoJSON file (Electron); absent in the browser. */
-  pickGeoJsonFile?: () => Promise<string | null>;
+  /** Native open/save dialogs (Electron's main process); absent in the browser, which uploads and downloads. */
+  dialogs?: NativeDialogs;
+  /** Whether the page may type a folder to import (browser transport); default false. */
+  typedImportFolders?: boolean;
   /** Called with unexpected (non-StationError) failures, for logging. */
   onInternalError?: (call: string, error: unknown) => void;
 }
@@ -25,6 +26,8 @@ export interface Station {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  /** Uploads, dialog choices and exports waiting for download, by opaque id. */
+  transfers: FileTransfers;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -36,8 +39,9 @@ export function openStation(options: StationOptions): Station {
   const reportAlertsError = (error: unknown) => options.onInternalError?.('alerts:refresh', error);
   const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
   const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
+  const transfers = new FileTransfers(settings.databasePath);
   const dispatch = createDispatcher(
-    createHandlers({ library, settings, events, jobs, alerts, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+    createHandlers({ library, settings, events, jobs, alerts, transfers, dialogs: options.dialogs, typedImportFolders: options.typedImportFolders ?? false }),
     options.onInternalError,
   );
   return {
@@ -46,10 +50,12 @@ export function openStation(options: StationOptions): Station {
     events,
     jobs,
     alerts,
+    transfers,
     dispatch,
     async close() {
       await jobs.stop();
       alerts.cancelScheduled();
+      await transfers.close();
       library.close();
     },
   };
