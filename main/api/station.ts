@@ -13,7 +13,7 @@ export interface StationOptions {
   openClassifier?: ClassifierOpener;
   /** Native open/save dialogs (Electron's main process); absent in the browser, which uploads and downloads. */
   dialogs?: NativeDialogs;
-  /** Whether the page may type a folder to import (browser transport); default false. */
+  /** Whether the page may type a folder to import (read-only input; the browser transport); Electron sets false (its dialog only). */
   typedImportFolders?: boolean;
   /** Called with unexpected (non-StationError) failures, for logging. */
   onInternalError?: (call: string, error: unknown) => void;
@@ -41,7 +41,7 @@ export function openStation(options: StationOptions): Station {
   const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
   const transfers = new FileTransfers(settings.databasePath);
   const dispatch = createDispatcher(
-    createHandlers({ library, settings, events, jobs, alerts, transfers, dialogs: options.dialogs, typedImportFolders: options.typedImportFolders ?? false }),
+    createHandlers({ library, settings, events, jobs, alerts, transfers, dialogs: options.dialogs, typedImportFolders: options.typedImportFolders ?? true }),
     options.onInternalError,
   );
   return {

@@ -281,10 +281,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       const message = error instanceof HttpError || error instanceof StationError ? error.message : `Internal error: ${errorMessage(error)}`;
-      response.writeHead(status, headers(true, { 'content-type': 'text/plain; charset=utf-8' }));
-      response.end(message);
-      // A refused upload is not read to its end: close the connection instead of draining it.
-      if (!request.complete) request.destroy();
+      // A refused request whose body was not read (an upload over its limit) is not drained:
+      // the connection is closed once the answer is out, and the client told so.
+      const unread = !request.complete;
+      response.writeHead(status, headers(true, { 'content-type': 'text/plain; charset=utf-8', ...(unread ? { connection: 'close' } : {}) }));
+      response.end(message, () => {
+        if (unread) request.destroy();
+      });
     });
   });
   server.headersTimeout = SERVER_TIMEOUTS.headersMs;

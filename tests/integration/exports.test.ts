@@ -105,7 +105,7 @@ test('an export that fails leaves no half-written file under the final name', as
   assert.deepEqual(fs.readdirSync(dir).filter((name) => name.includes('.partial')), []);
 });
 
-test('every CSV text field is quoted (RFC 4180): a shell that sources the file runs none of it; numbers stay bare', async () => {
+test('every CSV text field is quoted (RFC 4180), shell-like values included, and reads back unchanged; numbers stay bare', async () => {
   const out = path.join(dir, 'quoted.csv');
   const photos = byName(library.photos.query());
   const shellLike = `$(touch ${path.join(dir, 'pwned')})`;

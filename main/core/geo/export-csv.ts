@@ -12,9 +12,9 @@ export function neutraliseCell(value: unknown): unknown {
 }
 
 /**
- * One RFC 4180 record (CRLF): every text field quoted, so no reader (a spreadsheet, a shell
- * that is made to source the file) sees a bare word of it; numbers stay bare; formula starts
- * neutralised. Every CSV the station writes goes through here.
+ * One RFC 4180 record (CRLF): every text field quoted, so no reader splits a value into bare
+ * words of its own; numbers stay bare; formula starts neutralised. Every CSV the station
+ * writes goes through here. (Where a file is written is the real guard: the UI never names a path.)
  */
 export function csvRow(values: readonly unknown[]): string {
   return stringify([values.map(neutraliseCell)], { record_delimiter: '\r\n', quoted_string: true, cast: { number: (n) => String(n) } });
