@@ -23,6 +23,8 @@ export const SERVER_TIMEOUTS = {
   requestMs: 15 * 60_000,
   keepAliveMs: 5_000,
   idleSocketMs: 120_000,
+  /** How often Node checks the header and request limits. */
+  checkIntervalMs: 5_000,
 } as const;
 
 /**

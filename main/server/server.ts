@@ -30,7 +30,11 @@ export interface ServerOptions extends StationOptions {
   rendererDir?: string;
   /** Fixed token (tests); a random one per run otherwise. */
   token?: string;
+  /** Connection limits; SERVER_TIMEOUTS unless given (tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+export type ServerTimeouts = { -readonly [K in keyof typeof SERVER_TIMEOUTS]: number };
 
 export interface RunningServer {
   /** Open this in a browser: carries the run's token once, then a session cookie does. */
@@ -273,7 +277,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return serveStatic(response, url.pathname, method);
   }
 
-  const server = http.createServer((request, response) => {
+  const timeouts: ServerTimeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
+  const server = http.createServer({ connectionsCheckingInterval: timeouts.checkIntervalMs }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : error instanceof StationError ? statusOfStationError(error) : 500;
       if (response.headersSent) {
@@ -290,10 +295,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     });
   });
-  server.headersTimeout = SERVER_TIMEOUTS.headersMs;
-  server.requestTimeout = SERVER_TIMEOUTS.requestMs;
-  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveMs;
-  server.timeout = SERVER_TIMEOUTS.idleSocketMs;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.timeout = timeouts.idleSocketMs;
   server.maxHeadersCount = 100;
 
   try {
