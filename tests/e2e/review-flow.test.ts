@@ -64,7 +64,9 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
   test('the models screen adds a model pack and makes it active', async () => {
     await page.goto(`${server.url}#/models`);
     assert.ok(!page.url().includes('token='), 'the token leaves the address bar once the cookie is set');
-    await page.getByLabel(/Add a model pack/).fill(packDir);
+    // The pack's files are uploaded (the page never names a path on the station).
+    await page.getByLabel(/Add a model pack/).setInputFiles(fs.readdirSync(packDir).map((name) => path.join(packDir, name)));
+    await page.getByTestId('chosen-file').filter({ hasText: '3 files' }).waitFor();
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByTestId('model-card').filter({ hasText: 'active' }).waitFor({ timeout: 60_000 });
     await shoot('models');
