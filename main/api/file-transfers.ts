@@ -69,8 +69,15 @@ export class FileTransfers {
     this.runDir = path.join(transfersDir(databasePath), `run-${process.pid}-${randomBytes(6).toString('hex')}`);
   }
 
+  private staleRunsRemoved = false;
+
   private async ensureRunDir(): Promise<void> {
-    await fs.promises.mkdir(path.dirname(this.runDir), { recursive: true, mode: 0o700 });
+    const parent = path.dirname(this.runDir);
+    await fs.promises.mkdir(parent, { recursive: true, mode: 0o700 });
+    if (!this.staleRunsRemoved) {
+      this.staleRunsRemoved = true;
+      await removeStaleRuns(parent);
+    }
     await fs.promises.mkdir(this.runDir, { recursive: true, mode: 0o700 });
   }
 
@@ -222,6 +229,23 @@ export class FileTransfers {
     this.inputs.clear();
     this.outputs.clear();
     await fs.promises.rm(this.runDir, { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Uploads and exports left by a UI that was killed (its process is gone) are removed. */
+async function removeStaleRuns(parent: string): Promise<void> {
+  for (const entry of await fs.promises.readdir(parent).catch(() => [] as string[])) {
+    const pid = Number(/^run-(\d+)-[0-9a-f]+$/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !isRunning(pid)) await fs.promises.rm(path.join(parent, entry), { recursive: true, force: true });
   }
 }
 

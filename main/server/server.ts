@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StationError, errorMessage } from '../core/errors.js';
-import { DOWNLOAD_PATH, type EventName, UPLOAD_HANDLE_HEADER, UPLOAD_NAME_HEADER, UPLOAD_PATH, UPLOAD_PURPOSE_NAMES } from '../api/contract.js';
+import { DOWNLOAD_PATH, type EventName, INPUT_PURPOSES, UPLOAD_HANDLE_HEADER, UPLOAD_NAME_HEADER, UPLOAD_PATH, UPLOAD_PURPOSE_NAMES } from '../api/contract.js';
 import { mediaResponse } from '../api/media.js';
 import { resolveRendererFile } from '../api/renderer-files.js';
 import { securityHeaders } from '../api/response-headers.js';
@@ -221,6 +221,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       name = decodeURIComponent(rawName);
     } catch {
       throw new HttpError(400, `The ${UPLOAD_NAME_HEADER} header is not URI-encoded.`);
+    }
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > INPUT_PURPOSES[purpose as (typeof UPLOAD_PURPOSE_NAMES)[number]].maxBytes) {
+      throw new HttpError(413, `${INPUT_PURPOSES[purpose as (typeof UPLOAD_PURPOSE_NAMES)[number]].description} is over its size limit.`);
     }
     const handle = request.headers[UPLOAD_HANDLE_HEADER];
     const uploaded = await station.transfers.receiveUpload(
