@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { StationError, errorMessage } from '../core/errors.js';
+import { StationError } from '../core/errors.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
@@ -13,7 +13,6 @@ import { readTextFileAsync } from '../core/geo/read-text-file.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
 import {
-  type ApiError,
   type CallName,
   type ClassInfo,
   type CallOutcome,
@@ -29,7 +28,8 @@ import {
   parseCallArgs,
 } from './contract.js';
 import type { EventBus } from './events.js';
-import { JobBusyError, type JobRunner } from './job-runner.js';
+import { toApiError } from './api-error.js';
+import type { JobRunner } from './job-runner.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -273,12 +273,6 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
       return requirePhoto(library, photoId);
     },
   };
-}
-
-function toApiError(error: unknown): ApiError {
-  if (error instanceof StationError) return { code: error.code, message: error.message };
-  if (error instanceof JobBusyError) return { code: 'BUSY', message: error.message };
-  return { code: 'INTERNAL', message: `Unexpected error: ${errorMessage(error)}` };
 }
 
 /** Either transport's entry point: checks the call name, validates the arguments, runs the handler, wraps the outcome. */
