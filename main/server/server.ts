@@ -260,6 +260,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
     if (authorise(request, url) === 'token-in-query') return startSession(response, url);
+    if (method === 'GET' && url.searchParams.has('token')) {
+      // Already in a session: still take the token out of the address bar.
+      response.writeHead(303, headers(true, { location: sameOriginRedirectTarget(url.pathname) }));
+      response.end();
+      return;
+    }
     if (url.pathname === '/api/events' && method === 'GET') return openEventStream(request, response);
     const apiMatch = /^\/api\/([a-z]+:[a-zA-Z]+)$/.exec(url.pathname);
     if (apiMatch) {

@@ -251,6 +251,9 @@ describe('browser transport: the page never names a file on the station', () => 
       assert.equal(new URL(location, server.origin).origin, server.origin, `${attempt} → ${location} stays on this server`);
     }
     assert.equal((await request(server.port, { path: `/review?token=${server.token}` })).headers.location, '/review');
+    const inSession = await request(server.port, { path: `/.//evil.com/?token=${server.token}`, headers: auth() });
+    assert.equal(inSession.status, 303, 'a token in the address is taken out even within a session');
+    assert.equal(inSession.headers.location, '/');
   });
 
   test('every response carries nosniff, the CSP, no-referrer; those holding data are no-store', async () => {
