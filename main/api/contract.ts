@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
+import type { GpxMatchReport } from '../core/geo/gpx.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
@@ -14,6 +15,7 @@ import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDeci
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass };
+export type { GpxMatchReport };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -92,13 +94,18 @@ export const INPUT_PURPOSES = {
   zones: { description: 'a zones GeoJSON file', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['geojson', 'json'] },
   /** A model pack: one file (DEEP-OC .tar.gz, .h5, .onnx, model.json) or a folder's files. */
   'model-pack': { description: 'a model pack', maxBytes: 4 * 1024 * 1024 * 1024, maxFiles: 5000, extensions: ['gz', 'tgz', 'tar', 'h5', 'hdf5', 'onnx', 'json', 'txt', 'bin'] },
+  /** A GPS unit's track, to place photos without a position. */
+  gpx: { description: 'a GPX track', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['gpx', 'xml'] },
+  /** Past records of species (CSV or GeoJSON points) that raise no alert. */
+  baseline: { description: 'a file of past records', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['csv', 'geojson', 'json'] },
   /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
   'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
 } as const;
 export type InputPurpose = keyof typeof INPUT_PURPOSES;
 export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
 /** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
-export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack'] as const satisfies readonly InputPurpose[];
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline'] as const satisfies readonly InputPurpose[];
+export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
 
 /** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
 export const UPLOAD_PATH = '/upload';
@@ -333,6 +340,20 @@ export const CONTRACT = {
   'zones:list': call<ZoneRow[]>()(noArgs),
   /** Loads an uploaded or dialog-chosen GeoJSON file as the park boundary or the management zones. */
   'zones:load': call<ZoneRow[]>()(zonesLoadSchema),
+  /** Loads an uploaded or dialog-chosen file of past records (CSV or GeoJSON points): places already known raise no alert. */
+  'baseline:load': call<{ records: number; added: number }>()(z.strictObject({ file: inputHandleSchema })),
+  /** Places the photos without a position on an uploaded or dialog-chosen GPX track, by capture time. */
+  'gpx:match': call<GpxMatchReport>()(
+    z.strictObject({
+      file: inputHandleSchema,
+      /** The camera clock's UTC offset, for photos whose capture time has none (e.g. +02:00). */
+      utcOffset: z.string().regex(/^(Z|[+-]\d{2}:?\d{2})$/, 'expected a UTC offset such as +02:00').optional(),
+      /** Seconds to add to the camera's time to get the true time. */
+      clockOffsetSeconds: z.number().int().min(-86_400).max(86_400).default(0),
+      /** Replace earlier GPX positions too (EXIF and hand positions are never replaced). */
+      overwrite: z.boolean().default(false),
+    }),
+  ),
   /** Electron's native open dialog for an input of this purpose (a folder for model packs when asked); null when cancelled or in the browser. */
   'files:pick': call<InputFile | null>()(
     z.strictObject({ purpose: z.enum(UPLOAD_PURPOSE_NAMES), folder: z.boolean().default(false) }),

@@ -10,6 +10,9 @@ import { type UnknownVerdict, judgeUnknown, modelVersions, openSetOf, readTraini
 import { wikipediaArticleUrl } from './species-links.js';
 import { parseZonesGeoJson } from '../core/geo/zones.js';
 import { readTextFileAsync } from '../core/geo/read-text-file.js';
+import { addBaselineText } from '../core/geo/baseline.js';
+import { parseUtcOffset } from '../core/geo/capture-time.js';
+import { parseGpxTrack, placePhotosOnTrack } from '../core/geo/gpx.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
 import {
@@ -240,6 +243,28 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
       alerts.refreshNow();
       changed('zones loaded');
       return zones;
+    },
+    'baseline:load': async ({ file }) => {
+      const counts = await transfers.useInput(file, 'baseline', async (baselinePath, name) => {
+        const { text } = await readTextFileAsync(baselinePath, INPUT_PURPOSES.baseline.description);
+        return addBaselineText(library, text, name);
+      });
+      alerts.refreshNow();
+      changed('baseline loaded');
+      return counts;
+    },
+    'gpx:match': async ({ file, utcOffset, clockOffsetSeconds, overwrite }) => {
+      const report = await transfers.useInput(file, 'gpx', async (gpxPath, name) => {
+        const { text } = await readTextFileAsync(gpxPath, INPUT_PURPOSES.gpx.description);
+        return placePhotosOnTrack(library, parseGpxTrack(text, name), name, settings.geo, {
+          offsetMinutes: utcOffset === undefined ? null : parseUtcOffset(utcOffset),
+          clockOffsetSeconds,
+          overwrite,
+        });
+      });
+      alerts.schedule();
+      changed('photos placed by GPX');
+      return report;
     },
     'files:pick': async ({ purpose, folder }) => (dialogs ? registerChosen(transfers, await dialogs.chooseInput(purpose, folder), purpose) : null),
     'files:save': async ({ fileId }) => {

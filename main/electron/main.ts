@@ -49,6 +49,8 @@ let mainWindow: BrowserWindow | null = null;
 const DIALOG_TITLES: Record<InputPurpose, string> = {
   zones: 'Choose the park boundary or management zones (GeoJSON)',
   'model-pack': 'Choose a model pack',
+  gpx: 'Choose the GPS track (GPX)',
+  baseline: 'Choose the past records (CSV or GeoJSON)',
   'photo-folder': 'Choose the folder of photos to import',
 };
 

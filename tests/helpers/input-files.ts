@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { InputFile, InputPurpose, OutputFile } from '../../main/api/contract.js';
+import type { InputFile, InputPurpose, OutputFile, UploadPurpose } from '../../main/api/contract.js';
 import type { Station } from '../../main/api/station.js';
 import type { RunningServer } from '../../main/server/server.js';
 
@@ -15,7 +15,7 @@ export function chooseInDialog(station: Station, chosenPath: string, purpose: In
 }
 
 /** Uploads a file, or every file of a folder (with its relative names), as one input. */
-export async function uploadOverHttp(server: RunningServer, purpose: 'zones' | 'model-pack', source: string): Promise<InputFile> {
+export async function uploadOverHttp(server: RunningServer, purpose: UploadPurpose, source: string): Promise<InputFile> {
   const files = fs.statSync(source).isDirectory()
     ? (fs.readdirSync(source, { recursive: true }) as string[]).filter((name) => fs.statSync(path.join(source, name)).isFile()).map((name) => ({ name: path.join(path.basename(source), name), file: path.join(source, name) }))
     : [{ name: path.basename(source), file: source }];

@@ -212,6 +212,31 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
     const cleared = await value('photos:unplace', { photoId: unplaced });
     assert.deepEqual([cleared.latitude, cleared.positionSource], [null, null]);
   });
+
+  test('gpx:match places a photo from an uploaded track; baseline:load reads uploaded past records; neither takes a path', async () => {
+    const unplaced = photoIds[2]!;
+    const track = path.join(dir, 'walk.gpx');
+    // The photo says 15:00 local time without a zone; the camera was at +02:00, so 13:00 UTC.
+    fs.writeFileSync(track, `<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
+<trkpt lat="-33.9300" lon="18.4500"><time>2026-05-03T12:59:00Z</time></trkpt>
+<trkpt lat="-33.9320" lon="18.4520"><time>2026-05-03T13:01:00Z</time></trkpt></trkseg></trk></gpx>`);
+    const byPath = await call('gpx:match', { path: track });
+    assert.equal(byPath.ok ? null : byPath.error.code, 'BAD_ARGUMENTS');
+    const report = await value('gpx:match', { file: (await uploadOverHttp(server, 'gpx', track)).handle, utcOffset: '+02:00' });
+    assert.deepEqual(report.placed.map((placed) => placed.photoId), [unplaced]);
+    const photo = server.station.library.photos.get(unplaced)!;
+    assert.equal(photo.positionSource, 'gpx');
+    assert.ok(Math.abs(photo.latitude! - -33.931) < 1e-6, `interpolated between the two fixes (${photo.latitude})`);
+
+    const past = path.join(dir, 'past.csv');
+    fs.writeFileSync(past, 'species,latitude,longitude,date\nArundo donax,-33.91,18.42,2019-06-30\nArundo donax,-33.95,18.47,2020-01-01\n');
+    assert.deepEqual(await value('baseline:load', { file: (await uploadOverHttp(server, 'baseline', past)).handle }), { records: 2, added: 2 });
+    const broken = path.join(dir, 'notes.csv');
+    fs.writeFileSync(broken, 'secret-column,other\nhunter2,x\n');
+    const refused = await call('baseline:load', { file: (await uploadOverHttp(server, 'baseline', broken)).handle });
+    assert.equal(refused.ok ? null : refused.error.code, 'BASELINE_INVALID');
+    assert.ok(!JSON.stringify(refused).includes('hunter2') && !JSON.stringify(refused).includes('secret-column'), 'the error does not quote the file');
+  });
 });
 
 describe('alerts after a background import', () => {

@@ -90,7 +90,12 @@ export function parseBaselineGeoJson(text: string, source: string): BaselineReco
 
 /** Imports a baseline file (.csv, or .geojson/.json); returns how many records it holds and how many were new. */
 export function importBaselineFile(library: Library, filePath: string): { records: number; added: number } {
-  const { resolved, text } = readTextFile(filePath);
-  const records = /\.(geo)?json$/i.test(resolved) || /^\s*\{/.test(text) ? parseBaselineGeoJson(text, resolved) : parseBaselineCsv(text, resolved);
-  return { records: records.length, added: library.baseline.add(records, resolved) };
+  const { resolved, text } = readTextFile(filePath, 'a baseline file');
+  return addBaselineText(library, text, resolved);
+}
+
+/** Past records from a file's text (GeoJSON when named .geojson/.json or starting with "{", CSV otherwise); `source` names the file. */
+export function addBaselineText(library: Library, text: string, source: string): { records: number; added: number } {
+  const records = /\.(geo)?json$/i.test(source) || /^\s*\{/.test(text) ? parseBaselineGeoJson(text, source) : parseBaselineCsv(text, source);
+  return { records: records.length, added: library.baseline.add(records, source) };
 }

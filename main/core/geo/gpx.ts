@@ -120,8 +120,12 @@ export interface GpxMatchReport {
 
 /** Places the photos that have no position by time-matching them to a GPX track; each position is stored with source 'gpx'. */
 export function matchPhotosToGpx(library: Library, gpxPath: string, settings: GeoSettings, options: GpxMatchOptions = {}): GpxMatchReport {
-  const { resolved, text: xml } = readTextFile(gpxPath);
-  const track = parseGpxTrack(xml, resolved);
+  const { resolved, text: xml } = readTextFile(gpxPath, 'a GPX track');
+  return placePhotosOnTrack(library, parseGpxTrack(xml, resolved), path.basename(resolved), settings, options);
+}
+
+/** The same, from a parsed track (`trackName` names it in each position's detail): what the UI uses after reading an upload. */
+export function placePhotosOnTrack(library: Library, track: TrackPoint[], trackName: string, settings: GeoSettings, options: GpxMatchOptions = {}): GpxMatchReport {
   const report: GpxMatchReport = { trackPoints: track.length, placed: [], refused: [], alreadyPlaced: 0 };
   const wanted = options.photoIds ? new Set(options.photoIds) : null;
   const clockOffset = (options.clockOffsetSeconds ?? 0) * 1000;
@@ -150,7 +154,7 @@ export function matchPhotosToGpx(library: Library, gpxPath: string, settings: Ge
         latitude: position.latitude,
         longitude: position.longitude,
         source: 'gpx',
-        detail: `${path.basename(resolved)}, nearest fix ${Math.round(position.gapSeconds)} s away`,
+        detail: `${trackName}, nearest fix ${Math.round(position.gapSeconds)} s away`,
       });
       report.placed.push({ photoId: photo.id, latitude: position.latitude, longitude: position.longitude, gapSeconds: position.gapSeconds });
     }

@@ -3,6 +3,7 @@ import {
   DOWNLOAD_PATH,
   type InputFile,
   type OutputFile,
+  type UploadPurpose,
   UPLOAD_HANDLE_HEADER,
   UPLOAD_NAME_HEADER,
   UPLOAD_PATH,
@@ -93,7 +94,7 @@ export function photoUrl(photoId: number): string {
  * Browser only: uploads the files the user picked (one file, or a folder's files with their
  * relative names) as one input of `purpose`; the page keeps the returned handle, never a path.
  */
-export async function uploadFiles(purpose: 'zones' | 'model-pack', files: readonly File[]): Promise<InputFile> {
+export async function uploadFiles(purpose: UploadPurpose, files: readonly File[]): Promise<InputFile> {
   let uploaded: InputFile | null = null;
   for (const file of files) {
     const headers: Record<string, string> = {
