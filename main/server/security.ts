@@ -14,15 +14,16 @@ export const TOKEN_HEADER = 'x-invasives-token';
 export const SESSION_COOKIE_PREFIX = 'invasives_session_';
 
 /**
- * Connection limits: a client that sends its headers slowly (slowloris), never finishes a
- * request, or holds an idle socket is cut off. Uploads of big model packs get minutes; the
- * event stream's heartbeat keeps it inside the idle limit.
+ * Connection limits: a client that sends its headers slowly (slowloris), never finishes its
+ * request, or keeps an idle connection open between requests is cut off. Uploads of big
+ * model packs get minutes. No limit on a response being prepared: adding a model pack may
+ * compile for minutes before the answer, and the event stream stays open (0: off).
  */
 export const SERVER_TIMEOUTS = {
   headersMs: 10_000,
   requestMs: 15 * 60_000,
   keepAliveMs: 5_000,
-  idleSocketMs: 120_000,
+  idleSocketMs: 0,
   /** How often Node checks the header and request limits. */
   checkIntervalMs: 5_000,
 } as const;
