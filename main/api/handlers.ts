@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { StationError } from '../core/errors.js';
+import { isUnderPseudoFileSystem } from '../core/regular-file.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
@@ -96,6 +98,16 @@ async function runExport(library: Library, transfers: FileTransfers, write: Expo
   return { count: result.written, leftOut: result.leftOut, file };
 }
 
+/** A folder to import must hold the user's photos: /proc, /sys and /dev hold kernel state (reads of some never end). */
+async function importableFolder(rootPath: string): Promise<string> {
+  const resolved = path.resolve(rootPath);
+  const real = await fs.realpath(resolved).catch(() => resolved);
+  if (isUnderPseudoFileSystem(resolved) || isUnderPseudoFileSystem(real)) {
+    throw new StationError('NOT_A_FOLDER', `${resolved} is a system folder, not photos; choose the memory card or the folder that holds the photos.`);
+  }
+  return resolved;
+}
+
 async function registerChosen(transfers: FileTransfers, chosen: string | null, purpose: InputPurpose): Promise<InputFile | null> {
   if (!chosen) return null;
   const stat = await fs.stat(chosen);
@@ -180,14 +192,14 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
     'species:summary': ({ filter }) => library.speciesSummary(toQuery(filter)),
     'import:pickFolder': async () => (dialogs ? registerChosen(transfers, await dialogs.chooseInput('photo-folder', true), 'photo-folder') : null),
     'import:start': async ({ rootPath, folder, importId }) => {
-      if (folder) return transfers.useInput(folder, 'photo-folder', (chosen) => jobs.startImport(chosen));
+      if (folder) return transfers.useInput(folder, 'photo-folder', async (chosen) => jobs.startImport(await importableFolder(chosen)));
       if (importId) {
         const previous = library.imports.get(importId);
         if (!previous) throw new StationError('NOT_FOUND', `Import ${importId} is not in the library; reload the list of imports.`);
-        return jobs.startImport(previous.rootPath);
+        return jobs.startImport(await importableFolder(previous.rootPath));
       }
       if (!typedImportFolders) throw new StationError('INVALID_ARGUMENT', 'Choose the folder with the Browse… button (this window takes no typed paths).');
-      return jobs.startImport(rootPath!);
+      return jobs.startImport(await importableFolder(rootPath!));
     },
     'import:cancel': () => jobs.cancel(),
     'import:status': () => jobs.status(),

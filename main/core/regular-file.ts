@@ -25,7 +25,8 @@ export const MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024;
 // effect on regular files. Not on Windows, which has no FIFOs in the file system.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (process.platform === 'win32' ? 0 : fs.constants.O_NONBLOCK);
 
-function isUnderPseudoFileSystem(resolved: string): boolean {
+/** Whether a path lies in /proc, /sys or /dev (kernel state and devices, never a user's files). */
+export function isUnderPseudoFileSystem(resolved: string): boolean {
   return PSEUDO_FILE_SYSTEMS.some((root) => resolved === root || resolved.startsWith(`${root}/`));
 }
 

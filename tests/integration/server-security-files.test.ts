@@ -197,6 +197,15 @@ describe('browser transport: the page never names a file on the station', () => 
     await assert.rejects(readTextFileAsync(huge), (error: Error & { code?: string }) => error.code === 'FILE_TOO_LARGE');
   });
 
+  test('a typed import folder is read-only input, and never a system folder (/proc, /sys, /dev)', async () => {
+    for (const folder of ['/proc', '/proc/self', '/sys/kernel', '/dev']) {
+      const outcome = await call('import:start', { rootPath: folder });
+      assert.equal(outcome.ok ? null : outcome.error.code, 'NOT_A_FOLDER', folder);
+    }
+    const status = await value('import:status', undefined);
+    assert.equal(status.running, null, 'nothing started');
+  });
+
   test('the first URL is exchanged for a session cookie with a random per-run name, HttpOnly, SameSite=Strict, not the token', async () => {
     const response = await request(server.port, { path: `/?token=${server.token}` });
     assert.equal(response.status, 303);
