@@ -26,8 +26,9 @@ interface HeldOutput extends OutputFile {
   remove(): Promise<void>;
 }
 
-/** Outputs waiting for their download are kept at most this many (oldest removed first). */
+/** Outputs waiting for their download, and uploads waiting for their call, are kept at most this many each (oldest removed first). */
 const MAX_WAITING_OUTPUTS = 20;
+const MAX_WAITING_UPLOADS = 20;
 const MAX_NAME_SEGMENTS = 16;
 
 export function transfersDir(databasePath: string): string {
@@ -130,6 +131,11 @@ export class FileTransfers {
       };
       held = created;
       this.inputs.set(id, created);
+      const uploads = [...this.inputs.values()].filter((input) => input.owned);
+      for (const oldest of uploads.slice(0, Math.max(0, uploads.length - MAX_WAITING_UPLOADS))) {
+        this.inputs.delete(oldest.handle);
+        await fs.promises.rm(oldest.path, { recursive: true, force: true });
+      }
     }
     if (held.files >= limits.maxFiles) {
       throw new StationError('FILE_TOO_LARGE', `${limits.description} is at most ${limits.maxFiles} file${limits.maxFiles === 1 ? '' : 's'}; start a new upload.`);

@@ -49,3 +49,21 @@ test('an upload serves one call and is removed after it; uploads left by a kille
   }
   assert.deepEqual(fs.readdirSync(transfersDir(databasePath)), [], 'close removes the run folder');
 });
+
+test('uploads never used are kept at most 20: the oldest go first, so a page cannot fill the disk with them', async () => {
+  const dir = makeTempDir();
+  const transfers = new FileTransfers(path.join(dir, 'library.sqlite'));
+  try {
+    const handles: string[] = [];
+    for (let index = 0; index < 22; index++) {
+      handles.push((await transfers.receiveUpload('zones', `z${index}.geojson`, Readable.from([Buffer.from('{}')]))).handle);
+    }
+    await assert.rejects(transfers.useInput(handles[0]!, 'zones', () => undefined), /not known/);
+    await assert.rejects(transfers.useInput(handles[1]!, 'zones', () => undefined), /not known/);
+    assert.equal(await transfers.useInput(handles[21]!, 'zones', (file) => fs.readFileSync(file, 'utf8')), '{}');
+    const run = fs.readdirSync(transfersDir(path.join(dir, 'library.sqlite')))[0]!;
+    assert.equal(fs.readdirSync(path.join(transfersDir(path.join(dir, 'library.sqlite')), run)).length, 19, 'the removed uploads are deleted from disk');
+  } finally {
+    await transfers.close();
+  }
+});
