@@ -169,14 +169,14 @@ export class FileTransfers {
    * Runs `use` with the path behind an input handle of this purpose; an uploaded input is
    * removed afterwards (each upload serves one call).
    */
-  async useInput<T>(handle: string, purpose: InputPurpose, use: (filePath: string, name: string) => Promise<T> | T): Promise<T> {
+  async useInput<T>(handle: string, purpose: InputPurpose, use: (filePath: string, name: string, uploaded: boolean) => Promise<T> | T): Promise<T> {
     const held = this.inputs.get(handle);
     if (!held || held.purpose !== purpose) {
       throw new StationError('NOT_FOUND', `That file is not known as ${INPUT_PURPOSES[purpose].description} (it was used already or the station restarted); choose it again.`);
     }
     if (held.owned && held.files === 0) throw new StationError('FILE_EMPTY', 'The upload holds no file; choose the file again.');
     try {
-      return await use(held.entry(), held.name);
+      return await use(held.entry(), held.name, held.owned);
     } finally {
       if (held.owned) {
         this.inputs.delete(handle);

@@ -218,7 +218,10 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
       return library.models.get(modelId)!;
     },
     'models:add': async ({ file, timestamp, activate }) => {
-      const model = await transfers.useInput(file, 'model-pack', (packPath) => addModelToLibrary(library, packPath, { timestamp, activate, settings }));
+      const model = await transfers.useInput(file, 'model-pack', (packPath, name, uploaded) =>
+        // An upload is removed after this call: the library records the name it was uploaded as.
+        addModelToLibrary(library, packPath, { timestamp, activate, settings, sourceName: uploaded ? `${name} (uploaded)` : undefined }),
+      );
       changed('model added');
       return model;
     },

@@ -72,6 +72,8 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
     await shoot('models');
     const active = server.station.library.models.active();
     assert.deepEqual(active?.labels, E2E_LABELS);
+    assert.match(active!.sourcePath, /\(uploaded\)$/, 'the library records the uploaded name, not the removed temporary copy');
+    assert.equal(await page.getByLabel(/Add a model pack/).inputValue(), '', 'the file field is cleared for the next pack');
   });
 
   test('the import screen imports a real folder, classifies it and shows the progress', async () => {
