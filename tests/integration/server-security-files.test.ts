@@ -204,6 +204,8 @@ describe('browser transport: the page never names a file on the station', () => 
     }
     const status = await value('import:status', undefined);
     assert.equal(status.running, null, 'nothing started');
+    const calibrate = await call('models:calibrate', { modelId: 1, fromFolder: '/proc/self' });
+    assert.equal(calibrate.ok ? null : calibrate.error.code, 'NOT_A_FOLDER', 'nor a folder to calibrate from');
   });
 
   test('the first URL is exchanged for a session cookie with a random per-run name, HttpOnly, SameSite=Strict, not the token', async () => {
@@ -356,6 +358,8 @@ describe('Electron transport: paths come from native dialogs only, as opaque han
   test('the window cannot type a folder to import; it chooses one in the dialog', async () => {
     const typed = await station.dispatch('import:start', { rootPath: dir });
     assert.equal(typed.ok ? null : typed.error.code, 'INVALID_ARGUMENT');
+    const typedCalibration = await station.dispatch('models:calibrate', { modelId: 1, fromFolder: dir });
+    assert.equal(typedCalibration.ok ? null : typedCalibration.error.code, 'INVALID_ARGUMENT', 'nor a folder to calibrate from');
     const card = path.join(dir, 'card');
     await writeCameraCard(card, 1);
     chosen.input = card;
