@@ -7,6 +7,7 @@ import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
+import type { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
 import { type UnknownVerdict, modelVersions, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
@@ -34,6 +35,7 @@ import {
 } from './contract.js';
 import type { EventBus } from './events.js';
 import { toApiError } from './api-error.js';
+import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 
@@ -46,6 +48,8 @@ export interface HandlerContext {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  backups: StationBackups;
+  basemaps: BasemapLibrary;
   /** Files crossing the UI boundary (uploads, dialog choices, exports waiting for download). */
   transfers: FileTransfers;
   /** The transport's native dialogs (Electron's main process); absent in the browser. */
@@ -116,7 +120,7 @@ function requireAlert(library: Library, alertId: number) {
   if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
 }
 
-export function createHandlers({ library, settings, events, jobs, alerts, transfers, dialogs, typedImportFolders }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, alerts, backups, basemaps, transfers, dialogs, typedImportFolders }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   const stationHandlers = createStationHandlers(library, settings, alerts, changed);
   return {
@@ -147,6 +151,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
           lon: photo.longitude!,
           species: photo.species,
           confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+          unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
         });
       }
       return points;
@@ -304,9 +309,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
       await transfers.saveOutput(fileId, destination);
       return { saved: true };
     },
-    'photos:place': ({ photoId, latitude, longitude }) => {
+    'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres }) => {
       requirePhoto(library, photoId);
-      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map' });
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres });
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);
@@ -318,6 +323,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
       if (!model) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library.`);
       return readTrainingReport(model);
     },
+    'backups:list': () => backups.list(),
+    'backups:create': () => backups.create(),
+    'backups:restore': ({ name }) => backups.restore(name),
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);
@@ -325,6 +333,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, transf
       changed('photo position removed');
       return requirePhoto(library, photoId);
     },
+    'basemaps:list': () => basemaps.list(),
+    'basemaps:add': ({ file, name }) => transfers.useInput(file, 'basemap', (basemapPath) => basemaps.add(basemapPath, name)),
+    'basemaps:remove': ({ basemapId }) => basemaps.remove(basemapId),
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answerTileRequest, isTilePath } from '../api/basemap-tiles.js';
 import { INPUT_PURPOSES, type InputPurpose } from '../api/contract.js';
 import { mediaResponse } from '../api/media.js';
 import { resolveRendererFile } from '../api/renderer-files.js';
@@ -51,6 +52,7 @@ const DIALOG_TITLES: Record<InputPurpose, string> = {
   'model-pack': 'Choose a model pack',
   gpx: 'Choose the GPS track (GPX)',
   baseline: 'Choose the past records (CSV or GeoJSON)',
+  basemap: 'Choose a basemap (MBTiles or PMTiles)',
   'photo-folder': 'Choose the folder of photos to import',
 };
 
@@ -132,7 +134,16 @@ app.on('before-quit', () => void station.close());
 await app.whenReady();
 session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(GRANTED_PERMISSIONS.includes(permission)));
 session.defaultSession.setPermissionCheckHandler(() => false);
-protocol.handle(APP_SCHEME, (request) => serveRendererFile(request.url));
+protocol.handle(APP_SCHEME, async (request) => {
+  const { pathname } = new URL(request.url);
+  if (!isTilePath(pathname)) return serveRendererFile(request.url);
+  // Basemap tiles on the app's own origin, by basemap id (the same answer as the HTTP server's).
+  const tile = await answerTileRequest(station.basemaps, pathname);
+  return new Response(typeof tile.body === 'string' ? tile.body : tile.body ? new Uint8Array(tile.body) : null, {
+    status: tile.status,
+    headers: { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, false), ...tile.headers },
+  });
+});
 protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request.url));
 
 ipcMain.handle(IPC_CALL_CHANNEL, async (event, name, args) => {

@@ -11,6 +11,7 @@ import { resolveRendererFile } from '../api/renderer-files.js';
 import { securityHeaders } from '../api/response-headers.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
 import { CONTENT_SECURITY_POLICY, SERVER_TIMEOUTS, SESSION_COOKIE_PREFIX, TOKEN_HEADER, sameOriginRedirectTarget } from './security.js';
+import { serveTileRoute } from './tile-route.js';
 
 /**
  * The browser transport: the built renderer, the API contract at POST /api/<call>, events
@@ -275,6 +276,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const mediaMatch = /^\/media\/(thumb|photo)\/(\d+)$/.exec(url.pathname);
     if (mediaMatch && method === 'GET') return serveMedia(response, mediaMatch[1]!, mediaMatch[2]!);
+    if (await serveTileRoute(station, request, response, url.pathname)) return;
     const uploadMatch = new RegExp(`^${UPLOAD_PATH}/([a-z-]+)$`).exec(url.pathname);
     if (uploadMatch) {
       if (method !== 'POST') throw new HttpError(405, 'Uploads are POST requests.');

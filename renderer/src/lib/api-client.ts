@@ -151,12 +151,4 @@ export async function deliverExport(file: OutputFile): Promise<'saved' | 'not sa
   return 'downloaded';
 }
 
-/** The message to show for a failed call; by code where the UI knows better words. */
-export function describeError(error: unknown): string {
-  if (error instanceof ApiCallError) {
-    if (error.code === 'TRANSPORT') return `Connection problem: ${error.message}`;
-    if (error.code === 'BUSY') return error.message;
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+export { describeError } from './error-messages.js';
