@@ -279,6 +279,7 @@ describe('browser transport: the page never names a file on the station', () => 
       ['download', await request(server.port, { path: `/download/${exported.file.id}`, headers: auth() }), true],
       ['page', await request(server.port, { path: '/', headers: auth() }), true],
       ['redirect', await request(server.port, { path: `/?token=${server.token}` }), true],
+      ['tile 404', await request(server.port, { path: '/tiles/999/0/0/0', headers: auth() }), false],
     ];
     for (const [what, response, holdsData] of responses) {
       assert.equal(response.headers['x-content-type-options'], 'nosniff', what);
