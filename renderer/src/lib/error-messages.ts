@@ -16,7 +16,6 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   IMPORT_FAILED: 'Import problem',
   MEDIA_REMOVED: 'The card or drive was removed',
   GEOJSON_INVALID: 'Zones file not usable',
-  BASEMAP_INVALID: 'Basemap not usable',
   GPX_INVALID: 'GPS track not usable',
   BASELINE_INVALID: 'Past records file not usable',
   BACKUP_INVALID: 'Not a usable backup',
