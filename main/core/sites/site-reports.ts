@@ -1,7 +1,6 @@
-import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomically } from '../atomic-file.js';
 import { escapeXml } from '../geo/alert-map-svg.js';
-import { neutraliseCell } from '../geo/export-csv.js';
+import { csvRow } from '../geo/export-csv.js';
 import { ZoneIndex } from '../geo/zones.js';
 import type { Library } from '../library/index.js';
 import { extentAreaSquareMetres, extentCentroid, extentGeometry } from './site-extent.js';
@@ -9,7 +8,7 @@ import { type SiteFold, displayState } from './site-lifecycle.js';
 import { type Clock, dueSites, systemClock } from './site-service.js';
 
 function csv(rows: readonly (readonly unknown[])[]): string {
-  return stringify(rows.map((row) => row.map(neutraliseCell)), { record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+  return rows.map((row) => csvRow(row)).join('');
 }
 
 const today = (clock: Clock) => clock().toISOString().slice(0, 10);
