@@ -127,7 +127,9 @@ test('per-species rules: a minimum score, alerts off, and a class that cannot oc
   const ragweed = library.photos.get(ids['ragweed.JPG']!)!;
   assert.equal(ragweed.prediction!.cannotOccur, true);
   const queue = library.photos.query({ order: 'needs-review' }).map((photo) => path.basename(photo.path));
-  assert.deepEqual(queue.slice(0, 4), ['novel-1.JPG', 'novel-2.JPG', 'novel-3.JPG', 'ragweed.JPG'], 'unknowns first, then the class that cannot occur');
+  // The three unknowns tie on everything but their margins and import order (the import is concurrent): compared as a set.
+  assert.deepEqual(queue.slice(0, 3).sort(), ['novel-1.JPG', 'novel-2.JPG', 'novel-3.JPG'], 'unknowns first');
+  assert.equal(queue[3], 'ragweed.JPG', 'then the class that cannot occur');
 
   reviewObservation(library, ids['ragweed.JPG']!, { decision: 'confirmed', species: RAGWEED, reviewer: 'A. Ranger' });
   const result = refreshAlerts(library, geo);
