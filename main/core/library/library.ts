@@ -13,6 +13,7 @@ import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
 import { SpeciesListStore } from './species-list-store.js';
+import { SubmissionsStore } from './submissions-store.js';
 import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
@@ -57,6 +58,7 @@ export class Library {
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
   readonly events: EventLog;
+  readonly submissions: SubmissionsStore;
 
   private constructor(
     private readonly db: Db,
@@ -77,6 +79,7 @@ export class Library {
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
     this.events = new EventLog(db);
+    this.submissions = new SubmissionsStore(db, this.events);
   }
 
   /** True when some program has the library at `databasePath` open (a restore must not replace it then). */
