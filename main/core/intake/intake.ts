@@ -69,7 +69,7 @@ interface Received {
 
 const MAIL_EXTENSIONS = /\.(eml|mbox|mbx)$/i;
 const PHOTO_NAMES = /\.(jpe?g|png|tiff?|heic|heif|webp)$/i;
-const EXTENSIONS = { jpeg: 'jpg', png: 'png', tiff: 'tif', heic: 'heic', webp: 'webp' } as Record<string, string>;
+const EXTENSIONS = { jpeg: 'jpg', png: 'png', tiff: 'tif', heif: 'heic', webp: 'webp' } as Record<string, string>;
 
 /** Where received originals are kept: beside the library, like its thumbnails. */
 export function originalsDir(databasePath: string): string {
