@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
 import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
+import { publishedCredit } from '../intake/photo-credits.js';
 import { neutraliseCell } from './export-csv.js';
 import { computeObservations } from './observations.js';
 import { ZoneIndex } from './zones.js';
@@ -30,6 +31,8 @@ export const DARWIN_CORE_COLUMNS = [
   { term: 'recordedBy', iri: 'http://rs.tdwg.org/dwc/terms/recordedBy' },
   { term: 'associatedMedia', iri: 'http://rs.tdwg.org/dwc/terms/associatedMedia' },
   { term: 'occurrenceRemarks', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceRemarks' },
+  { term: 'license', iri: 'http://purl.org/dc/terms/license' },
+  { term: 'rightsHolder', iri: 'http://purl.org/dc/terms/rightsHolder' },
 ] as const;
 
 export type DarwinCoreTerm = (typeof DARWIN_CORE_COLUMNS)[number]['term'];
@@ -74,6 +77,9 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
     if (options.confirmedOnly && group.evidence !== 'confirmed') continue;
     const photos = group.photoIds.map((id) => photoById.get(id)).filter((photo): photo is PhotoSummary => photo !== undefined);
     const first = photos[0]!;
+    // Visitors' photos: credited only with consent, else CC0 or left out (never a contact address).
+    const credit = publishedCredit(library, photos);
+    if (credit.leaveOut) continue;
     const confirmed = group.evidence === 'confirmed';
     const decider = confirmed
       ? photos.filter((photo) => photo.review?.decision === 'confirmed' || photo.review?.decision === 'corrected').sort((a, b) => (a.review!.decidedAt < b.review!.decidedAt ? 1 : -1))[0]
@@ -107,9 +113,11 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
         ]
           .filter((part) => part !== null)
           .join('; ') || null,
-      recordedBy: options.recordedBy ?? null,
+      recordedBy: credit.recordedBy ?? options.recordedBy ?? null,
       associatedMedia: photos.map((photo) => photo.path).join(' | '),
       occurrenceRemarks: photos.length > 1 ? `${photos.length} photos of one observation (burst)` : null,
+      license: credit.license,
+      rightsHolder: credit.rightsHolder,
     });
   }
   return records;
