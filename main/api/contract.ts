@@ -17,12 +17,15 @@ import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
+import type { IntakeSummary } from '../core/intake/intake-summary.js';
+import type { PendingPlacement } from '../core/library/submissions-store.js';
 
 /** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { BasemapRow, BasemapStatus };
+export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 
 /**
@@ -335,6 +338,10 @@ export const CONTRACT = {
   /** Cancels the running job: an import or a re-classification. */
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
   'import:status': call<JobStatus>()(noArgs),
+  /** Visitors' submissions: a .eml/.mbox file or a folder of submitter folders (sidecars); photos go through the import, then the active model classifies them. */
+  'intake:start': call<IntakeSummary>()(z.strictObject({ path: z.string().trim().min(1).max(4096), ranger: ranger.optional() })),
+  /** Photos without GPS whose submission describes a place, with that text: the Map screen's placement list. */
+  'intake:pendingPlaces': call<PendingPlacement[]>()(noArgs),
   'imports:list': call<ImportSummary[]>()(noArgs),
   'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
   'export:csv': call<ExportResult>()(exportSchema),

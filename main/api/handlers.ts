@@ -30,6 +30,7 @@ import { toApiError } from './api-error.js';
 import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
+import { createIntakeHandlers } from './intake-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -202,6 +203,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
     ...createStationHandlers(library, settings, alerts, changed),
+    ...createIntakeHandlers(library, settings, jobs, alerts, changed),
     'alerts:counts': () => alerts.counts(),
     'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
