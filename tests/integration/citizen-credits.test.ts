@@ -115,3 +115,29 @@ test('CLI: intake a mail, list pending places, anonymise, write thank-you letter
   const bad = await runCli(['intake', path.join(dir, 'missing.eml'), '--db', db, '--no-classify']);
   assert.equal(bad.code, 3, 'a missing file is an input error');
 });
+
+test('contract: intake:start takes a submitter folder in and intake:pendingPlaces lists its described place; a bad sidecar is SUBMISSION_INVALID', async () => {
+  const { openStation } = await import('../../main/api/station.js');
+  const station = openStation({ databasePath: path.join(dir, 'api', 'library.sqlite') });
+  try {
+    const root = path.join(dir, 'api-visitors');
+    await writeSubmitter(root, 'eve', 61, { name: 'Eve', licence: 'CC0', consent: 'no', location: 'behind the visitor centre' }, false);
+    const outcome = await station.dispatch('intake:start', { path: root });
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    const summary = outcome.value as { submissions: Array<{ licence: string; creditName: string | null }>; photos: number; pendingPlaces: number };
+    assert.equal(summary.photos, 1);
+    assert.equal(summary.submissions[0]!.licence, 'CC0-1.0');
+    assert.equal(summary.submissions[0]!.creditName, null);
+    assert.equal(summary.pendingPlaces, 1);
+    const pending = await station.dispatch('intake:pendingPlaces', {});
+    assert.ok(pending.ok);
+    assert.equal((pending.value as Array<{ locationText: string }>)[0]!.locationText, 'behind the visitor centre');
+    fs.writeFileSync(path.join(root, 'eve', 'submission.json'), JSON.stringify({ name: 'Eve', licence: 'GPL' }));
+    const refused = await station.dispatch('intake:start', { path: root });
+    assert.ok(!refused.ok);
+    assert.equal(refused.error.code, 'SUBMISSION_INVALID');
+    assert.match(refused.error.message, /licence "GPL"/);
+  } finally {
+    station.close();
+  }
+});

@@ -198,3 +198,36 @@ test('anonymising a submitter removes the contact, keeps the records, and wins o
     library.close();
   }
 });
+
+test('another station re-folds submitters and submissions from received events (projector), without the contact; merge joins two submitters', async () => {
+  const { submissionsProjector } = await import('../../main/core/intake/submissions-projector.js');
+  const a = openLibrary('station-a');
+  const b = openLibrary('station-b');
+  try {
+    const root = path.join(dir, 'merge-visitors');
+    for (const [name, seed, contact] of [['gil', 71, 'gil@example.org'], ['gil-again', 72, 'gil.other@example.org']] as const) {
+      fs.mkdirSync(path.join(root, name), { recursive: true });
+      fs.writeFileSync(path.join(root, name, 'p.jpg'), await makeJpegWithExif({ seed }));
+      fs.writeFileSync(path.join(root, name, 'submission.json'), JSON.stringify({ name: 'Gil', contact, licence: 'CC-BY', consent: true }));
+    }
+    const { submissions } = await intake(a.library, root, { settings: a.settings });
+    const [first, second] = submissions.map((submission) => submission.submitterId);
+    assert.notEqual(first, second);
+    a.library.submissions.merge(second!, first!, 'A. Ranger', 'same person');
+    assert.equal(a.library.submissions.submissionsOf(first!).length, 2);
+    assert.equal(a.library.submissions.submitters().length, 1);
+
+    for (const event of a.library.events.after(0)) b.library.events.receive(event);
+    for (const type of submissionsProjector.entityTypes) {
+      for (const id of new Set(b.library.events.ofType(type).map((event) => event.entityId))) submissionsProjector.refold(b.library, type, id);
+    }
+    const there = b.library.submissions.submitter(first!)!;
+    assert.equal(there.creditName, 'Gil');
+    assert.equal(there.contact, null, 'contact details stay at the station that received them');
+    assert.equal(b.library.submissions.submissionsOf(first!).length, 2);
+    assert.equal(b.library.submissions.submission(submissions[0]!.id)!.photos[0]!.sha256, submissions[0]!.photos[0]!.sha256);
+  } finally {
+    a.library.close();
+    b.library.close();
+  }
+});
