@@ -10,6 +10,7 @@ import { Library } from '../../main/core/library/index.js';
 import { mostRestrictiveLicence } from '../../main/core/licences.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { drawSeededPicture, makeJpegWithExif } from '../fixtures/make-photo.js';
+import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const dir = makeTempDir('invasives-intake-');
@@ -229,5 +230,25 @@ test('another station re-folds submitters and submissions from received events (
   } finally {
     a.library.close();
     b.library.close();
+  }
+});
+
+test('a real iPhone HEIC mailed as an attachment is decoded, its EXIF GPS read, and kept as an original', { skip: skipUnlessShared('data', 'photos-exif', 'heic-iphone.heic') }, async () => {
+  const databasePath = path.join(dir, 'heic', 'library.sqlite');
+  fs.mkdirSync(path.dirname(databasePath), { recursive: true });
+  const library = Library.open(databasePath);
+  try {
+    const heic = fs.readFileSync(sharedPath('data', 'photos-exif', 'heic-iphone.heic'));
+    const file = path.join(dir, 'iphone.eml');
+    fs.writeFileSync(file, mail({ from: 'Ivy <ivy@example.org>', subject: 'from my phone', date: 'Sat, 09 May 2026 10:00:00 +0000', text: 'Sent from my iPhone', parts: [attachmentPart('B', 'IMG_0001.HEIC', 'image/heic', heic)] }));
+    const result = await intake(library, file, { settings: resolveSettings({ databasePath }) });
+    assert.equal(result.submissions.length, 1, JSON.stringify(result.errors));
+    const photo = library.photos.get(library.photos.idBySha256(result.submissions[0]!.photos[0]!.sha256)!)!;
+    assert.equal(photo.format, 'heif');
+    assert.ok(photo.latitude !== null && Math.abs(photo.latitude - 7.83143) < 1e-4, 'the phone\'s GPS position is read from the mailed file');
+    assert.equal(library.submissions.pendingPlacements().length, 0, 'a photo with GPS needs no placement');
+    assert.ok(fs.existsSync(path.join(originalsDir(databasePath), `${photo.sha256}.heic`)));
+  } finally {
+    library.close();
   }
 });
