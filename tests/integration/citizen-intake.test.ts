@@ -157,6 +157,7 @@ test('submitter folders with sidecars; a bad licence or an unknown column is ref
     assert.equal(first.submissions.length, 2);
     const photosBefore = library.photos.count();
     const eventsBefore = library.events.ofType('submission').length;
+    const originalsBefore = fs.readdirSync(originalsDir(library.databasePath)).length;
 
     const bad = path.join(dir, 'bad-licence', 'carla');
     fs.mkdirSync(bad, { recursive: true });
@@ -168,6 +169,7 @@ test('submitter folders with sidecars; a bad licence or an unknown column is ref
     assert.equal(library.photos.count(), photosBefore);
     assert.equal(library.events.ofType('submission').length, eventsBefore);
     assert.equal(library.submissions.submitters().length, 2);
+    assert.equal(fs.readdirSync(originalsDir(library.databasePath)).length, originalsBefore, 'a refused intake writes no original');
   } finally {
     library.close();
   }

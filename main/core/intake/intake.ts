@@ -10,7 +10,7 @@ import type { Licence } from '../licences.js';
 import type { Settings } from '../settings.js';
 import type { PhotoClassifier } from '../vision/classifier.js';
 import { detectImageFormat } from '../vision/image-format.js';
-import { describedPlace, looksLikeMbox, readMail, splitMbox } from './read-mail.js';
+import { describedPlace, looksLikeMbox, mboxMessages, readMail } from './read-mail.js';
 import { SIDECAR_NAMES, type SubmissionDetails, detailsFromMailText, parseSidecar } from './submission-details.js';
 
 /**
@@ -50,12 +50,14 @@ export interface IntakeResult {
   import: ImportResult | null;
 }
 
-interface ReceivedFile {
+/** A received photo already kept in the originals folder. */
+interface StoredFile {
   fileName: string;
-  bytes: Buffer;
+  sha256: string;
+  file: string;
 }
 
-/** One mail or one submitter folder, read and checked, nothing stored yet. */
+/** One mail or one submitter folder, read and checked, its photos kept as originals. */
 interface Received {
   channel: SubmissionChannel;
   source: string;
@@ -63,8 +65,20 @@ interface Received {
   receivedAt: string;
   details: SubmissionDetails;
   subject: string | null;
-  files: ReceivedFile[];
+  /** How many files were offered (attached, or in the folder). */
+  offered: number;
+  files: StoredFile[];
   problems: string[];
+}
+
+/** What the reading passes share: where originals go, the size limit, what was found. */
+interface IntakeRun {
+  originals: string;
+  maxBytes: number;
+  received: Received[];
+  result: IntakeResult;
+  now: () => Date;
+  isReceived: (sourceKey: string) => boolean;
 }
 
 const MAIL_EXTENSIONS = /\.(eml|mbox|mbx)$/i;
@@ -76,7 +90,11 @@ export function originalsDir(databasePath: string): string {
   return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.originals`);
 }
 
-/** Takes in a mail file (.eml or .mbox) or a folder (submitter folders, mail files). Every sidecar is checked before anything is stored. */
+/**
+ * Takes in a mail file (.eml or .mbox) or a folder (submitter folders, mail files). Every
+ * sidecar is checked before anything is written; mails are read one at a time, each photo
+ * kept as an original as soon as it is read (memory: one message or one file).
+ */
 export async function intake(library: Library, sourcePath: string, options: IntakeOptions): Promise<IntakeResult> {
   const source = path.resolve(sourcePath);
   let stat;
@@ -85,53 +103,38 @@ export async function intake(library: Library, sourcePath: string, options: Inta
   } catch {
     throw new StationError('FOLDER_NOT_FOUND', `${source} does not exist. Give a .eml or .mbox file, or a folder of submitters' photos.`);
   }
-  const now = options.now ?? (() => new Date());
-  const received: Received[] = [];
   const result: IntakeResult = { submissions: [], alreadyReceived: [], skipped: [], errors: [], problems: [], import: null };
-  if (stat.isDirectory()) await readFolder(source, received, result, now, options.settings.maxFileBytes);
-  else await readMailFile(source, received, result);
+  const run: IntakeRun = {
+    originals: originalsDir(library.databasePath),
+    maxBytes: options.settings.maxFileBytes,
+    received: [],
+    result,
+    now: options.now ?? (() => new Date()),
+    // Taken in before, or earlier in this same run (a mail saved twice in one mailbox).
+    isReceived: (key) => library.submissions.bySourceKey(key) !== null || run.received.some((item) => item.sourceKey === key),
+  };
+  // A bad sidecar refuses the whole intake before anything is written.
+  const sidecars = stat.isDirectory() ? await readSidecars(source) : new Map<string, SubmissionDetails>();
+  await fs.mkdir(run.originals, { recursive: true });
+  if (stat.isDirectory()) await readFolder(run, source, sidecars);
+  else await readMailFile(run, source);
 
-  // Store the originals (content-addressed), then import exactly those through the pipeline.
-  const dir = originalsDir(library.databasePath);
-  await fs.mkdir(dir, { recursive: true });
-  const stored = new Map<Received, Array<{ fileName: string; sha256: string; file: string }>>();
-  const toImport = new Set<string>();
-  for (const item of received) {
-    if (library.submissions.bySourceKey(item.sourceKey)) {
-      result.alreadyReceived.push(item.source);
-      continue;
-    }
-    const files: Array<{ fileName: string; sha256: string; file: string }> = [];
-    for (const file of item.files) {
-      if (file.bytes.length > options.settings.maxFileBytes) {
-        result.errors.push({ source: item.source, fileName: file.fileName, code: 'FILE_TOO_LARGE', message: `${file.fileName} (from ${item.source}) is ${file.bytes.length} bytes, more than the ${options.settings.maxFileBytes} bytes a photo may have: not stored.` });
-        continue;
-      }
-      const format = detectImageFormat(file.bytes);
-      if (!format) {
-        result.errors.push({ source: item.source, fileName: file.fileName, code: 'NOT_AN_IMAGE', message: `${file.fileName} (from ${item.source}) is not a photo (JPEG, PNG, TIFF, HEIC or WebP): not stored.` });
-        continue;
-      }
-      const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-      const target = path.join(dir, `${sha256}.${EXTENSIONS[format] ?? 'img'}`);
-      if (!(await exists(target))) await writeFileAtomically(target, file.bytes);
-      files.push({ fileName: file.fileName, sha256, file: target });
-      toImport.add(target);
-    }
-    stored.set(item, files);
-  }
-  if (toImport.size) {
-    result.import = await importFolder(library, dir, { settings: options.settings, classifier: options.classifier, signal: options.signal, onlyFiles: [...toImport] });
+  // Import exactly the originals received, through the pipeline (hash, EXIF, thumbnail, classify, dedup).
+  const toImport = [...new Set(run.received.flatMap((item) => item.files.map((file) => file.file)))];
+  if (toImport.length) {
+    result.import = await importFolder(library, run.originals, { settings: options.settings, classifier: options.classifier, signal: options.signal, onlyFiles: toImport });
+    const wanted = new Set(toImport);
     for (const error of library.imports.errors(result.import.summary.id)) {
-      result.errors.push({ source: dir, fileName: path.basename(error.path), code: error.code ?? 'IMPORT_FAILED', message: error.message ?? 'not imported' });
+      if (!wanted.has(error.path)) continue;
+      result.errors.push({ source: run.originals, fileName: path.basename(error.path), code: error.code ?? 'IMPORT_FAILED', message: error.message ?? 'not imported' });
     }
   }
 
-  for (const [item, files] of stored) {
-    const photos = files.filter((file) => library.photos.idBySha256(file.sha256) !== null);
+  for (const item of run.received) {
+    const photos = item.files.filter((file) => library.photos.idBySha256(file.sha256) !== null);
     for (const problem of item.problems) result.problems.push({ source: item.source, problem });
     if (!photos.length) {
-      result.skipped.push({ source: item.source, reason: item.files.length ? 'none of its files could be stored as a photo' : 'no photo attached' });
+      result.skipped.push({ source: item.source, reason: item.offered ? 'none of its files could be stored as a photo' : 'no photo attached' });
       continue;
     }
     result.submissions.push(library.transaction(() => record(library, item, photos, options.ranger ?? null)));
@@ -139,7 +142,24 @@ export async function intake(library: Library, sourcePath: string, options: Inta
   return result;
 }
 
-function record(library: Library, item: Received, photos: Array<{ fileName: string; sha256: string }>, ranger: string | null): Submission & { submitterCreated: boolean } {
+/** Checks one received file and keeps it, content-addressed; null (with the error listed) when it is refused. */
+async function keepOriginal(run: IntakeRun, source: string, fileName: string, bytes: Buffer): Promise<StoredFile | null> {
+  if (bytes.length > run.maxBytes) {
+    run.result.errors.push({ source, fileName, code: 'FILE_TOO_LARGE', message: `${fileName} (from ${source}) is ${bytes.length} bytes, more than the ${run.maxBytes} bytes a photo may have: not stored.` });
+    return null;
+  }
+  const format = detectImageFormat(bytes);
+  if (!format) {
+    run.result.errors.push({ source, fileName, code: 'NOT_AN_IMAGE', message: `${fileName} (from ${source}) is not a photo (JPEG, PNG, TIFF, HEIC or WebP): not stored.` });
+    return null;
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const file = path.join(run.originals, `${sha256}.${EXTENSIONS[format] ?? 'img'}`);
+  if (!(await exists(file))) await writeFileAtomically(file, bytes);
+  return { fileName, sha256, file };
+}
+
+function record(library: Library, item: Received, photos: StoredFile[], ranger: string | null): Submission & { submitterCreated: boolean } {
   const { details } = item;
   const consent = details.consentToName === true;
   const creditName = consent ? details.name : null;
@@ -182,76 +202,112 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function readMailFile(file: string, received: Received[], result: IntakeResult): Promise<void> {
-  let raw: Buffer;
+async function readMailFile(run: IntakeRun, file: string): Promise<void> {
+  let head: Buffer;
   try {
-    raw = await fs.readFile(file);
+    const handle = await fs.open(file, 'r');
+    try {
+      head = Buffer.alloc(5);
+      await handle.read(head, 0, 5, 0);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new StationError('FILE_UNREADABLE', `${file} could not be read: ${errorMessage(error)}`);
   }
-  const messages = file.toLowerCase().endsWith('.mbox') || looksLikeMbox(raw) ? splitMbox(raw) : [raw];
+  const isMbox = file.toLowerCase().endsWith('.mbox') || looksLikeMbox(head);
+  if (!isMbox) {
+    await takeMail(run, file, await fs.readFile(file));
+    return;
+  }
   let index = 0;
-  for (const message of messages) {
+  for await (const message of mboxMessages(file)) {
     index++;
-    const source = messages.length > 1 || file.toLowerCase().endsWith('.mbox') ? `${file} #${index}` : file;
-    try {
-      const mail = await readMail(message);
-      const fromText = detailsFromMailText(mail.text);
-      const details: SubmissionDetails = {
-        name: mail.fromName ?? fromText.name ?? null,
-        contact: mail.fromAddress,
-        licence: fromText.licence ?? null,
-        consentToName: fromText.consentToName ?? null,
-        location: fromText.location ?? describedPlace(mail.text, mail.subject),
-        note: mail.text ? mail.text.slice(0, 2000) : null,
-      };
-      received.push({
-        channel: 'email',
-        source,
-        sourceKey: `mail:${createHash('sha256').update(message).digest('hex')}`,
-        receivedAt: mail.date ?? new Date().toISOString(),
-        details,
-        subject: mail.subject,
-        files: mail.attachments.map((attachment) => ({ fileName: attachment.fileName, bytes: attachment.bytes })),
-        problems: mail.problems,
-      });
-    } catch (error) {
-      result.skipped.push({ source, reason: `not a readable mail: ${errorMessage(error)}` });
-    }
+    await takeMail(run, `${file} #${index}`, message);
   }
 }
 
+async function takeMail(run: IntakeRun, source: string, message: Buffer): Promise<void> {
+  const sourceKey = `mail:${createHash('sha256').update(message).digest('hex')}`;
+  if (run.isReceived(sourceKey)) {
+    run.result.alreadyReceived.push(source);
+    return;
+  }
+  let mail;
+  try {
+    mail = await readMail(message);
+  } catch (error) {
+    run.result.skipped.push({ source, reason: `not a readable mail: ${errorMessage(error)}` });
+    return;
+  }
+  const fromText = detailsFromMailText(mail.text);
+  const details: SubmissionDetails = {
+    name: mail.fromName ?? fromText.name ?? null,
+    contact: mail.fromAddress,
+    licence: fromText.licence ?? null,
+    consentToName: fromText.consentToName ?? null,
+    location: fromText.location ?? describedPlace(mail.text, mail.subject),
+    note: mail.text ? mail.text.slice(0, 2000) : null,
+  };
+  const files: StoredFile[] = [];
+  for (const attachment of mail.attachments) {
+    const kept = await keepOriginal(run, source, attachment.fileName, attachment.bytes);
+    if (kept) files.push(kept);
+  }
+  run.received.push({ channel: 'email', source, sourceKey, receivedAt: mail.date ?? run.now().toISOString(), details, subject: mail.subject, offered: mail.attachments.length, files, problems: mail.problems });
+}
+
+async function listFolder(folder: string) {
+  return (await fs.readdir(folder, { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function sidecarOf(entries: Awaited<ReturnType<typeof listFolder>>) {
+  return entries.find((entry) => entry.isFile() && (SIDECAR_NAMES as readonly string[]).includes(entry.name.toLowerCase()));
+}
+
+/** Every sidecar under the folder, parsed and checked (the first bad one throws, naming it). */
+async function readSidecars(folder: string, found = new Map<string, SubmissionDetails>()): Promise<Map<string, SubmissionDetails>> {
+  const entries = await listFolder(folder);
+  const sidecar = sidecarOf(entries);
+  if (sidecar) {
+    const file = path.join(folder, sidecar.name);
+    found.set(folder, parseSidecar(await fs.readFile(file, 'utf8'), file));
+  }
+  for (const entry of entries) if (entry.isDirectory()) await readSidecars(path.join(folder, entry.name), found);
+  return found;
+}
+
 /** Every folder that holds photos directly is one submission (with its sidecar); mail files anywhere are mails. */
-async function readFolder(folder: string, received: Received[], result: IntakeResult, now: () => Date, maxBytes: number): Promise<void> {
-  const entries = (await fs.readdir(folder, { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
+async function readFolder(run: IntakeRun, folder: string, sidecars: Map<string, SubmissionDetails>): Promise<void> {
+  const entries = await listFolder(folder);
   const photos = entries.filter((entry) => entry.isFile() && PHOTO_NAMES.test(entry.name));
-  const sidecar = entries.find((entry) => entry.isFile() && (SIDECAR_NAMES as readonly string[]).includes(entry.name.toLowerCase()));
-  if (photos.length || sidecar) {
-    // A bad sidecar refuses the whole intake before anything is stored.
-    const details: SubmissionDetails = sidecar
-      ? parseSidecar(await fs.readFile(path.join(folder, sidecar.name), 'utf8'), path.join(folder, sidecar.name))
-      : { name: path.basename(folder), contact: null, licence: null, consentToName: null, location: null, note: null };
-    const files: ReceivedFile[] = [];
-    const hash = createHash('sha256');
+  const sidecar = sidecarOf(entries);
+  if (photos.length) {
+    const details = sidecars.get(folder) ?? { name: path.basename(folder), contact: null, licence: null, consentToName: null, location: null, note: null };
+    const files: StoredFile[] = [];
+    const key = createHash('sha256');
     for (const photo of photos) {
       const file = path.join(folder, photo.name);
       const size = (await fs.stat(file)).size;
-      if (size > maxBytes) {
+      if (size > run.maxBytes) {
         // Over the limit: never read into memory.
-        result.errors.push({ source: folder, fileName: photo.name, code: 'FILE_TOO_LARGE', message: `${file} is ${size} bytes, more than the ${maxBytes} bytes a photo may have: not stored.` });
-        hash.update(`${photo.name}:${size}`);
+        run.result.errors.push({ source: folder, fileName: photo.name, code: 'FILE_TOO_LARGE', message: `${file} is ${size} bytes, more than the ${run.maxBytes} bytes a photo may have: not stored.` });
+        key.update(`${photo.name}:${size}`);
         continue;
       }
       const bytes = await fs.readFile(file);
-      hash.update(photo.name).update(createHash('sha256').update(bytes).digest());
-      files.push({ fileName: photo.name, bytes });
+      key.update(photo.name).update(createHash('sha256').update(bytes).digest());
+      const kept = await keepOriginal(run, folder, photo.name, bytes);
+      if (kept) files.push(kept);
     }
-    if (sidecar) hash.update(await fs.readFile(path.join(folder, sidecar.name)));
-    received.push({ channel: 'folder', source: folder, sourceKey: `folder:${hash.digest('hex')}`, receivedAt: now().toISOString(), details, subject: null, files, problems: [] });
+    if (sidecar) key.update(await fs.readFile(path.join(folder, sidecar.name)));
+    const sourceKey = `folder:${key.digest('hex')}`;
+    if (run.isReceived(sourceKey)) run.result.alreadyReceived.push(folder);
+    else run.received.push({ channel: 'folder', source: folder, sourceKey, receivedAt: run.now().toISOString(), details, subject: null, offered: photos.length, files, problems: [] });
   }
   for (const entry of entries) {
     const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) await readFolder(full, received, result, now, maxBytes);
-    else if (entry.isFile() && MAIL_EXTENSIONS.test(entry.name)) await readMailFile(full, received, result);
+    if (entry.isDirectory()) await readFolder(run, full, sidecars);
+    else if (entry.isFile() && MAIL_EXTENSIONS.test(entry.name)) await readMailFile(run, full);
   }
 }

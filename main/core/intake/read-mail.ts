@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
 import { type Attachment, simpleParser } from 'mailparser';
 import { errorMessage } from '../errors.js';
 
@@ -89,32 +91,67 @@ function path_basename(name: string): string {
 }
 
 /**
- * Splits an mbox file into its messages. A message starts at a line beginning "From " at the
- * start of the file or after an empty line (mboxo/mboxrd separators); quoted ">From " lines
- * in bodies are unescaped the mboxrd way (one ">" removed). Binary-safe (latin1 round trip).
+ * Splits an mbox into its messages, line by line (so a mailbox of any size is read one message
+ * at a time). A message starts at a line beginning "From " at the start of the file or after an
+ * empty line (mboxo/mboxrd separators); quoted ">From " lines in bodies are unescaped the mboxrd
+ * way (one ">" removed). Lines are latin1 strings: a byte-for-byte round trip.
  */
-export function splitMbox(raw: Buffer): Buffer[] {
-  const lines = raw.toString('latin1').split('\n');
-  const messages: string[][] = [];
-  let current: string[] | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const separator = line.startsWith('From ') && (i === 0 || lines[i - 1]!.replace(/\r$/, '') === '');
+export class MboxSplitter {
+  private current: string[] | null = null;
+  private previousEmpty = true;
+
+  /** Takes one line (without its "\n"); returns the message it completed, if any. */
+  push(line: string): Buffer | null {
+    const separator = line.startsWith('From ') && this.previousEmpty;
+    this.previousEmpty = line.replace(/\r$/, '') === '';
     if (separator) {
-      if (current) messages.push(current);
-      current = [];
-      continue;
+      const done = this.finish();
+      this.current = [];
+      return done;
     }
-    if (current) current.push(/^>+From /.test(line) ? line.slice(1) : line);
+    this.current?.push(/^>+From /.test(line) ? line.slice(1) : line);
+    return null;
   }
-  if (current) messages.push(current);
-  return messages
-    .map((message) => {
-      // The empty line before the next separator belongs to the mbox, not the message.
-      while (message.length && message[message.length - 1]!.replace(/\r$/, '') === '') message.pop();
-      return Buffer.from(`${message.join('\n')}\n`, 'latin1');
-    })
-    .filter((message) => message.toString('latin1').trim().length > 0);
+
+  /** The last message, at the end of the file. */
+  end(): Buffer | null {
+    return this.finish();
+  }
+
+  private finish(): Buffer | null {
+    const message = this.current;
+    this.current = null;
+    if (!message) return null;
+    // The empty line before the next separator belongs to the mbox, not the message.
+    while (message.length && message[message.length - 1]!.replace(/\r$/, '') === '') message.pop();
+    if (!message.some((line) => line.trim())) return null;
+    return Buffer.from(`${message.join('\n')}\n`, 'latin1');
+  }
+}
+
+/** Every message of an mbox held in memory (tests, small files). */
+export function splitMbox(raw: Buffer): Buffer[] {
+  const splitter = new MboxSplitter();
+  const messages: Buffer[] = [];
+  for (const line of raw.toString('latin1').split('\n')) {
+    const message = splitter.push(line);
+    if (message) messages.push(message);
+  }
+  const last = splitter.end();
+  if (last) messages.push(last);
+  return messages;
+}
+
+/** The messages of an mbox file, read as a stream: one message in memory at a time. */
+export async function* mboxMessages(file: string): AsyncGenerator<Buffer> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'latin1' }), crlfDelay: Infinity });
+  const splitter = new MboxSplitter();
+  for await (const line of lines) {
+    const message = splitter.push(line);
+    if (message) yield message;
+  }
+  const last = splitter.end();
+  if (last) yield last;
 }
 
 /** True when the file starts like an mbox ("From " line) rather than a single message. */
