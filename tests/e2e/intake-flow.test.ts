@@ -9,8 +9,8 @@ import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } fr
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
- * Visitors' submissions on the Import screen in Debian's Chromium: a mail file is taken in by
- * path, the summary names the licence and credit, the described place is listed, and the Map
+ * Visitors' submissions on the Import screen in Debian's Chromium: a mail file is uploaded and
+ * taken in, the summary names the licence and credit, the described place is listed, and the Map
  * screen shows the visitor's words beside the photo waiting for placement.
  */
 describe('citizen intake in the browser', { skip: chromiumSkipReason }, () => {
@@ -62,7 +62,9 @@ describe('citizen intake in the browser', { skip: chromiumSkipReason }, () => {
   test('take a mail in from the Import screen; its described place shows on the Map screen', async () => {
     await page.goto(`${server.url}#/import`);
     const panel = page.getByTestId('intake');
-    await panel.getByLabel(/Visitors' submissions/).fill(mailFile);
+    // The mail is uploaded through the page (the page never names a path on the station).
+    await panel.locator('input[type=file]').first().setInputFiles(mailFile);
+    await panel.getByTestId('chosen-file').filter({ hasText: 'visitor.eml' }).waitFor({ timeout: 30_000 });
     await panel.getByRole('button', { name: 'Take in' }).click();
     const summary = panel.getByTestId('intake-summary');
     await summary.waitFor({ timeout: 60_000 });

@@ -27,6 +27,8 @@ export interface IntakeOptions {
   signal?: AbortSignal;
   /** When the submission was received, for folders (mails have their Date header); now when absent. */
   now?: () => Date;
+  /** The name to show for the source instead of its path (an upload: the name it was uploaded as). */
+  displayName?: string;
 }
 
 /** A file received that was not stored, and why. */
@@ -79,6 +81,8 @@ interface IntakeRun {
   result: IntakeResult;
   now: () => Date;
   isReceived: (sourceKey: string) => boolean;
+  /** How a file or folder under the source is named in results and submissions. */
+  label: (file: string) => string;
 }
 
 const MAIL_EXTENSIONS = /\.(eml|mbox|mbx)$/i;
@@ -112,6 +116,7 @@ export async function intake(library: Library, sourcePath: string, options: Inta
     now: options.now ?? (() => new Date()),
     // Taken in before, or earlier in this same run (a mail saved twice in one mailbox).
     isReceived: (key) => library.submissions.bySourceKey(key) !== null || run.received.some((item) => item.sourceKey === key),
+    label: (file) => (options.displayName ? path.join(options.displayName, path.relative(source, file)) : file),
   };
   // A bad sidecar refuses the whole intake before anything is written.
   const sidecars = stat.isDirectory() ? await readSidecars(source) : new Map<string, SubmissionDetails>();
@@ -217,13 +222,13 @@ async function readMailFile(run: IntakeRun, file: string): Promise<void> {
   }
   const isMbox = file.toLowerCase().endsWith('.mbox') || looksLikeMbox(head);
   if (!isMbox) {
-    await takeMail(run, file, await fs.readFile(file));
+    await takeMail(run, run.label(file), await fs.readFile(file));
     return;
   }
   let index = 0;
   for await (const message of mboxMessages(file)) {
     index++;
-    await takeMail(run, `${file} #${index}`, message);
+    await takeMail(run, `${run.label(file)} #${index}`, message);
   }
 }
 
@@ -283,7 +288,8 @@ async function readFolder(run: IntakeRun, folder: string, sidecars: Map<string, 
   const photos = entries.filter((entry) => entry.isFile() && PHOTO_NAMES.test(entry.name));
   const sidecar = sidecarOf(entries);
   if (photos.length) {
-    const details = sidecars.get(folder) ?? { name: path.basename(folder), contact: null, licence: null, consentToName: null, location: null, note: null };
+    const details = sidecars.get(folder) ?? { name: path.basename(run.label(folder)) || null, contact: null, licence: null, consentToName: null, location: null, note: null };
+    const source = run.label(folder);
     const files: StoredFile[] = [];
     const key = createHash('sha256');
     for (const photo of photos) {
@@ -291,19 +297,19 @@ async function readFolder(run: IntakeRun, folder: string, sidecars: Map<string, 
       const size = (await fs.stat(file)).size;
       if (size > run.maxBytes) {
         // Over the limit: never read into memory.
-        run.result.errors.push({ source: folder, fileName: photo.name, code: 'FILE_TOO_LARGE', message: `${file} is ${size} bytes, more than the ${run.maxBytes} bytes a photo may have: not stored.` });
+        run.result.errors.push({ source, fileName: photo.name, code: 'FILE_TOO_LARGE', message: `${run.label(file)} is ${size} bytes, more than the ${run.maxBytes} bytes a photo may have: not stored.` });
         key.update(`${photo.name}:${size}`);
         continue;
       }
       const bytes = await fs.readFile(file);
       key.update(photo.name).update(createHash('sha256').update(bytes).digest());
-      const kept = await keepOriginal(run, folder, photo.name, bytes);
+      const kept = await keepOriginal(run, source, photo.name, bytes);
       if (kept) files.push(kept);
     }
     if (sidecar) key.update(await fs.readFile(path.join(folder, sidecar.name)));
     const sourceKey = `folder:${key.digest('hex')}`;
-    if (run.isReceived(sourceKey)) run.result.alreadyReceived.push(folder);
-    else run.received.push({ channel: 'folder', source: folder, sourceKey, receivedAt: run.now().toISOString(), details, subject: null, offered: photos.length, files, problems: [] });
+    if (run.isReceived(sourceKey)) run.result.alreadyReceived.push(source);
+    else run.received.push({ channel: 'folder', source, sourceKey, receivedAt: run.now().toISOString(), details, subject: null, offered: photos.length, files, problems: [] });
   }
   for (const entry of entries) {
     const full = path.join(folder, entry.name);
