@@ -99,7 +99,7 @@ const bulkReviewSchema = z.strictObject({
 
 /**
  * Files crossing the UI boundary. The page never names a path on the station's disk:
- * - an INPUT (zones, a model pack, a GPX track, past records, a basemap; later intake mail) is an upload in
+ * - an INPUT (zones, a model pack, a GPX track, past records, a basemap, visitors' mail) is an upload in
  *   the browser (POST UPLOAD_PATH/<purpose>, streamed into a private folder of the library,
  *   capped by the purpose's size) or a native open dialog run by Electron's main process;
  *   either way the page holds only the returned opaque `InputFile.handle`;
