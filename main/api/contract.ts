@@ -19,12 +19,15 @@ import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
+import type { IntakeSummary } from '../core/intake/intake-summary.js';
+import type { PendingPlacement } from '../core/library/submissions-store.js';
 
 /** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { BasemapRow, BasemapStatus };
+export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 export type { SiteFold, SiteState };
 export type { GpxMatchReport };
@@ -98,7 +101,7 @@ const bulkReviewSchema = z.strictObject({
 
 /**
  * Files crossing the UI boundary. The page never names a path on the station's disk:
- * - an INPUT (zones, a model pack, a GPX track, past records, a basemap; later intake mail) is an upload in
+ * - an INPUT (zones, a model pack, a GPX track, past records, a basemap, visitors' mail) is an upload in
  *   the browser (POST UPLOAD_PATH/<purpose>, streamed into a private folder of the library,
  *   capped by the purpose's size) or a native open dialog run by Electron's main process;
  *   either way the page holds only the returned opaque `InputFile.handle`;
@@ -118,13 +121,20 @@ export const INPUT_PURPOSES = {
   baseline: { description: 'a file of past records', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['csv', 'geojson', 'json'] },
   /** An offline basemap: one MBTiles or PMTiles file (copied beside the library). */
   basemap: { description: 'a basemap (MBTiles or PMTiles)', maxBytes: 32 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['mbtiles', 'pmtiles'] },
+  /** Visitors' submissions: a saved mail (.eml), a mailbox (.mbox), or a folder of submitter folders (photos + sidecars). */
+  intake: {
+    description: "visitors' mail (.eml, .mbox) or submitter folders",
+    maxBytes: 8 * 1024 * 1024 * 1024,
+    maxFiles: 20000,
+    extensions: ['eml', 'mbox', 'mbx', 'json', 'csv', 'jpg', 'jpeg', 'jpe', 'png', 'tif', 'tiff', 'heic', 'heif', 'hif', 'webp'],
+  },
   /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
   'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
 } as const;
 export type InputPurpose = keyof typeof INPUT_PURPOSES;
 export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
 /** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
-export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap'] as const satisfies readonly InputPurpose[];
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'intake'] as const satisfies readonly InputPurpose[];
 export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
 
 /** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
@@ -449,6 +459,14 @@ export const CONTRACT = {
   /** Cancels the running job: an import or a re-classification. */
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
   'import:status': call<JobStatus>()(noArgs),
+  /** Visitors' submissions: a .eml/.mbox file or a folder of submitter folders (sidecars); photos go through the import, then the active model classifies them. */
+  'intake:start': call<IntakeSummary>()(
+    z
+      .strictObject({ path: z.string().trim().min(1).max(4096).optional(), file: inputHandleSchema.optional(), ranger: ranger.optional() })
+      .refine((args) => (args.path === undefined) !== (args.file === undefined), { message: 'give exactly one of path (a typed folder) or file (an upload or a dialog handle)' }),
+  ),
+  /** Photos without GPS whose submission describes a place, with that text: the Map screen's placement list. */
+  'intake:pendingPlaces': call<PendingPlacement[]>()(noArgs),
   'imports:list': call<ImportSummary[]>()(noArgs),
   'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
   'export:csv': call<ExportResult>()(exportSchema),

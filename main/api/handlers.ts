@@ -39,6 +39,7 @@ import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createSiteHandlers } from './site-handlers.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
+import { createIntakeHandlers } from './intake-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -235,6 +236,10 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
     ...stationHandlers,
+    ...createIntakeHandlers(library, settings, jobs, alerts, changed, {
+      useInput: (handle, use) => transfers.useInput(handle, 'intake', (filePath, name) => use(filePath, name)),
+      typedFolders: typedImportFolders,
+    }),
     // A labelled folder to calibrate from is read-only input like a folder to import: typed in
     // the browser, chosen in the folder dialog (by handle) in the app, never a system folder.
     'models:calibrate': async ({ folder, fromFolder, ...rest }) => {

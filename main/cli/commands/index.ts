@@ -9,6 +9,7 @@ import { exportCommand } from './export.js';
 import { exportDatasetCommand } from './export-dataset.js';
 import { gpxCommand } from './gpx.js';
 import { importCommand } from './import.js';
+import { intakeCommand } from './intake.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
@@ -22,6 +23,7 @@ import { zonesCommand } from './zones.js';
 /** Every `invasives` sub-command, in the order --help lists them. */
 export const COMMANDS: readonly CliCommand[] = [
   importCommand,
+  intakeCommand,
   classifyCommand,
   exportCommand,
   statsCommand,

@@ -411,6 +411,53 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE alert_photos_kept;
   CREATE INDEX alert_photos_by_photo ON alert_photos(photo_id);
   `,
+  // 8: citizen intake: submitters, submissions and their photos, folded from events (i16)
+  `
+  -- A visitor who sent photos, folded from 'submitter' events. credit_name: the name they may be credited with
+  -- (only with consent); merged_into: this submitter was merged into another; anonymised: contact removed.
+  CREATE TABLE submitters (
+    id             TEXT PRIMARY KEY,
+    origin_station TEXT NOT NULL,
+    credit_name    TEXT,
+    merged_into    TEXT,
+    anonymised     INTEGER NOT NULL DEFAULT 0,
+    created_at     TEXT NOT NULL
+  );
+  -- Personal details stay at this station (never in the event log, which travels and cannot be erased);
+  -- anonymising a submitter deletes the row.
+  CREATE TABLE submitter_contacts (
+    submitter_id   TEXT PRIMARY KEY,
+    name           TEXT,
+    contact        TEXT
+  );
+  CREATE INDEX submitter_contacts_by_contact ON submitter_contacts(lower(contact));
+  -- One mail or one submitter folder, folded from 'submission' events.
+  CREATE TABLE submissions (
+    id             TEXT PRIMARY KEY,
+    origin_station TEXT NOT NULL,
+    submitter_id   TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    channel        TEXT NOT NULL CHECK (channel IN ('email', 'folder')),
+    licence        TEXT NOT NULL CHECK (licence IN ('CC0-1.0', 'CC-BY-4.0', 'CC-BY-NC-4.0')),
+    consent_to_name INTEGER NOT NULL,
+    note           TEXT,
+    subject        TEXT,
+    location_text  TEXT,
+    source         TEXT,
+    -- The same mail or folder taken in twice is one submission: a hash of what was received.
+    source_key     TEXT
+  );
+  CREATE INDEX submissions_by_source_key ON submissions(source_key);
+  CREATE INDEX submissions_by_submitter ON submissions(submitter_id);
+  -- Which photos (by content hash: a photo's identity on every station) came with a submission.
+  CREATE TABLE submission_photos (
+    submission_id  TEXT NOT NULL,
+    sha256         TEXT NOT NULL,
+    file_name      TEXT,
+    PRIMARY KEY (submission_id, sha256)
+  );
+  CREATE INDEX submission_photos_by_sha256 ON submission_photos(sha256);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
