@@ -46,6 +46,7 @@ export class ModelsStore {
   private readonly markActive;
   private readonly deleteModel;
   private readonly setOnnxPath;
+  private readonly updateProvenance;
 
   constructor(private readonly db: Db) {
     this.insertModel = db.prepare(`
@@ -53,6 +54,7 @@ export class ModelsStore {
                           preprocessing_json, provenance_json, added_at, onnx_path)
       VALUES (@name, @version, @format, @contentHash, @sourcePath, @labels, @labelInfo, @preprocessing, @provenance, @addedAt, @onnxPath)`);
     this.setOnnxPath = db.prepare('UPDATE models SET onnx_path = ? WHERE id = ?');
+    this.updateProvenance = db.prepare('UPDATE models SET provenance_json = ? WHERE id = ?');
     this.byHash = db.prepare<[string], ModelRecord>('SELECT * FROM models WHERE content_hash = ?');
     this.byId = db.prepare<[number], ModelRecord>('SELECT * FROM models WHERE id = ?');
     this.all = db.prepare<[], ModelRecord>('SELECT * FROM models ORDER BY id');
@@ -85,6 +87,11 @@ export class ModelsStore {
       onnxPath,
     });
     return this.get(Number(result.lastInsertRowid))!;
+  }
+
+  /** Replaces a model's provenance (e.g. the int8 report after `models add --int8`). */
+  setProvenance(id: number, provenance: Record<string, unknown> | null): void {
+    this.updateProvenance.run(provenance ? JSON.stringify(provenance) : null, id);
   }
 
   get(id: number): ModelRow | null {
