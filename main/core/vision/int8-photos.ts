@@ -33,18 +33,19 @@ export function photosInFolder(folder: string): string[] {
 
 /**
  * Spreads the photos over both sets: an even sample of at most calibration + heldOut
- * photos, every third one held out (so both sets cover every sub-folder).
+ * photos, the held-out ones spread evenly through it (so both sets cover every
+ * sub-folder). With fewer photos than asked, the held-out set keeps its size up to half.
  */
 export function splitPhotos(photos: string[], calibration: number, heldOut: number): { calibration: string[]; heldOut: string[] } {
   const wanted = Math.min(photos.length, calibration + heldOut);
+  const heldCount = wanted < calibration + heldOut ? Math.min(heldOut, Math.floor(wanted / 2)) : heldOut;
   const step = photos.length / Math.max(wanted, 1);
   const sample = Array.from({ length: wanted }, (_, i) => photos[Math.floor(i * step)]!);
-  const heldOutShare = heldOut / Math.max(calibration + heldOut, 1);
+  const share = heldCount / Math.max(wanted, 1);
   const held: string[] = [];
   const cal: string[] = [];
   sample.forEach((file, i) => {
-    // Bresenham-style: held-out gets its share spread evenly through the sample.
-    if (Math.floor((i + 1) * heldOutShare) > Math.floor(i * heldOutShare) && held.length < heldOut) held.push(file);
+    if (Math.floor((i + 1) * share) > Math.floor(i * share)) held.push(file);
     else cal.push(file);
   });
   return { calibration: cal, heldOut: held };

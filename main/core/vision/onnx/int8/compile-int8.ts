@@ -3,6 +3,7 @@
  * QDQ graph per calibration method, and keep the one whose top-1 class agrees best with
  * the FP32 graph on held-out photos, only if that agreement reaches the fidelity gate.
  */
+import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { type CalibrationMethod, methodName } from './activation-ranges.js';
@@ -29,7 +30,7 @@ export interface Int8CompileOptions {
   /** Held-out inputs for the agreement check (never used to calibrate). */
   heldOut: CalibrationInput[];
   methods?: CalibrationMethod[];
-  /** 7-bit weights, safe from int16 saturation on AVX2 CPUs without VNNI (default true). */
+  /** 7-bit weights (default: weightsNeedReducedRange(), i.e. on x86 CPUs without VNNI). */
   reduceRange?: boolean;
   minAgreement?: number;
   minHeldOut?: number;
@@ -61,7 +62,24 @@ export interface Int8Report {
 export interface Int8CompileResult {
   /** The chosen QDQ graph, or null when the gate refused it. */
   bytes: Uint8Array | null;
+  /** The best QDQ graph even when the gate refused it (benchmarks, diagnosis); never for classifying. */
+  bestCandidate: Uint8Array | null;
   report: Int8Report;
+}
+
+/**
+ * Whether to use 7-bit weights: on x86 without VNNI, ONNX Runtime's u8s8 kernels use
+ * VPMADDUBSW, whose int16 sums of pairs saturate with full-range weights. With VNNI
+ * (VPDPBUSD sums into int32), and on ARM, full 8-bit weights are safe and more precise.
+ */
+export function weightsNeedReducedRange(): boolean {
+  if (process.arch !== 'x64' && process.arch !== 'ia32') return false;
+  try {
+    const flags = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    return !/\b(avx512_vnni|avx_vnni)\b/.test(flags);
+  } catch {
+    return true; // not Linux: cannot tell, so the safe choice
+  }
 }
 
 function argmax(data: Float32Array, offset: number, length: number): number {
@@ -105,7 +123,7 @@ export function compareProbabilities(reference: Float32Array[], candidate: Float
 
 export async function compileInt8Model(fp32: Uint8Array, options: Int8CompileOptions): Promise<Int8CompileResult> {
   const threads = options.threads ?? 2;
-  const reduceRange = options.reduceRange ?? true;
+  const reduceRange = options.reduceRange ?? weightsNeedReducedRange();
   const minAgreement = options.minAgreement ?? INT8_MIN_AGREEMENT;
   const minHeldOut = options.minHeldOut ?? INT8_MIN_HELD_OUT;
   const methods = options.methods ?? INT8_METHODS;
@@ -114,9 +132,9 @@ export async function compileInt8Model(fp32: Uint8Array, options: Int8CompileOpt
     kept: false, agreement: null, heldOutPhotos: options.heldOut.length, calibrationPhotos: 0, method: null, candidates: [],
     reduceRange, quantizedConvolutions: plan.convOutputs.length,
   };
-  if (plan.convOutputs.length === 0) return { bytes: null, report: { ...base, reason: 'the model has no convolution to quantise; the FP32 graph stays' } };
+  if (plan.convOutputs.length === 0) return { bytes: null, bestCandidate: null, report: { ...base, reason: 'the model has no convolution to quantise; the FP32 graph stays' } };
   if (options.heldOut.length < minHeldOut) {
-    return { bytes: null, report: { ...base, reason: `only ${options.heldOut.length} held-out photos could be read (at least ${minHeldOut} are needed to check ${(minAgreement * 100).toFixed(0)}% agreement); the FP32 graph stays. Give more photos with --calibration-folder.` } };
+    return { bytes: null, bestCandidate: null, report: { ...base, reason: `only ${options.heldOut.length} held-out photos could be read (at least ${minHeldOut} are needed to check ${(minAgreement * 100).toFixed(0)}% agreement); the FP32 graph stays. Give more photos with --calibration-folder.` } };
   }
 
   const { collectors, photos } = await collectRanges(fp32, plan.calibrated, options.calibration, {
@@ -124,7 +142,7 @@ export async function compileInt8Model(fp32: Uint8Array, options: Int8CompileOpt
     onProgress: (done) => options.onProgress?.('calibrate', done, null),
   });
   base.calibrationPhotos = photos;
-  if (photos === 0) return { bytes: null, report: { ...base, reason: 'no calibration photo could be read; the FP32 graph stays' } };
+  if (photos === 0) return { bytes: null, bestCandidate: null, report: { ...base, reason: 'no calibration photo could be read; the FP32 graph stays' } };
 
   const checks = options.heldOut.length * (methods.length + 1);
   let checked = 0;
@@ -144,7 +162,7 @@ export async function compileInt8Model(fp32: Uint8Array, options: Int8CompileOpt
   const report: Int8Report = { ...base, agreement: +chosen.candidate.agreement.toFixed(4), method: chosen.candidate.method };
   if (chosen.candidate.agreement < minAgreement) {
     const pct = (chosen.candidate.agreement * 100).toFixed(1);
-    return { bytes: null, report: { ...report, reason: `top-1 agreement with FP32 is ${pct}% on ${options.heldOut.length} held-out photos (best calibration: ${chosen.candidate.method}), below the ${(minAgreement * 100).toFixed(0)}% gate; the FP32 graph stays` } };
+    return { bytes: null, bestCandidate: chosen.bytes, report: { ...report, reason: `top-1 agreement with FP32 is ${pct}% on ${options.heldOut.length} held-out photos (best calibration: ${chosen.candidate.method}), below the ${(minAgreement * 100).toFixed(0)}% gate; the FP32 graph stays` } };
   }
-  return { bytes: chosen.bytes, report: { ...report, kept: true } };
+  return { bytes: chosen.bytes, bestCandidate: chosen.bytes, report: { ...report, kept: true } };
 }
