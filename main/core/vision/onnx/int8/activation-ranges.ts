@@ -5,6 +5,11 @@
  */
 
 const BINS = 2048;
+/**
+ * Values per tensor and photo that go into the histogram (min/max always see them all):
+ * a strided sample, since Xception's planned tensors hold 43 million values per photo.
+ */
+export const HISTOGRAM_SAMPLES_PER_PHOTO = 1 << 16;
 
 export type CalibrationMethod = { kind: 'minmax' } | { kind: 'percentile'; percentile: number };
 
@@ -15,12 +20,14 @@ export function methodName(method: CalibrationMethod): string {
 export class RangeCollector {
   min = Infinity;
   max = -Infinity;
+  /** Values in the histogram. */
   count = 0;
   /** Histogram upper limit (a power of two); bin i covers [i, i+1) * limit / BINS. */
   private limit = 0;
   private readonly positive = new Float64Array(BINS);
   private readonly negative = new Float64Array(BINS);
 
+  /** All values of one photo's tensor. */
   add(data: Float32Array): void {
     let lo = Infinity;
     let hi = -Infinity;
@@ -29,11 +36,17 @@ export class RangeCollector {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    if (!(lo <= hi)) return; // empty or NaN-only
+    const stride = Math.max(1, Math.ceil(data.length / HISTOGRAM_SAMPLES_PER_PHOTO));
+    this.addSummary(lo, hi, stride === 1 ? data : data.filter((_, i) => i % stride === 0));
+  }
+
+  /** One photo's tensor as its exact min and max and a sample of its values. */
+  addSummary(lo: number, hi: number, data: Float32Array): void {
+    if (!(lo <= hi) || data.length === 0) return; // empty or NaN-only
     this.min = Math.min(this.min, lo);
     this.max = Math.max(this.max, hi);
-    this.count += data.length;
     this.grow(Math.max(Math.abs(lo), Math.abs(hi)));
+    this.count += data.length;
     if (this.limit === 0) {
       this.positive[0]! += data.length; // all zeros
       return;
