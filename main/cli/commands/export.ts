@@ -5,9 +5,9 @@ import { StationError } from '../../core/errors.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
-import { Library, type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
+import { type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 const WRITERS = { csv: writeCsvExport, geojson: writeGeoJsonExport } as const;
 
@@ -65,11 +65,10 @@ filters below do not apply to dwc.
   async run(context) {
     const format = context.options.format as string | undefined;
     if (format !== 'csv' && format !== 'geojson' && format !== 'dwc') {
-      context.stderr.write('invasives export: --format csv, --format geojson or --format dwc is required.\n');
-      return 2;
+      throw usageError('--format csv, --format geojson or --format dwc is required.');
     }
     const query = queryFromOptions(context.options);
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('read');
     try {
       const out = context.options.out as string | undefined;
       const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);

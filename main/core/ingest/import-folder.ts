@@ -10,8 +10,8 @@ import { makeThumbnail } from '../vision/decode.js';
 import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
-import { scanFolder } from './scan-folder.js';
-import { RateMeter, runWorkQueue } from './work-queue.js';
+import { scanFolder } from '../scan-folder.js';
+import { RateMeter, runWorkQueue } from '../work-queue.js';
 
 export interface ImportOptions {
   settings: Settings;

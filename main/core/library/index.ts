@@ -8,3 +8,4 @@ export { ALERT_KINDS, ALERT_STATES, type AlertCandidate, type AlertKind, type Al
 export type { BaselineRecord } from './baseline-store.js';
 export type { PhotoPositionRow, StoredPositionSource } from './positions-store.js';
 export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zones-store.js';
+export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';

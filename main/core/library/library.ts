@@ -64,9 +64,10 @@ export class Library {
     this.alerts = new AlertsStore(db);
   }
 
-  static open(databasePath: string): Library {
+  /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
+  static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
-    return new Library(openDatabase(resolved), resolved);
+    return new Library(openDatabase(resolved, undefined, options), resolved);
   }
 
   /** Runs `work` in one write transaction: all of it is stored, or none. */
