@@ -85,8 +85,9 @@ for (const [name, packDir] of [['tfjs-mobilenet-waste (TF.js, Teachable Machine)
     if (!report.kept) assert.match(report.reason!, /below the 99% gate; the FP32 graph stays/);
     // Whatever the gate decides, the int8 graph computes the same network: the pooled
     // ImageNet features stay close and top-1 agrees far above chance (a wrong scale or
-    // layout in the QDQ graph brings both down to noise: cosine 0.3, agreement 0.4).
-    assert.ok(report.agreement! >= 0.65, `top-1 agreement ${report.agreement}`);
+    // layout in the QDQ graph brings both down to noise: cosine 0.3, agreement 0.4; these
+    // models flip 10% of their top-1 classes under ±2 grey levels of input noise alone).
+    assert.ok(report.agreement! >= 0.85, `top-1 agreement ${report.agreement}`);
     const reference = await ort.InferenceSession.create(fp32, { intraOpNumThreads: 2 });
     const int8 = await ort.InferenceSession.create(result.bestCandidate!, { intraOpNumThreads: 2 });
     let cosine = 0;
@@ -100,6 +101,7 @@ for (const [name, packDir] of [['tfjs-mobilenet-waste (TF.js, Teachable Machine)
       cosine += dot / Math.sqrt(na * nb) / sample.length;
     }
     t.diagnostic(`${name}: mean cosine of int8 and FP32 embeddings ${cosine.toFixed(4)}`);
-    assert.ok(cosine > (report.reduceRange ? 0.88 : 0.95), `embedding cosine ${cosine.toFixed(4)}`);
+    // Measured 0.9954 with 8-bit weights and bias correction (0.976 without bias correction).
+    assert.ok(cosine > (report.reduceRange ? 0.95 : 0.99), `embedding cosine ${cosine.toFixed(4)}`);
   });
 }

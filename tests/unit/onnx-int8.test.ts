@@ -13,7 +13,7 @@ import { splitPhotos } from '../../main/core/vision/int8-photos.js';
 import { compileKerasToOnnx } from '../../main/core/vision/onnx/compile-keras-to-onnx.js';
 import { RangeCollector, uint8Parameters } from '../../main/core/vision/onnx/int8/activation-ranges.js';
 import { type CalibrationInput, compileInt8Model } from '../../main/core/vision/onnx/int8/compile-int8.js';
-import { quantizeWeights } from '../../main/core/vision/onnx/int8/emit-qdq.js';
+import { biasCorrection, quantizeWeights } from '../../main/core/vision/onnx/int8/emit-qdq.js';
 import { setSeededWeights } from '../helpers/keras-test-models.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -53,6 +53,28 @@ test('weights: one symmetric scale per output channel, 8-bit or 7-bit, error at 
       assert.ok(Math.abs(q[i]! * s - w[i]!) <= s / 2 + 1e-7);
     }
   }
+});
+
+test('bias correction: each output channel absorbs the mean error of its rounded weights (grouped convolutions too)', () => {
+  // 4 outputs, 2 groups, 2 inputs per group, 1x2 kernels.
+  const w = Float32Array.from({ length: 4 * 2 * 2 }, (_, i) => Math.cos(i) * 0.37);
+  const { q, scales } = quantizeWeights(w, 4, false);
+  const mean = Float64Array.of(1, -2, 0.5, 3); // input channels 0..3
+  const shift = biasCorrection(w, q, scales, [4, 2, 1, 2], 2, mean);
+  for (let o = 0; o < 4; o += 1) {
+    let expected = 0;
+    for (let i = 0; i < 2; i += 1) {
+      for (let j = 0; j < 2; j += 1) {
+        const index = (o * 2 + i) * 2 + j;
+        expected += (q[index]! * scales[o]! - w[index]!) * mean[Math.floor(o / 2) * 2 + i]!;
+      }
+    }
+    assert.ok(Math.abs(shift[o]! - expected) < 1e-7, `channel ${o}`);
+  }
+  // A constant input equal to the means: the corrected int8 layer gives the FP32 output exactly.
+  const fp32Out = (o: number) => [0, 1].reduce((s, i) => s + [0, 1].reduce((t, j) => t + w[(o * 2 + i) * 2 + j]! * mean[Math.floor(o / 2) * 2 + i]!, 0), 0);
+  const int8Out = (o: number) => [0, 1].reduce((s, i) => s + [0, 1].reduce((t, j) => t + q[(o * 2 + i) * 2 + j]! * scales[o]! * mean[Math.floor(o / 2) * 2 + i]!, 0), 0) - shift[o]!;
+  for (let o = 0; o < 4; o += 1) assert.ok(Math.abs(fp32Out(o) - int8Out(o)) < 1e-6);
 });
 
 function buildResidualNet(): tf.LayersModel {

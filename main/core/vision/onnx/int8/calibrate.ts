@@ -11,9 +11,13 @@ import { HISTOGRAM_SAMPLES_PER_PHOTO, RangeCollector } from './activation-ranges
 const { onnx } = onnxProto;
 
 const suffixes = { min: '__calib_min', max: '__calib_max', sample: '__calib_sample' } as const;
+const MEAN_SUFFIX = '__calib_channel_mean';
 
-/** The FP32 model with, for each of `tensors`, graph outputs for its min, max and a sample. */
-export function withRangeOutputs(fp32: Uint8Array, tensors: string[]): Uint8Array {
+/**
+ * The FP32 model with, for each of `tensors`, graph outputs for its min, max and a sample;
+ * and for each of `meanTensors` (NCHW), its mean per channel.
+ */
+export function withRangeOutputs(fp32: Uint8Array, tensors: string[], meanTensors: string[] = []): Uint8Array {
   const model = onnx.ModelProto.decode(fp32);
   const graph = model.graph!;
   const init = (name: string, data: BigInt64Array, dims: number[]) => graph.initializer!.push(tensorProto(name, dims, data));
@@ -40,6 +44,10 @@ export function withRangeOutputs(fp32: Uint8Array, tensors: string[]): Uint8Arra
     node('Slice', [`${t}__calib_flat`, '__calib_zero', '__calib_end', '__calib_axis', `${t}__calib_step`], t + suffixes.sample);
     for (const suffix of Object.values(suffixes)) output(t + suffix);
   }
+  for (const t of meanTensors) {
+    node('ReduceMean', [t], t + MEAN_SUFFIX, [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 2, 3] }, ...keepdims]);
+    output(t + MEAN_SUFFIX);
+  }
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -48,16 +56,21 @@ export interface CalibrationInput {
   dims: number[];
 }
 
-/** Measures the tensors' ranges over the inputs (one inference each). */
+/**
+ * Measures the tensors' ranges over the inputs (one inference each), and the mean per
+ * channel of `options.meanTensors` (for bias correction).
+ */
 export async function collectRanges(
   fp32: Uint8Array,
   tensors: string[],
   inputs: AsyncIterable<CalibrationInput> | Iterable<CalibrationInput>,
-  options: { threads: number; onProgress?: (done: number) => void },
-): Promise<{ collectors: Map<string, RangeCollector>; photos: number }> {
-  const session = await ort.InferenceSession.create(withRangeOutputs(fp32, tensors), { intraOpNumThreads: options.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  const fetches = tensors.flatMap((t) => Object.values(suffixes).map((suffix) => t + suffix));
+  options: { threads: number; meanTensors?: string[]; onProgress?: (done: number) => void },
+): Promise<{ collectors: Map<string, RangeCollector>; channelMeans: Map<string, Float64Array>; photos: number }> {
+  const meanTensors = options.meanTensors ?? [];
+  const session = await ort.InferenceSession.create(withRangeOutputs(fp32, tensors, meanTensors), { intraOpNumThreads: options.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const fetches = [...tensors.flatMap((t) => Object.values(suffixes).map((suffix) => t + suffix)), ...meanTensors.map((t) => t + MEAN_SUFFIX)];
   const collectors = new Map(tensors.map((t) => [t, new RangeCollector()]));
+  const sums = new Map<string, Float64Array>();
   let photos = 0;
   try {
     for await (const input of inputs) {
@@ -66,6 +79,12 @@ export async function collectRanges(
         const value = (suffix: string) => outputs[t + suffix]!.data as Float32Array;
         collectors.get(t)!.addSummary(value(suffixes.min)[0]!, value(suffixes.max)[0]!, value(suffixes.sample));
       }
+      for (const t of meanTensors) {
+        const mean = outputs[t + MEAN_SUFFIX]!.data as Float32Array;
+        const sum = sums.get(t) ?? new Float64Array(mean.length);
+        for (let c = 0; c < mean.length; c += 1) sum[c]! += mean[c]!;
+        sums.set(t, sum);
+      }
       for (const tensor of Object.values(outputs)) tensor.dispose();
       photos += 1;
       options.onProgress?.(photos);
@@ -73,5 +92,6 @@ export async function collectRanges(
   } finally {
     await session.release();
   }
-  return { collectors, photos };
+  const channelMeans = new Map([...sums].map(([t, sum]) => [t, sum.map((v) => v / photos)]));
+  return { collectors, channelMeans, photos };
 }

@@ -137,8 +137,9 @@ export async function compileInt8Model(fp32: Uint8Array, options: Int8CompileOpt
     return { bytes: null, bestCandidate: null, report: { ...base, reason: `only ${options.heldOut.length} held-out photos could be read (at least ${minHeldOut} are needed to check ${(minAgreement * 100).toFixed(0)}% agreement); the FP32 graph stays. Give more photos with --calibration-folder.` } };
   }
 
-  const { collectors, photos } = await collectRanges(fp32, plan.calibrated, options.calibration, {
+  const { collectors, channelMeans, photos } = await collectRanges(fp32, plan.calibrated, options.calibration, {
     threads,
+    meanTensors: plan.convInputs,
     onProgress: (done) => options.onProgress?.('calibrate', done, null),
   });
   base.calibrationPhotos = photos;
@@ -151,7 +152,7 @@ export async function compileInt8Model(fp32: Uint8Array, options: Int8CompileOpt
   let best: { bytes: Uint8Array; candidate: Int8Candidate } | null = null;
   for (const method of methods) {
     const ranges = new Map([...collectors].map(([tensor, c]) => [tensor, c.range(method)]));
-    const bytes = emitQdqModel(fp32, plan, ranges, { reduceRange });
+    const bytes = emitQdqModel(fp32, plan, ranges, { reduceRange, inputMeans: channelMeans });
     const candidate = { method: methodName(method), ...compareProbabilities(reference, await probabilitiesOf(bytes, options.heldOut, threads, tick)) };
     base.candidates.push({ ...candidate, agreement: +candidate.agreement.toFixed(4), meanMaxAbsDiff: +candidate.meanMaxAbsDiff.toFixed(5) });
     const better = !best || candidate.agreement > best.candidate.agreement

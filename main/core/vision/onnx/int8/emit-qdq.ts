@@ -22,6 +22,34 @@ export interface QdqOptions {
    * range (255 x 127 x 2 > 32767); 7-bit weights cannot saturate.
    */
   reduceRange: boolean;
+  /**
+   * Per-channel means of each Conv's input on the calibration photos: with them, each
+   * output channel's bias absorbs the mean error of its rounded weights,
+   * b' = b - sum over (input channel, kernel position) of (w_q - w) * E[x].
+   */
+  inputMeans?: Map<string, Float64Array>;
+}
+
+/** Bias correction: the expected output shift of rounded weights, per output channel. */
+export function biasCorrection(w: Float32Array, q: Int8Array, scales: Float32Array, dims: number[], group: number, mean: Float64Array): Float32Array {
+  const [cout, cinPerGroup, kh, kw] = dims as [number, number, number, number];
+  const k = kh * kw;
+  const outPerGroup = cout / group;
+  const shift = new Float32Array(cout);
+  for (let o = 0; o < cout; o += 1) {
+    const firstInput = Math.floor(o / outPerGroup) * cinPerGroup;
+    let delta = 0;
+    for (let i = 0; i < cinPerGroup; i += 1) {
+      let rowError = 0;
+      for (let j = 0; j < k; j += 1) {
+        const index = (o * cinPerGroup + i) * k + j;
+        rowError += q[index]! * scales[o]! - w[index]!;
+      }
+      delta += rowError * mean[firstInput + i]!;
+    }
+    shift[o] = delta;
+  }
+  return shift;
 }
 
 function floatsOf(tensor: onnxProto.onnx.ITensorProto): Float32Array {
@@ -135,6 +163,12 @@ export function emitQdqModel(fp32: Uint8Array, plan: QdqPlan, ranges: Map<string
         const biasName = n.input![2];
         if (biasName) {
           const b = floatsOf(initializers.get(biasName)!);
+          const mean = options.inputMeans?.get(n.input![0]!);
+          if (mean) {
+            const group = Number(n.attribute?.find((a) => a.name === 'group')?.i ?? 1);
+            const shift = biasCorrection(w, q, scales, dims, group, mean);
+            for (let o = 0; o < b.length; o += 1) b[o]! -= shift[o]!;
+          }
           const bq = new Int32Array(b.length);
           const bs = new Float32Array(b.length);
           for (let o = 0; o < b.length; o += 1) {

@@ -20,6 +20,8 @@ export interface QdqPlan {
   sameAs: Map<string, string>;
   /** Conv nodes (by output name) whose weights become int8. */
   convOutputs: string[];
+  /** Their data inputs (NCHW), whose per-channel means bias correction needs. */
+  convInputs: string[];
 }
 
 const CLIPPING_ACTIVATIONS = new Set(['Relu', 'Clip']);
@@ -50,12 +52,14 @@ export function planQdq(graph: onnxProto.onnx.IGraphProto, options: QdqPlanOptio
   };
 
   const convOutputs: string[] = [];
+  const convInputs: string[] = [];
   for (const n of nodes) {
     const inputs = n.input ?? [];
     if (n.opType === 'Conv' && initializers.has(inputs[1]!) && !initializers.has(inputs[0]!) && (options.quantizeConv?.(n) ?? true)) {
       want(inputs[0]);
       wantOutput(n.output![0]!);
       convOutputs.push(n.output![0]!);
+      convInputs.push(inputs[0]!);
     } else if (n.opType === 'Add' && inputs.length === 2 && inputs.every((i) => !initializers.has(i))) {
       want(inputs[0]);
       want(inputs[1]);
@@ -73,7 +77,7 @@ export function planQdq(graph: onnxProto.onnx.IGraphProto, options: QdqPlanOptio
     if (!wanted.has(source)) continue;
     sameAs.set(output, source);
   }
-  return { calibrated: [...wanted].filter((t) => !sameAs.has(t)), sameAs, convOutputs };
+  return { calibrated: [...wanted].filter((t) => !sameAs.has(t)), sameAs, convOutputs, convInputs: [...new Set(convInputs)] };
 }
 
 /** Relu, or a Clip whose lower bound is 0: uint8 with zero point 0 makes it redundant. */
