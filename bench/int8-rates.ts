@@ -26,14 +26,24 @@ function sessionOptions(): ort.InferenceSession.SessionOptions {
   return { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
 }
 
-/** Calibration inputs: real photos when ../shared is there, else seeded noise (speed only). */
-async function xceptionInputs(count: number): Promise<CalibrationInput[]> {
+/** Calibration inputs: the given photos, else ../shared's flowers, else seeded noise (speed only). */
+async function calibrationInputs(count: number, p: Preprocessing, photos?: string[]): Promise<CalibrationInput[]> {
   const flowers = path.join(SHARED, 'data/flowers');
-  if (fs.existsSync(flowers)) {
-    const { calibration } = splitPhotos(photosInFolder(flowers), count, 0);
-    return preprocessAll(calibration, XCEPTION_PREPROCESSING, 200e6, []);
-  }
-  return Array.from({ length: count }, (_, i) => ({ data: tf.randomUniform([1, 299, 299, 3], -1, 1, 'float32', i).dataSync() as Float32Array, dims: [1, 299, 299, 3] }));
+  const files = photos ?? (fs.existsSync(flowers) ? photosInFolder(flowers) : []);
+  if (files.length > 0) return preprocessAll(splitPhotos(files, count, 0).calibration, p, 200e6, []);
+  return Array.from({ length: count }, (_, i) => ({ data: tf.randomUniform([1, p.height, p.width, 3], -1, 1, 'float32', i).dataSync() as Float32Array, dims: [1, p.height, p.width, 3] }));
+}
+
+/**
+ * The int8 graph of a compiled FP32 graph (bytes or .onnx path), calibrated on `photos`
+ * (default: ../shared's flowers) with the gate off: for benchmarks of models with random
+ * weights, whose agreement means nothing. bench/pipeline.bench.ts's int8 column uses it.
+ */
+export async function compileInt8Graph(fp32: Uint8Array | string, preprocessing: Preprocessing, options: { photos?: string[]; calibrationPhotos?: number; reduceRange?: boolean } = {}): Promise<Uint8Array> {
+  const bytes = typeof fp32 === 'string' ? new Uint8Array(fs.readFileSync(fp32)) : fp32;
+  const inputs = await calibrationInputs(options.calibrationPhotos ?? 16, preprocessing, options.photos);
+  const result = await compileInt8Model(bytes, { calibration: inputs, heldOut: inputs.slice(0, 2), minHeldOut: 1, minAgreement: 0, methods: [{ kind: 'percentile', percentile: 99.999 }], reduceRange: options.reduceRange });
+  return result.bytes!;
 }
 
 /**
@@ -45,10 +55,9 @@ export async function compileInt8Xception(options: { classes?: number; calibrati
   const model = buildXception({ inputShape: [299, 299, 3], classes: options.classes ?? 1000 });
   setSeededWeights(model, 1);
   const fp32 = compileKerasToOnnx(model, { embeddingLayer: 'avg_pool' });
-  const inputs = await xceptionInputs(options.calibrationPhotos ?? 16);
   const t = performance.now();
-  const result = await compileInt8Model(fp32, { calibration: inputs, heldOut: inputs.slice(0, 4), minHeldOut: 1, minAgreement: 0, methods: [{ kind: 'percentile', percentile: 99.999 }], reduceRange: options.reduceRange });
-  return { fp32, int8: result.bytes!, calibrationMs: performance.now() - t };
+  const int8 = await compileInt8Graph(fp32, XCEPTION_PREPROCESSING, options);
+  return { fp32, int8, calibrationMs: performance.now() - t };
 }
 
 async function msPerImage(bytes: Uint8Array, input: CalibrationInput, runs: number): Promise<number> {
@@ -77,7 +86,7 @@ async function comparedRates(fp32: Uint8Array, int8: Uint8Array, input: Calibrat
 export async function measureInt8Xception(): Promise<Record<string, number | boolean | string>> {
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   const result: Record<string, number | boolean | string> = {};
-  const input = (await xceptionInputs(1))[0]!;
+  const input = (await calibrationInputs(1, XCEPTION_PREPROCESSING))[0]!;
   const reduceDefault = weightsNeedReducedRange();
   for (const reduceRange of [reduceDefault, !reduceDefault]) {
     const { fp32, int8, calibrationMs } = await compileInt8Xception({ reduceRange });
@@ -88,7 +97,7 @@ export async function measureInt8Xception(): Promise<Record<string, number | boo
     result[`${key}Speedup`] = +(fp32Ms / int8Ms).toFixed(2);
     if (reduceRange === reduceDefault) {
       result.defaultWeights = key;
-      result.calibrationMsPer16Photos = Math.round(calibrationMs);
+      result.int8CompileMsFor16Photos = Math.round(calibrationMs);
       result.fp32MBytes = +(fp32.length / 1e6).toFixed(1);
       result.int8MBytes = +(int8.length / 1e6).toFixed(1);
     }
