@@ -62,6 +62,11 @@ test('models add --int8: calibrated on a folder, kept after the agreement check,
   assert.equal(removed.code, 0, removed.stderr);
   assert.ok(!fs.existsSync(report.fp32OnnxPath), 'removing the model removes its compiled graphs');
 
+  const badCount = await runCli(['models', 'add', pack, '--db', db, '--int8', '--calibration-photos', '0', '--json']);
+  assert.notEqual(badCount.code, 0);
+  assert.equal(JSON.parse(badCount.stdout || badCount.stderr).code, 'INVALID_ARGUMENT');
+  assert.match(badCount.stdout + badCount.stderr, /--calibration-photos takes a whole number of photos/);
+
   const missing = await runCli(['models', 'add', pack, '--db', db, '--int8', '--calibration-folder', path.join(dir, 'nowhere')]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /calibration folder .*nowhere does not exist/);
