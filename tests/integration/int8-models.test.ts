@@ -20,7 +20,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 
 const dir = makeTempDir();
 
-test('models add --int8: calibrated on a folder, kept after the agreement check, used for import, shown by models show; too few photos keeps FP32 with the reason', async () => {
+test("models add --int8: calibrated on a folder or the library's photos, kept after the agreement check, used for import, shown by models show; too few photos keeps FP32 with the reason", async () => {
   const db = path.join(dir, 'lib', 'library.sqlite');
   const pack = await writeDemoModelPack(path.join(dir, 'demo-model'));
   const card = await writeDemoCard(path.join(dir, 'card'), 90);
@@ -48,6 +48,13 @@ test('models add --int8: calibrated on a folder, kept after the agreement check,
   const library = Library.open(db);
   assert.equal(library.photos.query().filter((p) => p.prediction?.modelId === model.id).length, 90);
   library.close();
+
+  // Without a folder, the library's own photos (the 90 just imported) calibrate and check.
+  const fromLibrary = await runCli(['models', 'add', pack, '--db', db, '--int8', '--calibration-photos', '30', '--held-out-photos', '55', '--json']);
+  assert.equal(fromLibrary.code, 0, fromLibrary.stderr);
+  const libraryReport = JSON.parse(fromLibrary.stdout).provenance.int8;
+  assert.match(libraryReport.source, /the library's photos/);
+  assert.deepEqual([libraryReport.calibrationPhotos, libraryReport.heldOutPhotos, libraryReport.kept], [30, 55, true]);
 
   // Again with too few held-out photos: the FP32 graph comes back, with the reason.
   const refused = await runCli(['models', 'add', pack, '--db', db, '--int8', '--calibration-folder', card.folder, '--held-out-photos', '10']);
