@@ -26,6 +26,8 @@ export const STATION_ERROR_CLASSES = {
   GEOJSON_INVALID: 'input',
   GPX_INVALID: 'input',
   BASELINE_INVALID: 'input',
+  /** A watch list / park species list with unknown species or bad values (nothing stored). */
+  SPECIES_LIST_INVALID: 'input',
   BACKUP_INVALID: 'input',
   DATABASE_NEWER: 'library',
   DATABASE_IN_USE: 'busy',

@@ -10,6 +10,8 @@ import { importCommand } from './import.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
+import { settingsCommand } from './settings.js';
+import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
 import { trainCommand } from './train.js';
 import { zonesCommand } from './zones.js';
@@ -21,6 +23,8 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   statsCommand,
   alertsCommand,
+  speciesCommand,
+  settingsCommand,
   zonesCommand,
   baselineCommand,
   gpxCommand,

@@ -49,7 +49,8 @@ const GEOREFERENCE_SOURCES = { exif: 'camera GPS (EXIF)', gpx: 'GPS track (GPX),
 /**
  * One Darwin Core occurrence per observation (near-duplicate photos count once, with every
  * photo in associatedMedia): HumanObservation once a ranger confirmed or corrected it,
- * MachineObservation while it is a model prediction. Rejected observations are left out.
+ * MachineObservation while it is a model prediction. Rejected observations are left out, and
+ * so are predictions the open set judged unknown until a ranger confirms a species.
  */
 export function darwinCoreRecords(library: Library, settings: GeoSettings, options: DarwinCoreOptions = {}): DarwinCoreRecord[] {
   const zones = ZoneIndex.of(library);
@@ -58,6 +59,8 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
   const models = new Map<number, ReturnType<Library['models']['get']>>();
   for (const group of observations) {
     if (!group.species || (group.evidence !== 'confirmed' && group.evidence !== 'predicted')) continue;
+    // A photo the open set judged unknown is not an occurrence of the species the model forced it into.
+    if (group.evidence === 'predicted' && group.unknown) continue;
     if (options.confirmedOnly && group.evidence !== 'confirmed') continue;
     const photos = group.photoIds.map((id) => photoById.get(id)).filter((photo): photo is PhotoSummary => photo !== undefined);
     const first = photos[0]!;
@@ -68,7 +71,8 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
     const modelId = first.prediction?.modelId;
     if (modelId !== undefined && !models.has(modelId)) models.set(modelId, library.models.get(modelId));
     const model = modelId !== undefined ? models.get(modelId) : null;
-    const reviewer = decider ? library.reviews.current(decider.id)?.reviewer ?? null : null;
+    const decision = decider ? library.reviews.current(decider.id) : null;
+    const reviewer = decision?.reviewer ?? null;
     const placed = group.latitude !== null && group.longitude !== null;
     records.push({
       occurrenceID: `urn:invasives-station:occurrence:${first.sha256}`,
@@ -86,7 +90,13 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
       identificationVerificationStatus: confirmed ? 'verified by a ranger from the photos' : 'unverified: automated identification',
       identifiedBy: confirmed ? (reviewer ?? 'park ranger') : model ? `${model.name} ${model.version} (image classifier)` : null,
       dateIdentified: confirmed ? decider!.review!.decidedAt : first.prediction ? (library.predictions.forPhoto(first.id)[0]?.createdAt ?? null) : null,
-      identificationRemarks: group.score !== null ? `model probability ${group.score.toFixed(3)} (mean over ${photos.length} photo${photos.length > 1 ? 's' : ''})` : null,
+      identificationRemarks:
+        [
+          confirmed && decision?.station ? `identified at ${decision.station}` : null,
+          group.score !== null ? `model probability ${group.score.toFixed(3)} (mean over ${photos.length} photo${photos.length > 1 ? 's' : ''})` : null,
+        ]
+          .filter((part) => part !== null)
+          .join('; ') || null,
       recordedBy: options.recordedBy ?? null,
       associatedMedia: photos.map((photo) => photo.path).join(' | '),
       occurrenceRemarks: photos.length > 1 ? `${photos.length} photos of one observation (burst)` : null,

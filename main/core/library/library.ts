@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
+import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, openDatabase } from './database.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
@@ -9,6 +10,8 @@ import { PhotosStore } from './photos-store.js';
 import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
+import { SpeciesListStore } from './species-list-store.js';
+import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
 
@@ -47,13 +50,17 @@ export class Library {
   readonly baseline: BaselineStore;
   readonly observations: ObservationsStore;
   readonly alerts: AlertsStore;
+  readonly calibrations: CalibrationsStore;
+  readonly speciesList: SpeciesListStore;
+  readonly stationSettings: StationSettingsStore;
 
   private constructor(
     private readonly db: Db,
     readonly databasePath: string,
   ) {
     this.photos = new PhotosStore(db);
-    this.predictions = new PredictionsStore(db);
+    this.calibrations = new CalibrationsStore(db);
+    this.predictions = new PredictionsStore(db, this.calibrations);
     this.reviews = new ReviewsStore(db);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
@@ -62,12 +69,25 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+    this.speciesList = new SpeciesListStore(db);
+    this.stationSettings = new StationSettingsStore(db);
   }
 
   /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
   static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
-    return new Library(openDatabase(resolved, undefined, options), resolved);
+    const library = new Library(openDatabase(resolved, undefined, options), resolved);
+    // A library from before verdicts were stored: its calibrated models' predictions are judged
+    // once, from their stored vectors (cheap to check every time: nothing pending, nothing done).
+    if (!options.readOnly) {
+      try {
+        library.predictions.judgePending();
+      } catch (error) {
+        library.close();
+        throw error;
+      }
+    }
+    return library;
   }
 
   /** Runs `work` in one write transaction: all of it is stored, or none. */
