@@ -1,9 +1,12 @@
+import { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
 import { AlertsRefresher } from './alerts-refresher.js';
 import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
+import { JobBusyError } from './api-error.js';
+import { type StationBackups, createBackup, listBackups, restoreNamedBackup } from './station-backups.js';
 
 export interface StationOptions {
   databasePath: string;
@@ -25,32 +28,68 @@ export interface Station {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  /** The park's basemaps; the transports serve their tiles by id. */
+  basemaps: BasemapLibrary;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
 
 export function openStation(options: StationOptions): Station {
   const settings = resolveSettings({ ...options.settings, databasePath: options.databasePath });
-  const library = Library.open(settings.databasePath);
   const events = new EventBus();
   const reportAlertsError = (error: unknown) => options.onInternalError?.('alerts:refresh', error);
-  const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
-  const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
-  const dispatch = createDispatcher(
-    createHandlers({ library, settings, events, jobs, alerts, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
-    options.onInternalError,
-  );
+
+  // Everything bound to the open library; rebuilt when a restore replaces the library's files.
+  const assemble = (library: Library) => {
+    const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
+    const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
+    const backups: StationBackups = {
+      list: () => listBackups(library.databasePath),
+      create: () => createBackup(library),
+      restore: (name) => restore(name),
+    };
+    const basemaps = new BasemapLibrary(library);
+    const dispatch = createDispatcher(
+      createHandlers({ library, settings, events, jobs, alerts, backups, basemaps, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+      options.onInternalError,
+    );
+    return { library, alerts, jobs, basemaps, dispatch };
+  };
+  let current = assemble(Library.open(settings.databasePath));
+
+  const release = async () => {
+    await current.jobs.stop();
+    current.alerts.cancelScheduled();
+    await current.basemaps.close();
+    current.library.close();
+  };
+  const restore = async (name: string) => {
+    if (current.jobs.status().running) throw new JobBusyError('An import, classification or training is running; cancel it or wait before restoring.');
+    try {
+      return await restoreNamedBackup(settings.databasePath, name, release);
+    } finally {
+      if (!current.library.isOpen) current = assemble(Library.open(settings.databasePath));
+      events.emit('library:changed', { reason: 'library restored from a backup' });
+      current.alerts.announceStateChange();
+    }
+  };
+
   return {
-    library,
+    get library() {
+      return current.library;
+    },
     settings,
     events,
-    jobs,
-    alerts,
-    dispatch,
-    async close() {
-      await jobs.stop();
-      alerts.cancelScheduled();
-      library.close();
+    get jobs() {
+      return current.jobs;
     },
+    get alerts() {
+      return current.alerts;
+    },
+    get basemaps() {
+      return current.basemaps;
+    },
+    dispatch: (name, rawArgs) => current.dispatch(name, rawArgs),
+    close: release,
   };
 }

@@ -1,6 +1,8 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
+import { basemapCommand } from './basemap.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
@@ -29,9 +31,12 @@ export const COMMANDS: readonly CliCommand[] = [
   baselineCommand,
   gpxCommand,
   placeCommand,
+  basemapCommand,
   modelsCommand,
   trainCommand,
   exportDatasetCommand,
+  backupCommand,
+  restoreCommand,
   serveCommand,
   demoCommand,
 ];

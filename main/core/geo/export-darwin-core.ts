@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
-import type { Library, PhotoSummary } from '../library/index.js';
+import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
 import { neutraliseCell } from './export-csv.js';
 import { computeObservations } from './observations.js';
@@ -52,6 +52,16 @@ const GEOREFERENCE_SOURCES = { exif: 'camera GPS (EXIF)', gpx: 'GPS track (GPX),
  * MachineObservation while it is a model prediction. Rejected observations are left out, and
  * so are predictions the open set judged unknown until a ranger confirms a species.
  */
+/**
+ * Metres within which an observation's position is known: the widest uncertainty stored with its
+ * photos' positions (a placement on the map stores its zoom's), else the default for its source.
+ */
+function coordinateUncertaintyOf(photos: PhotoSummary[], source: PositionSource | null, settings: GeoSettings): number | null {
+  const stored = photos.map((photo) => photo.positionUncertaintyMetres).filter((metres): metres is number => metres !== null);
+  if (stored.length) return Math.ceil(Math.max(...stored));
+  return source ? settings.positionUncertaintyMetres[source] : null;
+}
+
 export function darwinCoreRecords(library: Library, settings: GeoSettings, options: DarwinCoreOptions = {}): DarwinCoreRecord[] {
   const zones = ZoneIndex.of(library);
   const records: DarwinCoreRecord[] = [];
@@ -84,7 +94,7 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
       decimalLatitude: placed ? Number(group.latitude!.toFixed(6)) : null,
       decimalLongitude: placed ? Number(group.longitude!.toFixed(6)) : null,
       geodeticDatum: placed ? 'WGS84' : null,
-      coordinateUncertaintyInMeters: placed && group.positionSource ? settings.positionUncertaintyMetres[group.positionSource] : null,
+      coordinateUncertaintyInMeters: placed ? coordinateUncertaintyOf(photos, group.positionSource, settings) : null,
       georeferenceSources: placed && group.positionSource ? GEOREFERENCE_SOURCES[group.positionSource] : null,
       locality: placed && zones.hasZones ? zones.locate(group.latitude!, group.longitude!).label : null,
       identificationVerificationStatus: confirmed ? 'verified by a ranger from the photos' : 'unverified: automated identification',

@@ -8,7 +8,9 @@ export { ALERT_KINDS, ALERT_STATES, type AlertCandidate, type AlertDecider, type
 export type { BaselineRecord } from './baseline-store.js';
 export type { PhotoPositionRow, StoredPositionSource } from './positions-store.js';
 export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zones-store.js';
+export type { BasemapDescription, BasemapFormat, BasemapRow, BasemapTileType, NewBasemap } from './basemaps-store.js';
 export type { CalibrationSource, CalibrationSummary } from './calibrations-store.js';
 export type { StoredVerdict } from './predictions-store.js';
 export type { NewSpeciesEntry, SpeciesEntry } from './species-list-store.js';
 export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';
+export { compareEvents, newGlobalId, type EventRow, type NewEvent, type PortableEvent } from './event-log.js';

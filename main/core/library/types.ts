@@ -69,6 +69,8 @@ export interface PhotoSummary extends PhotoMetadata {
    * (which wins over EXIF); null when the photo has no position.
    */
   positionSource: PositionSource | null;
+  /** Metres within which a GPX or hand position is known, when one was stored with it (a placement's map zoom). */
+  positionUncertaintyMetres: number | null;
 }
 
 export type PositionSource = 'exif' | 'gpx' | 'manual';
