@@ -13,6 +13,7 @@ import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
 import { settingsCommand } from './settings.js';
+import { sitesCommand } from './sites.js';
 import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
 import { trainCommand } from './train.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   statsCommand,
   alertsCommand,
+  sitesCommand,
   speciesCommand,
   settingsCommand,
   zonesCommand,

@@ -1,8 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
 import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
-import { neutraliseCell } from './export-csv.js';
+import { siteOccurrences } from '../sites/site-darwin-core.js';
+import { csvRow } from './export-csv.js';
 import { computeObservations } from './observations.js';
 import { ZoneIndex } from './zones.js';
 
@@ -30,6 +30,8 @@ export const DARWIN_CORE_COLUMNS = [
   { term: 'recordedBy', iri: 'http://rs.tdwg.org/dwc/terms/recordedBy' },
   { term: 'associatedMedia', iri: 'http://rs.tdwg.org/dwc/terms/associatedMedia' },
   { term: 'occurrenceRemarks', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceRemarks' },
+  { term: 'eventID', iri: 'http://rs.tdwg.org/dwc/terms/eventID' },
+  { term: 'locationID', iri: 'http://rs.tdwg.org/dwc/terms/locationID' },
 ] as const;
 
 export type DarwinCoreTerm = (typeof DARWIN_CORE_COLUMNS)[number]['term'];
@@ -110,6 +112,21 @@ export function darwinCoreRecords(library: Library, settings: GeoSettings, optio
       recordedBy: options.recordedBy ?? null,
       associatedMedia: photos.map((photo) => photo.path).join(' | '),
       occurrenceRemarks: photos.length > 1 ? `${photos.length} photos of one observation (burst)` : null,
+      eventID: null,
+      locationID: null,
+    });
+  }
+  // Re-checks of treated sites: a clean one is an absence, linked to its site (issue 15).
+  for (const visit of siteOccurrences(library)) {
+    records.push({
+      ...visit,
+      kingdom: options.kingdom ?? 'Plantae',
+      georeferenceSources: 'site extent (centre and radius)',
+      locality: zones.hasZones ? zones.locate(visit.decimalLatitude, visit.decimalLongitude).label : null,
+      dateIdentified: visit.eventDate,
+      identificationRemarks: null,
+      associatedMedia: null,
+      recordedBy: visit.recordedBy ?? options.recordedBy ?? null,
     });
   }
   return records;
@@ -120,9 +137,9 @@ export async function writeDarwinCoreCsv(library: Library, settings: GeoSettings
   const records = darwinCoreRecords(library, settings, options);
   const terms = DARWIN_CORE_COLUMNS.map((column) => column.term);
   await writeStreamAtomically(outPath, (append) => {
-    append(stringify([terms], { record_delimiter: '\r\n' }));
+    append(csvRow(terms));
     for (const record of records) {
-      append(stringify([terms.map((term) => neutraliseCell(record[term]))], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } }));
+      append(csvRow(terms.map((term) => record[term])));
     }
   });
   return { written: records.length, leftOut: 0 };

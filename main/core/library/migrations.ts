@@ -325,6 +325,92 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
   `,
+  // 7: invasive-plant sites, their treatments and re-check visits (projections of the event log), photo links, regrowth alerts (i15)
+  `
+  -- Each row is folded from the site's events (and its treatments' and visits'); state_json holds the whole fold.
+  CREATE TABLE sites (
+    id            TEXT PRIMARY KEY,
+    origin_station TEXT NOT NULL,
+    species       TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('reported', 'confirmed', 'treatment-planned', 'treated', 'regrowth', 'clean', 'eradicated')),
+    centroid_latitude  REAL NOT NULL,
+    centroid_longitude REAL NOT NULL,
+    min_latitude  REAL NOT NULL,
+    min_longitude REAL NOT NULL,
+    max_latitude  REAL NOT NULL,
+    max_longitude REAL NOT NULL,
+    area_m2       REAL NOT NULL,
+    first_record_on TEXT NOT NULL,
+    last_treated_on TEXT,
+    next_due_on   TEXT,
+    state_json    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sites_by_due ON sites(next_due_on);
+  CREATE TABLE treatments (
+    id            TEXT PRIMARY KEY,
+    site_id       TEXT NOT NULL,
+    origin_station TEXT NOT NULL,
+    treated_on    TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    record_json   TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX treatments_by_site ON treatments(site_id, treated_on);
+  CREATE TABLE visits (
+    id            TEXT PRIMARY KEY,
+    site_id       TEXT NOT NULL,
+    origin_station TEXT NOT NULL,
+    visited_on    TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('clean', 'regrowth')),
+    record_json   TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX visits_by_site ON visits(site_id, visited_on);
+  -- Photos inside a site's extent plus its buffer (local photo ids; recomputed after imports and placements).
+  CREATE TABLE site_photos (
+    site_id       TEXT NOT NULL,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    PRIMARY KEY (site_id, photo_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX site_photos_by_photo ON site_photos(photo_id);
+
+  -- Alerts rebuilt once more for the 'regrowth' kind (the kind CHECK cannot be altered in place).
+  CREATE TABLE alert_photos_kept AS SELECT alert_id, photo_id FROM alert_photos;
+  DROP TABLE alert_photos;
+  CREATE TABLE alerts_rebuilt (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('new-species', 'new-zone', 'new-cell', 'spread', 'near-boundary', 'surge', 'unknown-organism', 'regrowth')),
+    species       TEXT NOT NULL,
+    place_key     TEXT NOT NULL,
+    place_label   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'acknowledged', 'dismissed')),
+    confirmed     INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    dismiss_reason TEXT,
+    detail_json   TEXT NOT NULL DEFAULT '{}',
+    raised_at     TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    zone_name     TEXT,
+    cell_key      TEXT,
+    seen_at       TEXT,
+    auto_closed   INTEGER NOT NULL DEFAULT 0 CHECK (auto_closed IN (0, 1)),
+    decided_by    TEXT,
+    decided_station TEXT,
+    decided_at    TEXT,
+    UNIQUE (kind, species, place_key),
+    CHECK (state <> 'dismissed' OR dismiss_reason IS NOT NULL)
+  );
+  INSERT INTO alerts_rebuilt SELECT id, kind, species, place_key, place_label, state, confirmed, dismiss_reason, detail_json, raised_at, updated_at,
+    zone_name, cell_key, seen_at, auto_closed, decided_by, decided_station, decided_at FROM alerts;
+  DROP TABLE alerts;
+  ALTER TABLE alerts_rebuilt RENAME TO alerts;
+  CREATE TABLE alert_photos (
+    alert_id      INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, photo_id)
+  ) WITHOUT ROWID;
+  INSERT INTO alert_photos SELECT alert_id, photo_id FROM alert_photos_kept WHERE photo_id IN (SELECT id FROM photos);
+  DROP TABLE alert_photos_kept;
+  CREATE INDEX alert_photos_by_photo ON alert_photos(photo_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,6 +18,8 @@ export interface AddModelOptions {
   settings: Settings;
   /** Also compile a statically quantised int8 graph, kept if it passes the fidelity gate. */
   int8?: Int8AddOptions;
+  /** What the library records as the pack's source when the path is a temporary copy (an upload): its name as the user knows it. */
+  sourceName?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function addModelToLibrary(library: Library, sourcePath: string, op
       await writeFileAtomically(onnxPath, Buffer.from(int8.bytes));
     }
   }
-  const identity = { ...pack.identity, preprocessing: { ...pack.preprocessing }, provenance: Object.keys(provenance).length ? provenance : undefined };
+  const identity = { ...pack.identity, ...(options.sourceName ? { sourcePath: options.sourceName } : {}), preprocessing: { ...pack.preprocessing }, provenance: Object.keys(provenance).length ? provenance : undefined };
   const row = library.models.add(identity, onnxPath);
   // Re-adding a model: its provenance says which graph (FP32 or int8) it runs now.
   if (JSON.stringify(row.provenance ?? null) !== JSON.stringify(identity.provenance ?? null)) library.models.setProvenance(row.id, identity.provenance ?? null);
