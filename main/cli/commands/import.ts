@@ -10,7 +10,7 @@ import { printImportSummary } from '../print-summary.js';
 export const importCommand: CliCommand = {
   name: 'import',
   summary: 'import (and classify) every photo under a folder; re-run to resume',
-  usage: `invasives import <folder> [--db FILE] [--model ID|PATH] [--no-classify] [--ten-crop] [--json]
+  usage: `invasives import <folder> [--db FILE] [--model ID|PATH] [--no-classify] [--ten-crop] [--file-time-fallback] [--json]
 
 Imports every photo (JPEG, PNG, TIFF, HEIC) under <folder>, recursively, as a memory card
 holds them. Each photo is identified by its content: importing the same card twice adds
@@ -25,11 +25,16 @@ Options:
   --model ID|PATH   classify with this model (a library model id, or a model pack path)
   --no-classify     store photos and EXIF only
   --ten-crop        average ten fixed views per photo (corners, centre, mirrors): steadier, 10x slower
+  --file-time-fallback
+                    photos with no capture time in EXIF, XMP or IPTC take the file's modification
+                    time, exported with capture-time source "file:modified" (off by default: a
+                    copied file's time is when it was copied)
   --json            print the summary as JSON`,
   options: {
     model: { type: 'string' },
     'no-classify': { type: 'boolean', default: false },
     'ten-crop': { type: 'boolean', default: false },
+    'file-time-fallback': { type: 'boolean', default: false },
   },
   async run(context) {
     const folder = context.positionals[0];
@@ -37,7 +42,11 @@ Options:
       context.stderr.write('invasives import: which folder? Usage: invasives import <folder>\n');
       return 2;
     }
-    const settings = resolveSettings({ databasePath: context.databasePath, tenCrop: context.options['ten-crop'] === true });
+    const settings = resolveSettings({
+      databasePath: context.databasePath,
+      tenCrop: context.options['ten-crop'] === true,
+      captureTimeFromFileModified: context.options['file-time-fallback'] === true,
+    });
     const library = Library.open(settings.databasePath);
     const controller = new AbortController();
     let interrupts = 0;

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
 import { baselineCommand } from './baseline.js';
 import { classifyCommand } from './classify.js';
+import { datesCommand } from './dates.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { exportDatasetCommand } from './export-dataset.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
   zonesCommand,
   baselineCommand,
   gpxCommand,
+  datesCommand,
   placeCommand,
   modelsCommand,
   trainCommand,

@@ -9,6 +9,7 @@ import type { Classification, PhotoClassifier } from '../vision/classifier.js';
 import { makeThumbnail } from '../vision/decode.js';
 import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
+import { formatLocalTime } from './format-local-time.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
 import { scanFolder } from './scan-folder.js';
 import { RateMeter, runWorkQueue } from './work-queue.js';
@@ -219,6 +220,10 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, sha256: string, fileP
   }
   const settings = run.options.settings;
   const exif = await readPhotoExif(bytes);
+  let captured = { capturedAt: exif.capturedAt, capturedAtSource: exif.capturedAtSource };
+  if (captured.capturedAt === null && settings.captureTimeFromFileModified) {
+    captured = { capturedAt: await fileModifiedCaptureTime(filePath), capturedAtSource: 'file:modified' };
+  }
   // Decoding the thumbnail is also the check that the pixels can be read at all (truncated files fail here).
   const thumbnail = await makeThumbnail(bytes, { size: settings.thumbnailSize, maxPixels: settings.maxImagePixels, path: filePath });
   await writeFileAtomically(path.join(run.thumbnailsDir, `${sha256}.jpg`), thumbnail.jpeg);
@@ -227,7 +232,7 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, sha256: string, fileP
     width: exif.width,
     height: exif.height,
     orientation: exif.orientation,
-    capturedAt: exif.capturedAt,
+    ...captured,
     latitude: exif.latitude,
     longitude: exif.longitude,
     altitude: exif.altitude,
@@ -235,6 +240,11 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, sha256: string, fileP
     cameraModel: exif.cameraModel,
     exifWarning: exif.warning,
   };
+}
+
+/** The file's modification time as local time with this machine's UTC offset then (labelled 'file:modified'). */
+async function fileModifiedCaptureTime(filePath: string): Promise<string> {
+  return formatLocalTime((await fs.stat(filePath)).mtime);
 }
 
 async function classifyPhoto(classifier: PhotoClassifier, bytes: Buffer, filePath: string): Promise<Classification> {

@@ -8,3 +8,6 @@ export { ALERT_KINDS, ALERT_STATES, type AlertCandidate, type AlertKind, type Al
 export type { BaselineRecord } from './baseline-store.js';
 export type { PhotoPositionRow, StoredPositionSource } from './positions-store.js';
 export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zones-store.js';
+export type { CaptureTimeReread } from './capture-times-store.js';
+export type { TaxonMapping } from './taxa-store.js';
+export { occurrenceIdOf } from './occurrence-id.js';

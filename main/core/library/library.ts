@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
+import { CaptureTimesStore } from './capture-times-store.js';
+import { DatasetSettingsStore } from './dataset-settings-store.js';
 import { type Db, openDatabase } from './database.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
@@ -9,6 +11,7 @@ import { PhotosStore } from './photos-store.js';
 import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
+import { TaxaStore } from './taxa-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
 
@@ -47,6 +50,9 @@ export class Library {
   readonly baseline: BaselineStore;
   readonly observations: ObservationsStore;
   readonly alerts: AlertsStore;
+  readonly captureTimes: CaptureTimesStore;
+  readonly taxa: TaxaStore;
+  readonly datasetSettings: DatasetSettingsStore;
 
   private constructor(
     private readonly db: Db,
@@ -62,11 +68,22 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+    this.captureTimes = new CaptureTimesStore(db);
+    this.taxa = new TaxaStore(db);
+    this.datasetSettings = new DatasetSettingsStore(db);
   }
 
   static open(databasePath: string): Library {
     const resolved = path.resolve(databasePath);
-    return new Library(openDatabase(resolved), resolved);
+    const library = new Library(openDatabase(resolved), resolved);
+    try {
+      // Photos stored before occurrence ids existed get theirs once (an indexed look-up when none is missing).
+      library.photos.assignMissingOccurrenceIds();
+    } catch (error) {
+      library.close();
+      throw error;
+    }
+    return library;
   }
 
   /** Runs `work` in one write transaction: all of it is stored, or none. */
