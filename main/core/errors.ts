@@ -28,7 +28,9 @@ export type StationErrorCode =
   | 'TRAINING_DATA_INSUFFICIENT'
   | 'GEOJSON_INVALID'
   | 'GPX_INVALID'
-  | 'BASELINE_INVALID';
+  | 'BASELINE_INVALID'
+  | 'TAXON_MAPPING_INVALID'
+  | 'EXPORT_FAILED';
 
 export class StationError extends Error {
   constructor(
