@@ -4,12 +4,14 @@ import path from 'node:path';
 import { StationError } from '../../core/errors.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
+import { writeDarwinCoreArchive } from '../../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
 import { Library, type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import type { CliCommand } from '../command.js';
 
-const WRITERS = { csv: writeCsvExport, geojson: writeGeoJsonExport } as const;
+const FORMATS = ['csv', 'geojson', 'dwc', 'dwca'] as const;
+type Format = (typeof FORMATS)[number];
 
 const STATUSES = [...REVIEW_STATUSES, 'reviewed'];
 
@@ -35,12 +37,22 @@ function queryFromOptions(options: Record<string, unknown>): PhotoQuery {
 
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'write the library as CSV or GeoJSON (with filters), or Darwin Core for GBIF',
-  usage: `invasives export --format csv|geojson|dwc [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--db FILE] [--json]
+  summary: 'write the library as CSV or GeoJSON (with filters), or Darwin Core (CSV or archive) for GBIF',
+  usage: `invasives export --format csv|geojson|dwc [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--excel] [--db FILE] [--json]
+invasives export --format dwca --out FILE.zip [--with-photos] [--recorded-by NAME] [--confirmed-only]
 
 CSV: RFC 4180, UTF-8, one row per photo. GeoJSON: RFC 7946 FeatureCollection of the
 geolocated photos ([longitude, latitude, altitude]); photos without GPS are counted.
-Without --out the export goes to standard output.
+Both carry captured_at_source and position_source. --excel starts CSV files with a UTF-8
+byte order mark so that Excel shows accents right. Without --out the export goes to
+standard output.
+
+dwca: a Darwin Core Archive for GBIF's IPT (a zip: meta.xml, eml.xml, occurrence.txt and
+the Simple Multimedia extension multimedia.txt). The dataset's title, licence, publisher,
+contact and media base URL come from 'invasives dataset set'; classes that are not
+scientific names need 'invasives taxa load FILE.csv' (they are left out and named until
+then). --with-photos puts the photos in the archive (media/<id>.jpg), upright and without
+EXIF, XMP or IPTC; otherwise multimedia rows point at the media base URL, or are left out.
 
 dwc: a Darwin Core occurrence CSV for GBIF, one occurrence per observation (a burst of
 photos of one plant counts once; every photo is in associatedMedia): HumanObservation once
@@ -61,25 +73,45 @@ filters below do not apply to dwc.
     until: { type: 'string' },
     'recorded-by': { type: 'string' },
     'confirmed-only': { type: 'boolean', default: false },
+    'with-photos': { type: 'boolean', default: false },
+    excel: { type: 'boolean', default: false },
   },
   async run(context) {
-    const format = context.options.format as string | undefined;
-    if (format !== 'csv' && format !== 'geojson' && format !== 'dwc') {
-      context.stderr.write('invasives export: --format csv, --format geojson or --format dwc is required.\n');
+    const format = context.options.format as Format | undefined;
+    if (!format || !FORMATS.includes(format)) {
+      context.stderr.write(`invasives export: --format ${FORMATS.join(', --format ')} is required.\n`);
+      return 2;
+    }
+    const out = context.options.out as string | undefined;
+    if (format === 'dwca' && !out) {
+      context.stderr.write('invasives export: --format dwca writes a zip file; give it with --out FILE.zip.\n');
       return 2;
     }
     const query = queryFromOptions(context.options);
     const library = Library.open(context.databasePath);
     try {
-      const out = context.options.out as string | undefined;
       const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);
-      const counts =
-        format === 'dwc'
-          ? await writeDarwinCoreCsv(library, resolveSettings({ databasePath: context.databasePath }).geo, target, {
-              recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
-              confirmedOnly: context.options['confirmed-only'] === true,
-            })
-          : await WRITERS[format](library, query, target);
+      const settings = resolveSettings({ databasePath: context.databasePath });
+      const darwinCore = {
+        recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
+        confirmedOnly: context.options['confirmed-only'] === true,
+      };
+      const excel = context.options.excel === true;
+      let counts: { written: number; leftOut: number; withoutTaxon?: Record<string, number>; media?: number; photosMissing?: Record<string, string> };
+      if (format === 'dwca') {
+        counts = await writeDarwinCoreArchive(library, settings.geo, target, {
+          ...darwinCore,
+          recordedBy: darwinCore.recordedBy ?? undefined,
+          withPhotos: context.options['with-photos'] === true,
+          maxImagePixels: settings.maxImagePixels,
+        });
+      } else if (format === 'dwc') {
+        counts = await writeDarwinCoreCsv(library, settings.geo, target, { ...darwinCore, excel });
+      } else if (format === 'csv') {
+        counts = await writeCsvExport(library, query, target, { excel });
+      } else {
+        counts = await writeGeoJsonExport(library, query, target);
+      }
       if (!out) {
         context.stdout.write(fs.readFileSync(target));
         fs.rmSync(path.dirname(target), { recursive: true, force: true });
@@ -87,8 +119,14 @@ filters below do not apply to dwc.
       if (context.json) {
         context.stderr.write(`${JSON.stringify({ format, out: out ? target : null, ...counts })}\n`);
       } else {
-        const leftOut = counts.leftOut ? `; ${counts.leftOut} photos without GPS left out` : '';
-        context.stderr.write(`Exported ${counts.written} ${format === 'dwc' ? 'occurrences' : 'photos'} as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
+        const darwin = format === 'dwc' || format === 'dwca';
+        const leftOut = counts.leftOut && !darwin ? `; ${counts.leftOut} photos without GPS left out` : '';
+        const media = counts.media !== undefined ? `, ${counts.media} media` : '';
+        context.stderr.write(`Exported ${counts.written} ${darwin ? 'occurrences' : 'photos'}${media} as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
+        for (const [label, n] of Object.entries(counts.withoutTaxon ?? {})) {
+          context.stderr.write(`Left out ${n} observation(s) of class "${label}": it is not a scientific name; map it with 'invasives taxa load FILE.csv'.\n`);
+        }
+        for (const [photo, reason] of Object.entries(counts.photosMissing ?? {})) context.stderr.write(`Photo not included: ${photo}: ${reason}\n`);
       }
       return 0;
     } finally {

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
 import { baselineCommand } from './baseline.js';
 import { classifyCommand } from './classify.js';
+import { datasetCommand } from './dataset.js';
 import { datesCommand } from './dates.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
@@ -12,6 +13,7 @@ import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
+import { taxaCommand } from './taxa.js';
 import { trainCommand } from './train.js';
 import { zonesCommand } from './zones.js';
 
@@ -20,6 +22,8 @@ export const COMMANDS: readonly CliCommand[] = [
   importCommand,
   classifyCommand,
   exportCommand,
+  datasetCommand,
+  taxaCommand,
   statsCommand,
   alertsCommand,
   zonesCommand,
