@@ -77,6 +77,16 @@ const exportSchema = z.strictObject({
   outPath: z.string().min(1).max(4096).optional(),
 });
 
+const dwcaExportSchema = z.strictObject({
+  /** Absolute path of the zip to write (an archive is binary: there is no text mode). */
+  outPath: z.string().min(1).max(4096),
+  /** Put the photos in the archive (stripped of EXIF/XMP/IPTC), not only links to the media base URL. */
+  withPhotos: z.boolean().default(false),
+  /** Leave out observations no ranger has confirmed. */
+  confirmedOnly: z.boolean().default(false),
+  recordedBy: z.string().min(1).max(500).optional(),
+});
+
 /** One of the top-5 classes of a photo's prediction, with what the model pack says about it. */
 export interface ClassInfo {
   label: string;
@@ -244,6 +254,8 @@ export const CONTRACT = {
   'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
   'export:csv': call<ExportResult>()(exportSchema),
   'export:geojson': call<ExportResult>()(exportSchema),
+  /** The Darwin Core Archive for GBIF (see writeDarwinCoreArchive); `leftOut`: observations whose class has no scientific name. */
+  'export:dwca': call<ExportResult>()(dwcaExportSchema),
   'models:list': call<ModelRow[]>()(noArgs),
   'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
   /** Loads a model pack (DEEP-OC archive or folder, Keras .h5, TF.js, ONNX), compiles and registers it. */

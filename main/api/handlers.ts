@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { StationError, errorMessage } from '../core/errors.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
+import { writeDarwinCoreArchive } from '../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
@@ -181,6 +182,11 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
     },
     'export:geojson': async ({ filter, outPath }) => {
       return runExport(library, writeGeoJsonExport, filter, outPath, '.geojson');
+    },
+    'export:dwca': async ({ outPath, withPhotos, confirmedOnly, recordedBy }) => {
+      if (!path.isAbsolute(outPath)) throw new StationError('INVALID_ARGUMENT', `Archive path "${outPath}" is not absolute; choose a full path such as /home/ranger/occurrences.zip.`);
+      const result = await writeDarwinCoreArchive(library, settings.geo, outPath, { withPhotos, confirmedOnly, recordedBy, maxImagePixels: settings.maxImagePixels });
+      return { count: result.written, leftOut: result.leftOut, text: null, outPath };
     },
     'models:list': () => library.models.list(),
     'models:use': ({ modelId }) => {
