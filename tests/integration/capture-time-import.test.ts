@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { writeCsvExport } from '../../main/core/geo/export-csv.js';
+import { writeGeoJsonExport } from '../../main/core/geo/export-geojson.js';
 import { matchPhotosToGpx } from '../../main/core/geo/gpx.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { rereadCaptureTimes } from '../../main/core/ingest/reread-capture-times.js';
@@ -65,6 +66,12 @@ test('XMP-only and IPTC-only photos get their capture time at import, are placed
     const xmpRow = rows.find((row) => row.includes('xmp-only.jpg'))!.split(',');
     assert.equal(xmpRow[sourceColumn], 'xmp:photoshop:DateCreated');
     assert.equal(xmpRow[positionColumn], 'gpx');
+    const geojsonPath = path.join(dir, 'photos.geojson');
+    await writeGeoJsonExport(library, {}, geojsonPath);
+    const features = (JSON.parse(fs.readFileSync(geojsonPath, 'utf8')) as { features: { properties: Record<string, unknown> }[] }).features;
+    const xmpFeature = features.find((feature) => String(feature.properties.path).endsWith('xmp-only.jpg'))!;
+    assert.equal(xmpFeature.properties.captured_at_source, 'xmp:photoshop:DateCreated');
+    assert.equal(xmpFeature.properties.position_source, 'gpx');
     assert.ok(files.none);
   } finally {
     library.close();

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import exifr from 'exifr';
+import sharp from 'sharp';
 import { updateDatasetMetadata } from '../../main/core/geo/dataset-metadata.js';
 import { MULTIMEDIA_ROW_TYPE, OCCURRENCE_ROW_TYPE, writeDarwinCoreArchive } from '../../main/core/geo/export-dwca.js';
 import { loadTaxonMapping } from '../../main/core/geo/taxa.js';
@@ -44,6 +45,8 @@ before(async () => {
     'DCIM/border.JPG': { seed: 3, latitude: 46.6245, longitude: 10.4505, capturedAt: '2026-06-02T09:00:00', offset: '+02:00' },
     // A flower-model class that is no scientific name.
     'DCIM/rose.JPG': { seed: 4, latitude: 46.71, longitude: 10.21, capturedAt: '2026-06-03T09:00:00', offset: '+02:00' },
+    // Stored 96x64 with EXIF orientation 6: upright it is 64x96.
+    'DCIM/rotated.JPG': { seed: 6, width: 96, height: 64, orientation: 6, latitude: 46.68, longitude: 10.18, capturedAt: '2026-06-05T09:00:00', offset: '+02:00' },
   });
   // A phone photo whose only date is in XMP.
   fs.writeFileSync(path.join(card, 'DCIM/phone.jpg'), withXmpSegment(await makeJpegWithExif({ seed: 5, latitude: 46.69, longitude: 10.19, make: 'Phone' }), xmpPacket({ 'xmp:CreateDate': '2026-06-04T11:00:00+02:00' })));
@@ -52,7 +55,7 @@ before(async () => {
   ids = Object.fromEntries(library.photos.query().map((photo) => [path.basename(photo.path), photo.id]));
   const model = library.models.add({ name: 'Park model', version: '1', contentHash: 'e'.repeat(64), format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
   library.models.setActive(model.id);
-  const probabilities: Record<string, number[]> = { 'burst-1.JPG': [0.9, 0.1], 'burst-2.JPG': [0.8, 0.2], 'border.JPG': [0.7, 0.3], 'rose.JPG': [0.1, 0.9], 'phone.jpg': [0.95, 0.05] };
+  const probabilities: Record<string, number[]> = { 'burst-1.JPG': [0.9, 0.1], 'burst-2.JPG': [0.8, 0.2], 'border.JPG': [0.7, 0.3], 'rose.JPG': [0.1, 0.9], 'phone.jpg': [0.95, 0.05], 'rotated.JPG': [0.9, 0.1] };
   for (const [name, p] of Object.entries(probabilities)) {
     library.predictions.save({ photoId: ids[name]!, modelId: model.id, labels: LABELS, probabilities: Float32Array.from(p), topK: 2 });
   }
@@ -88,9 +91,9 @@ test('the archive holds meta.xml, eml.xml, occurrence.txt and multimedia.txt, an
   assert.match(eml, /<electronicMailAddress>ranger@example.org<\/electronicMailAddress>/);
   assert.match(eml, /by-nc\/4\.0/);
   assert.match(eml, /<beginDate><calendarDate>2026-06-01<\/calendarDate><\/beginDate>/);
-  assert.match(eml, /<endDate><calendarDate>2026-06-04<\/calendarDate><\/endDate>/);
+  assert.match(eml, /<endDate><calendarDate>2026-06-05<\/calendarDate><\/endDate>/);
   assert.match(eml, /<geographicDescription>Swiss National Park, Graubünden<\/geographicDescription>/);
-  assert.equal(result.written, 3, 'the burst is one occurrence; roses has no scientific name');
+  assert.equal(result.written, 4, 'the burst is one occurrence; roses has no scientific name');
   assert.deepEqual(result.withoutTaxon, { [ROSES]: 1 });
 });
 
@@ -165,11 +168,15 @@ test('--with-photos puts stripped, upright photos in the archive and multimedia 
     assert.equal(tags?.Make, undefined, 'camera make stripped');
     assert.equal(tags?.latitude, undefined, 'GPS stripped');
     assert.equal(row.type, 'StillImage');
+    assert.equal(row.format, 'image/jpeg');
     assert.equal(row.license, 'http://creativecommons.org/licenses/by-nc/4.0/legalcode');
   }
+  const rotatedId = library.photos.get(ids['rotated.JPG']!)!.occurrenceId;
+  const rotated = await sharp(entries.get(`media/${rotatedId}.jpg`)!).metadata();
+  assert.deepEqual([rotated.width, rotated.height, rotated.orientation], [64, 96, undefined], 'turned upright, no orientation tag left');
   const occurrences = readTsv(entries.get('occurrence.txt')!.toString('utf8'));
-  const ids = new Set(occurrences.map((row) => row.occurrenceID));
-  for (const row of media) assert.ok(ids.has(row.occurrenceID), 'each media row belongs to an occurrence');
+  const occurrenceIds = new Set(occurrences.map((row) => row.occurrenceID));
+  for (const row of media) assert.ok(occurrenceIds.has(row.occurrenceID), 'each media row belongs to an occurrence');
   assert.deepEqual(await checkMetaXml(entries.get('meta.xml')!.toString('utf8')), { valid: true, errors: [] });
 });
 
@@ -196,7 +203,7 @@ test('an unwritable archive path is refused clearly, before any work, and nothin
     await assert.rejects(writeDarwinCoreArchive(library, geo, path.join(readOnly, 'dwca.zip')), rejectsWith('EXPORT_FAILED', /is not writable/));
   }
   assert.deepEqual(fs.readdirSync(dir).filter((name) => name.includes('.partial')), []);
-  assert.equal(library.photos.count(), 5, 'the library is untouched');
+  assert.equal(library.photos.count(), 6, 'the library is untouched');
 });
 
 test('bad dataset settings are refused with what to do', () => {
