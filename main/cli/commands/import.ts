@@ -5,6 +5,7 @@ import { resolveSettings } from '../../core/settings.js';
 import { openClassifier } from '../../core/vision/open-classifier.js';
 import type { CliCommand } from '../command.js';
 import { ProgressPrinter } from '../progress-line.js';
+import { rereadPendingDates } from '../reread-pending-dates.js';
 import { printImportSummary } from '../print-summary.js';
 
 export const importCommand: CliCommand = {
@@ -73,6 +74,7 @@ Options:
         onProgress: context.json ? undefined : (progress) => printer.update(progress),
       });
       printer.done();
+      await rereadPendingDates(library, context);
       const errors = library.imports.errors(result.summary.id);
       // New photos may be first sightings: raise their alerts now (each alert once, ever).
       const alerts = refreshAlerts(library, settings.geo);
