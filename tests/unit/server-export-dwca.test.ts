@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { CallName, CallOutcome } from '../../main/api/contract.js';
+import { importFolder } from '../../main/core/ingest/import-folder.js';
+import { type RunningServer, startServer } from '../../main/server/server.js';
+import { writeCard } from '../fixtures/make-card.js';
+import { readZip } from '../helpers/read-zip.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/** export:dwca through the real HTTP transport, like the other exports. */
+const dir = makeTempDir();
+let server: RunningServer;
+
+async function call<K extends CallName>(name: K, args: unknown): Promise<CallOutcome<K>> {
+  const response = await fetch(`${server.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-invasives-token': server.token },
+    body: JSON.stringify(args ?? {}),
+  });
+  return (await response.json()) as CallOutcome<K>;
+}
+
+before(async () => {
+  server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+  const card = path.join(dir, 'card');
+  await writeCard(card, { 'DCIM/IMG_0001.JPG': { seed: 1, latitude: 46.7, longitude: 10.2, capturedAt: '2026-05-01T09:00:00', offset: '+02:00' } });
+  const library = server.station.library;
+  await importFolder(library, card, { settings: server.station.settings });
+  const labels = ['Ailanthus altissima', 'Robinia pseudoacacia'];
+  const model = library.models.add({ name: 'm', version: '1', contentHash: 'a'.repeat(64), format: 'onnx', sourcePath: dir, labels, preprocessing: {} });
+  library.predictions.save({ photoId: library.photos.query()[0]!.id, modelId: model.id, labels, probabilities: Float32Array.from([0.8, 0.2]), topK: 2 });
+});
+after(() => server?.close());
+
+test('export:dwca writes the archive to an absolute path and refuses relative or unwritable ones', async () => {
+  const out = path.join(dir, 'dwca.zip');
+  const written = await call('export:dwca', { outPath: out, withPhotos: true });
+  assert.ok(written.ok, JSON.stringify(written));
+  assert.deepEqual(written.value, { count: 1, leftOut: 0, text: null, outPath: out });
+  const entries = await readZip(out);
+  assert.ok(entries.has('meta.xml') && entries.has('eml.xml') && entries.has('occurrence.txt') && entries.has('multimedia.txt'));
+  assert.equal([...entries.keys()].filter((name) => name.startsWith('media/')).length, 1);
+
+  const relative = await call('export:dwca', { outPath: 'dwca.zip' });
+  assert.ok(!relative.ok && relative.error.code === 'INVALID_ARGUMENT' && /not absolute/.test(relative.error.message));
+  const unwritable = await call('export:dwca', { outPath: path.join(dir, 'gone', 'dwca.zip') });
+  assert.ok(!unwritable.ok && unwritable.error.code === 'EXPORT_FAILED' && /does not exist/.test(unwritable.error.message));
+  assert.ok(!fs.existsSync(path.join(dir, 'gone')));
+});
