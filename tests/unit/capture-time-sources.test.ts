@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
 import { parseIptcDate, parseXmpDate } from '../../main/core/ingest/embedded-dates.js';
 import { readPhotoExif } from '../../main/core/ingest/exif.js';
 import { withIptcSegment, withXmpSegment, xmpPacket } from '../fixtures/embed-metadata.js';
 import { drawSeededPicture, makeJpegWithExif } from '../fixtures/make-photo.js';
+import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 
 /** A real JPEG with camera EXIF (make, model) but no date, as phones' edited exports often are. */
 function undatedJpeg(seed = 1): Promise<Buffer> {
@@ -107,4 +109,20 @@ describe('EXIF ModifyDate is the last embedded source', () => {
     const reading = await readPhotoExif(withXmpSegment(jpeg, xmpPacket({ 'photoshop:DateCreated': '2026-03-01T09:00:00' })));
     assert.equal(reading.capturedAtSource, 'xmp:photoshop:DateCreated');
   });
+});
+
+describe('XMP and IPTC capture times on the maintainers\' real photos', () => {
+  const cases = [
+    // No EXIF date; XMP photoshop:DateCreated "2020-07-23T00:00+02:00" (no seconds, as XMP allows).
+    ['RangeError_Invalid_typed_array_length.jpg', '2020-07-23T00:00:00+02:00', 'xmp:photoshop:DateCreated'],
+    // No EXIF date and no XMP date; IPTC DateCreated "20200723" + TimeCreated "113220+0000".
+    ['RangeError_Offset_outside_bounds.jpg', '2020-07-23T11:32:20+00:00', 'iptc:DateCreated'],
+  ] as const;
+  for (const [file, capturedAt, source] of cases) {
+    test(`${file}: ${source}`, { skip: skipUnlessShared('data', 'photos-exif', file) }, async () => {
+      const reading = await readPhotoExif(fs.readFileSync(sharedPath('data', 'photos-exif', file)));
+      assert.equal(reading.capturedAt, capturedAt);
+      assert.equal(reading.capturedAtSource, source);
+    });
+  }
 });
