@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StationErrorCode } from '../core/errors.js';
+import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
@@ -8,7 +8,12 @@ import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
-import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary } from '../core/library/types.js';
+import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
+
+/** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
+export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
+export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
+export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -300,40 +305,50 @@ export type CallArgs<K extends CallName> = z.input<(typeof CONTRACT)[K]['args']>
 export type CallParsedArgs<K extends CallName> = z.output<(typeof CONTRACT)[K]['args']>;
 export type CallResult<K extends CallName> = (typeof CONTRACT)[K]['result'];
 
-/** Events the core pushes to every connected UI. */
-export interface EventMap {
-  'import:progress': ImportProgress;
-  'import:finished': ImportFinished;
-  'classify:progress': WorkProgress;
-  'classify:finished': ClassifyFinished;
-  /** Reviews changed (another window, bulk work): lists should refresh. */
-  'library:changed': { reason: string };
-  'training:progress': TrainingProgress;
-  'training:finished': TrainingFinished;
-  /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
-  'alerts:changed': { open: number; raised: number };
+/** Declares an event: its payload type as the type parameter. */
+function event<Payload>(): Payload {
+  return undefined as unknown as Payload;
 }
-export type EventName = keyof EventMap;
-export const EVENT_NAMES = [
-  'import:progress',
-  'import:finished',
-  'classify:progress',
-  'classify:finished',
-  'library:changed',
-  'alerts:changed',
-  'training:progress',
-  'training:finished',
-] as const satisfies readonly EventName[];
 
 /**
- * Codes an API error can carry: the core's StationError codes plus the transport's own.
- * The UI picks its message by code.
+ * Events the core pushes to every connected UI: the ONE list. The event names and the
+ * payload map are both derived from it, so a new event reaches every transport.
  */
-/** TRANSPORT: the call did not reach the core (server gone, token refused). */
-export type ApiErrorCode = StationErrorCode | 'BAD_ARGUMENTS' | 'UNKNOWN_CALL' | 'BUSY' | 'INTERNAL' | 'TRANSPORT';
+export const EVENTS = {
+  'import:progress': event<ImportProgress>(),
+  'import:finished': event<ImportFinished>(),
+  'classify:progress': event<WorkProgress>(),
+  'classify:finished': event<ClassifyFinished>(),
+  /** Reviews changed (another window, bulk work): lists should refresh. */
+  'library:changed': event<{ reason: string }>(),
+  'training:progress': event<TrainingProgress>(),
+  'training:finished': event<TrainingFinished>(),
+  /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
+  'alerts:changed': event<{ open: number; raised: number }>(),
+} as const;
+export type EventMap = { [E in keyof typeof EVENTS]: (typeof EVENTS)[E] };
+export type EventName = keyof EventMap;
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+/**
+ * The transport's own error codes, with their class (the core's are STATION_ERROR_CLASSES).
+ * TRANSPORT: the call did not reach the core (server gone, token refused).
+ */
+export const TRANSPORT_ERROR_CLASSES = {
+  BAD_ARGUMENTS: 'usage',
+  UNKNOWN_CALL: 'usage',
+  BUSY: 'busy',
+  INTERNAL: 'internal',
+  TRANSPORT: 'internal',
+} as const satisfies Record<string, ErrorClass>;
+
+/** The ONE union of error codes a caller can see: the core's StationError codes plus the transport's. The UI picks its message by code. */
+export type ApiErrorCode = StationErrorCode | keyof typeof TRANSPORT_ERROR_CLASSES;
 export interface ApiError {
   code: ApiErrorCode;
   message: string;
+  /** Machine-readable particulars (e.g. the path involved), when the error has any. */
+  details?: Record<string, unknown>;
 }
 export type CallOutcome<K extends CallName> = { ok: true; value: CallResult<K> } | { ok: false; error: ApiError };
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StationError, errorMessage } from '../core/errors.js';
+import { StationError } from '../core/errors.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeDarwinCoreArchive } from '../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
@@ -14,7 +14,6 @@ import { wikipediaArticleUrl } from './species-links.js';
 import { loadZonesFile } from '../core/geo/zones.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
 import {
-  type ApiError,
   type CallName,
   type ClassInfo,
   type CallOutcome,
@@ -27,7 +26,8 @@ import {
   parseCallArgs,
 } from './contract.js';
 import type { EventBus } from './events.js';
-import { JobBusyError, type JobRunner } from './job-runner.js';
+import { toApiError } from './api-error.js';
+import type { JobRunner } from './job-runner.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -256,12 +256,6 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       return requirePhoto(library, photoId);
     },
   };
-}
-
-function toApiError(error: unknown): ApiError {
-  if (error instanceof StationError) return { code: error.code, message: error.message };
-  if (error instanceof JobBusyError) return { code: 'BUSY', message: error.message };
-  return { code: 'INTERNAL', message: `Unexpected error: ${errorMessage(error)}` };
 }
 
 /** Either transport's entry point: checks the call name, validates the arguments, runs the handler, wraps the outcome. */

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { classifyLibrary } from '../core/ingest/classify-library.js';
 import { importFolderInWorker } from '../core/ingest/import-in-worker.js';
-import { StationError, errorMessage } from '../core/errors.js';
+import { StationError } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { Library } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
@@ -10,8 +10,9 @@ import type { PhotoClassifier } from '../core/vision/classifier.js';
 import { openClassifier } from '../core/vision/open-classifier.js';
 import { type TrainModelOptions, type TrainingProgress, libraryTrainingPhotos, trainModel } from '../core/learning/index.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
-import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, JobStatus, TrainingFinished } from './contract.js';
+import type { AlertsRefreshed, ClassifyFinished, ImportFinished, JobStatus, TrainingFinished } from './contract.js';
 import type { EventBus } from './events.js';
+import { JobBusyError, toApiError } from './api-error.js';
 
 /** Opens the classifier a job uses (null: the library has no active model). */
 export type ClassifierOpener = (library: Library, settings: Settings) => Promise<PhotoClassifier | null>;
@@ -21,10 +22,6 @@ const openActiveModel: ClassifierOpener = (library, settings) => openClassifier(
 /** At most this many progress events per second reach the UI; the last one always does. */
 const PROGRESS_EVENTS_PER_SECOND = 5;
 
-export class JobBusyError extends Error {
-  readonly code = 'BUSY';
-}
-
 interface RunningJob {
   kind: 'import' | 'classify' | 'train';
   /** The imported folder, for imports. */
@@ -33,10 +30,6 @@ interface RunningJob {
   progress: WorkProgress | null;
   trainingProgress: TrainingProgress | null;
   done: Promise<void>;
-}
-
-function apiErrorOf(error: unknown): ApiError {
-  return { code: error instanceof StationError ? error.code : 'INTERNAL', message: errorMessage(error) };
 }
 
 /**
@@ -128,7 +121,7 @@ export class JobRunner {
         return finish({ summary: result.summary, resumed: result.resumed, cancelled: result.summary.state === 'cancelled', error: null });
       } catch (error) {
         const cancelled = job.controller.signal.aborted;
-        return finish({ summary: null, resumed: false, cancelled, error: cancelled ? null : apiErrorOf(error) });
+        return finish({ summary: null, resumed: false, cancelled, error: cancelled ? null : toApiError(error) });
       }
     });
     return { rootPath: resolved };
@@ -158,7 +151,7 @@ export class JobRunner {
         finished = { modelId: result.modelId, classified: result.classified, failed: result.failed.length, cancelled: job.controller.signal.aborted, error: null };
       } catch (error) {
         const cancelled = job.controller.signal.aborted;
-        finished = { modelId: active.id, classified: 0, failed: 0, cancelled, error: cancelled ? null : apiErrorOf(error) };
+        finished = { modelId: active.id, classified: 0, failed: 0, cancelled, error: cancelled ? null : toApiError(error) };
       } finally {
         await classifier.close().catch(() => undefined);
       }
@@ -209,7 +202,7 @@ export class JobRunner {
         finished = { modelId: result.model.id, cancelled: false, error: null };
       } catch (error) {
         const cancelled = job.controller.signal.aborted;
-        finished = { modelId: null, cancelled, error: cancelled ? null : apiErrorOf(error) };
+        finished = { modelId: null, cancelled, error: cancelled ? null : toApiError(error) };
       }
       return () => this.events.emit('training:finished', finished);
     });

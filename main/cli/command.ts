@@ -1,8 +1,12 @@
 import type { ParseArgsConfig } from 'node:util';
+import { StationError } from '../core/errors.js';
+import type { LibraryOpener } from './library-opener.js';
 
 /** Options every command understands. */
 export const COMMON_OPTIONS = {
   db: { type: 'string' },
+  /** Lets an explicit --db that does not exist yet be created (a mistyped path is refused otherwise). */
+  create: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
@@ -14,6 +18,8 @@ export interface CommandContext {
   options: Record<string, string | boolean | string[] | undefined>;
   /** The library path: --db, or the per-user default. */
   databasePath: string;
+  /** How to open the library at databasePath (checked paths, --create, read-only). */
+  library: LibraryOpener;
   json: boolean;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
@@ -28,4 +34,9 @@ export interface CliCommand {
   options: NonNullable<ParseArgsConfig['options']>;
   /** Resolves to the process exit code. */
   run(context: CommandContext): Promise<number>;
+}
+
+/** A mistake in how the command was called: exit code 2, shown with the command's name. */
+export function usageError(message: string): StationError {
+  return new StationError('INVALID_ARGUMENT', message);
 }

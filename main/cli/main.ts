@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
-import { StationError, errorMessage } from '../core/errors.js';
+import { StationError } from '../core/errors.js';
 import { defaultDatabasePath } from '../core/settings.js';
 import { COMMON_OPTIONS, type CliCommand } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { reportError } from './report-error.js';
+import { libraryOpener } from './library-opener.js';
+import { protectNegativeNumbers } from './negative-numbers.js';
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -18,20 +21,30 @@ function mainUsage(): string {
 }
 
 async function runCommand(command: CliCommand, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...COMMON_OPTIONS, ...command.options },
-    allowPositionals: true,
-    strict: true,
-  });
+  const options = { ...COMMON_OPTIONS, ...command.options };
+  const protectedArgs = protectNegativeNumbers(args, options);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: protectedArgs.args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      throw new StationError('INVALID_ARGUMENT', `${error.message} See: invasives ${command.name} --help`);
+    }
+    throw error;
+  }
+  const { values } = parsed;
+  const positionals = protectedArgs.restore(parsed.positionals);
   if (values.help) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }
+  const explicitDb = typeof values.db === 'string';
+  const databasePath = explicitDb ? (values.db as string) : defaultDatabasePath();
   return command.run({
     positionals,
     options: values,
-    databasePath: typeof values.db === 'string' ? values.db : defaultDatabasePath(),
+    databasePath,
+    library: libraryOpener(databasePath, { explicit: explicitDb, create: values.create === true }),
     json: values.json === true,
     stdout: process.stdout,
     stderr: process.stderr,
@@ -44,24 +57,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${mainUsage()}\n`);
     return name ? 0 : 2;
   }
+  const json = rest.includes('--json');
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
+    if (json) return reportError(name, new StationError('INVALID_ARGUMENT', `unknown command "${name}"; see: invasives --help`), true);
     process.stderr.write(`invasives: unknown command "${name}".\n\n${mainUsage()}\n`);
     return 2;
   }
   try {
     return await runCommand(command, rest);
   } catch (error) {
-    if (error instanceof StationError) {
-      process.stderr.write(`invasives ${name}: ${error.message}\n`);
-      return 1;
-    }
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`invasives ${name}: ${error.message}\nSee: invasives ${name} --help\n`);
-      return 2;
-    }
-    process.stderr.write(`invasives ${name}: unexpected error: ${errorMessage(error)}\n${(error as Error).stack ?? ''}\n`);
-    return 1;
+    return reportError(name, error, json);
   }
 }
 

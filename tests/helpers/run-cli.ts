@@ -12,9 +12,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `invasives ARGS` from the TypeScript sources, as a separate process. */
-export function startCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `invasives ARGS` from the TypeScript sources, as a separate process. Tests name
+ * fresh temp libraries with --db, so `--create` is added after the command name when --db is
+ * given (tests of the path checks themselves pass `exactArgs`).
+ */
+export function startCli(args: string[], options: { exactArgs?: boolean } = {}): ChildProcess {
+  const namesLibrary = args.some((arg) => arg === '--db' || arg.startsWith('--db='));
+  const withCreate = !options.exactArgs && namesLibrary && args[0] && !args[0].startsWith('-') ? [args[0], '--create', ...args.slice(1)] : args;
+  return spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...withCreate], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function waitForExit(child: ChildProcess): Promise<CliResult> {
@@ -25,6 +31,17 @@ export function waitForExit(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
-  return waitForExit(startCli(args));
+export function runCli(args: string[], options: { exactArgs?: boolean } = {}): Promise<CliResult> {
+  return waitForExit(startCli(args, options));
+}
+
+const BIN = path.join(REPO_ROOT, 'bin/invasives.js');
+
+/** Starts the real launcher, `bin/invasives.js ARGS`, exactly as a user types it. */
+export function startBin(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+}
+
+export function runBin(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return waitForExit(startBin(args, options));
 }

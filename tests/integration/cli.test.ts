@@ -50,9 +50,9 @@ test('import --json prints a machine-readable summary; plain output is lines whe
   assert.match(again.stdout, /0 new photos, 3 already imported/);
 });
 
-test('a missing folder exits 1 with a message naming it', async () => {
+test('a missing folder exits 3 (input error) with a message naming it', async () => {
   const result = await runCli(['import', path.join(dir, 'nowhere'), '--db', db, '--no-classify']);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 3);
   assert.match(result.stderr, /nowhere does not exist/);
 });
 
@@ -65,7 +65,7 @@ test('export writes CSV to a file and GeoJSON to standard output, with filters; 
   assert.equal(geojson.code, 0, geojson.stderr);
   assert.equal(JSON.parse(geojson.stdout).features.length, 3);
   const badStatus = await runCli(['export', '--format', 'csv', '--db', db, '--status', 'maybe']);
-  assert.equal(badStatus.code, 1);
+  assert.equal(badStatus.code, 2, 'a wrong option value is a usage error');
   assert.match(badStatus.stderr, /--status must be one of/);
   const stats = await runCli(['stats', '--db', db, '--json']);
   assert.equal(JSON.parse(stats.stdout).photos, 3);

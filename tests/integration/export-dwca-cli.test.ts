@@ -42,15 +42,15 @@ before(async () => {
 });
 
 test('dataset set, taxa load and export --format dwca --with-photos, with clear refusals of bad input', async () => {
-  const refused = await cli(['dataset', 'set', '--licence', 'CC-BY-SA-4.0'], 1);
+  const refused = await cli(['dataset', 'set', '--licence', 'CC-BY-SA-4.0'], 2);
   assert.match(refused.stderr, /not one GBIF accepts/);
   await cli(['dataset', 'set', '--title', 'Park 2026', '--publisher', 'Park', '--licence', 'CC0-1.0']);
 
   fs.writeFileSync(path.join(dir, 'bad.csv'), 'class,scientificName,kingdom,taxonRank\ndaisy,Bellis perennis,Plantae,species\ntulips,Tulipa,Plantae,genus\n');
-  const badTaxa = await cli(['taxa', 'load', path.join(dir, 'bad.csv')], 1);
+  const badTaxa = await cli(['taxa', 'load', path.join(dir, 'bad.csv')], 3);
   assert.match(badTaxa.stderr, /"tulips".*Nothing was loaded/);
 
-  const unwritable = await cli(['export', '--format', 'dwca', '--out', path.join(dir, 'missing', 'a.zip')], 1);
+  const unwritable = await cli(['export', '--format', 'dwca', '--out', path.join(dir, 'missing', 'a.zip')], 3);
   assert.match(unwritable.stderr, /missing does not exist/);
 
   const before = await cli(['export', '--format', 'dwca', '--out', path.join(dir, 'a.zip')]);

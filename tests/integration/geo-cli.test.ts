@@ -91,7 +91,7 @@ test('place sets a hand position (negative-safe --lat=), gpx places by time with
   assert.ok(Math.abs(gpx.placed[0]!.latitude - 46.761) < 1e-9);
 
   fs.writeFileSync(path.join(dir, 'bad.csv'), 'species,where\nRobinia pseudoacacia,here\n');
-  const badBaseline = await cli(['baseline', path.join(dir, 'bad.csv')], 1);
+  const badBaseline = await cli(['baseline', path.join(dir, 'bad.csv')], 3);
   assert.match(badBaseline.stderr, /bad\.csv: no latitude column/);
 });
 

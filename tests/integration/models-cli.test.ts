@@ -56,7 +56,7 @@ test('models add/list/use/show/remove, import with the active model, classify wi
   const show = await runCli(['models', 'show', String(model.id), '--db', db]);
   assert.match(show.stdout, /Impatiens glandulifera/);
   const badUse = await runCli(['models', 'use', '99', '--db', db]);
-  assert.equal(badUse.code, 1);
+  assert.equal(badUse.code, 5, 'model errors exit 5');
   assert.match(badUse.stderr, /no model #99/);
 
   const reviewed = Library.open(db);
@@ -100,7 +100,7 @@ test('a file that is not a model pack is refused with a message naming it', asyn
   const bogus = path.join(dir, 'bogus.h5');
   fs.writeFileSync(bogus, 'not an HDF5 file at all');
   const result = await runCli(['models', 'add', bogus, '--db', db]);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 5, 'model errors exit 5');
   assert.match(result.stderr, /bogus\.h5/);
   const list = await runCli(['models', 'list', '--db', db, '--json']);
   assert.deepEqual(JSON.parse(list.stdout), []);

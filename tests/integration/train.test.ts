@@ -181,7 +181,7 @@ test('invasives train prints the report; export-dataset writes image-classificat
     assert.equal(classes[Number(label)], truth.get(id), `${relative} carries its species' label index`);
   }
   const again = await runCli(['export-dataset', '--out', out, '--db', databasePath]);
-  assert.equal(again.code, 1);
+  assert.equal(again.code, 2);
   assert.match(again.stderr, /not empty/);
 });
 

@@ -4,7 +4,7 @@ import { type AlertRefreshResult, refreshAlerts } from '../../core/geo/alerts.js
 import { ALERT_KIND_TITLES, writeAlertsCsv, writeAlertsGeoJson, writeAlertsHtml } from '../../core/geo/export-alerts.js';
 import { ALERT_KINDS, ALERT_STATES, type AlertKind, type AlertRow, type AlertState, Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
-import type { CliCommand, CommandContext } from '../command.js';
+import { type CliCommand, type CommandContext, usageError } from '../command.js';
 
 /** Refreshes the alerts after a change and says what is new (shared by the geo commands). */
 export function refreshAndReport(library: Library, context: CommandContext): AlertRefreshResult {
@@ -66,7 +66,7 @@ and a sharp rise of sightings in a zone (surge). Alerts from model predictions a
     if (kind !== undefined && !ALERT_KINDS.includes(kind as AlertKind)) {
       throw new StationError('INVALID_ARGUMENT', `--kind must be one of ${ALERT_KINDS.join(', ')} (got "${kind}").`);
     }
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('write');
     try {
       const print = (alerts: AlertRow[]) => {
         if (context.json) context.stdout.write(`${JSON.stringify(alerts, null, 2)}\n`);
@@ -90,8 +90,7 @@ and a sharp rise of sightings in a zone (surge). Alerts from model predictions a
         case 'dismiss': {
           const reason = context.options.reason;
           if (typeof reason !== 'string' || !reason.trim()) {
-            context.stderr.write('invasives alerts dismiss: say why with --reason "..." (e.g. "known planting").\n');
-            return 2;
+            throw usageError('say why with --reason "..." (e.g. "known planting").');
           }
           print([library.alerts.dismiss(alertId(target), reason)]);
           return 0;
@@ -103,12 +102,10 @@ and a sharp rise of sightings in a zone (surge). Alerts from model predictions a
           const format = context.options.format as string | undefined;
           const out = context.options.out as string | undefined;
           if (format !== 'csv' && format !== 'geojson' && format !== 'html') {
-            context.stderr.write('invasives alerts export: --format csv, geojson or html is required.\n');
-            return 2;
+            throw usageError('--format csv, geojson or html is required.');
           }
           if (!out) {
-            context.stderr.write('invasives alerts export: where to? Give --out FILE.\n');
-            return 2;
+            throw usageError('where to? Give --out FILE.');
           }
           const target = path.resolve(out);
           const counts = await EXPORTS[format](library, target, { state: state as AlertState | undefined });
@@ -117,8 +114,7 @@ and a sharp rise of sightings in a zone (surge). Alerts from model predictions a
           return 0;
         }
         default:
-          context.stderr.write(`invasives alerts: unknown action "${action}" (list, refresh, ack, dismiss, reopen, export).\n`);
-          return 2;
+          throw usageError(`unknown action "${action}" (list, refresh, ack, dismiss, reopen, export).`);
       }
     } finally {
       library.close();

@@ -1,5 +1,4 @@
 import { importBaselineFile } from '../../core/geo/baseline.js';
-import { Library } from '../../core/library/index.js';
 import type { CliCommand } from '../command.js';
 import { refreshAndReport } from './alerts.js';
 
@@ -19,7 +18,7 @@ The same record imported twice is stored once.`,
   options: {},
   async run(context) {
     const file = context.positionals[0];
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('write');
     try {
       if (!file) {
         context.stdout.write(`${library.baseline.count()} past records in the baseline. Import more: invasives baseline <file>\n`);

@@ -1,5 +1,4 @@
 import { classifyLibrary } from '../../core/ingest/classify-library.js';
-import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import { openClassifier } from '../../core/vision/open-classifier.js';
 import type { CliCommand } from '../command.js';
@@ -17,7 +16,7 @@ models are kept, so switching models loses nothing. --ten-crop averages ten fixe
   options: { model: { type: 'string' }, 'ten-crop': { type: 'boolean', default: false } },
   async run(context) {
     const settings = resolveSettings({ databasePath: context.databasePath, tenCrop: context.options['ten-crop'] === true });
-    const library = Library.open(settings.databasePath);
+    const library = context.library.open('write');
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.on('SIGINT', onInterrupt);

@@ -1,6 +1,5 @@
 import { DATASET_LICENCES, DATASET_METADATA_KEYS, type DatasetMetadata, readDatasetMetadata, updateDatasetMetadata } from '../../core/geo/dataset-metadata.js';
-import { Library } from '../../core/library/index.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 /** --kebab-case option of each dataset setting. */
 const OPTION_OF: Record<keyof DatasetMetadata, string> = {
@@ -32,10 +31,9 @@ An empty value ("") clears a setting back to its default.`,
   async run(context) {
     const action = context.positionals[0] ?? 'show';
     if (action !== 'show' && action !== 'set') {
-      context.stderr.write(`invasives dataset: unknown action "${action}" (show or set).\n`);
-      return 2;
+      throw usageError(`unknown action "${action}" (show or set).`);
     }
-    const library = Library.open(context.databasePath);
+    const library = context.library.open(action === 'set' ? 'write' : 'read');
     try {
       let metadata = readDatasetMetadata(library);
       if (action === 'set') {
@@ -45,8 +43,7 @@ An empty value ("") clears a setting back to its default.`,
           if (typeof value === 'string') changes[key] = value;
         }
         if (Object.keys(changes).length === 0) {
-          context.stderr.write('invasives dataset set: nothing to set (see --help for the settings).\n');
-          return 2;
+          throw usageError('nothing to set (see --help for the settings).');
         }
         metadata = updateDatasetMetadata(library, changes);
       }

@@ -1,6 +1,5 @@
 import { rereadCaptureTimes } from '../../core/ingest/reread-capture-times.js';
-import { Library } from '../../core/library/index.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 export const datesCommand: CliCommand = {
   name: 'dates',
@@ -23,10 +22,9 @@ wait for a run with the card back; no stored date is changed.`,
   async run(context) {
     const action = context.positionals[0] ?? 'show';
     if (action !== 'show' && action !== 'reread') {
-      context.stderr.write(`invasives dates: unknown action "${action}" (show or reread).\n`);
-      return 2;
+      throw usageError(`unknown action "${action}" (show or reread).`);
     }
-    const library = Library.open(context.databasePath);
+    const library = context.library.open(action === 'reread' ? 'write' : 'read');
     try {
       if (action === 'reread') {
         const result = await rereadCaptureTimes(library, {

@@ -1,6 +1,5 @@
 import { StationError } from '../../core/errors.js';
 import { exportDataset } from '../../core/learning/export-dataset.js';
-import { Library } from '../../core/library/index.js';
 import type { CliCommand } from '../command.js';
 
 export const exportDatasetCommand: CliCommand = {
@@ -24,7 +23,7 @@ DIR must be new or empty.`,
     if (!(validation >= 0 && validation < 100)) throw new StationError('INVALID_ARGUMENT', `--validation is a percentage from 0 to 99 (got "${String(context.options.validation)}").`);
     const seed = context.options.seed === undefined ? 1 : Number(context.options.seed);
     if (!Number.isInteger(seed)) throw new StationError('INVALID_ARGUMENT', `--seed must be a whole number (got "${String(context.options.seed)}").`);
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('read');
     try {
       const result = await exportDataset(library, { outDir: out, validationFraction: validation / 100, seed });
       if (context.json) context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -6,9 +6,9 @@ import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeDarwinCoreArchive } from '../../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
-import { Library, type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
+import { type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 const FORMATS = ['csv', 'geojson', 'dwc', 'dwca'] as const;
 type Format = (typeof FORMATS)[number];
@@ -79,16 +79,14 @@ filters below do not apply to dwc.
   async run(context) {
     const format = context.options.format as Format | undefined;
     if (!format || !FORMATS.includes(format)) {
-      context.stderr.write(`invasives export: --format ${FORMATS.join(', --format ')} is required.\n`);
-      return 2;
+      throw usageError(`--format ${FORMATS.join(', --format ')} is required.`);
     }
     const out = context.options.out as string | undefined;
     if (format === 'dwca' && !out) {
-      context.stderr.write('invasives export: --format dwca writes a zip file; give it with --out FILE.zip.\n');
-      return 2;
+      throw usageError('--format dwca writes a zip file; give it with --out FILE.zip.');
     }
     const query = queryFromOptions(context.options);
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('read');
     try {
       const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);
       const settings = resolveSettings({ databasePath: context.databasePath });

@@ -1,9 +1,8 @@
 import { StationError } from '../../core/errors.js';
 import { parseUtcOffset } from '../../core/geo/capture-time.js';
 import { matchPhotosToGpx } from '../../core/geo/gpx.js';
-import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 import { rereadPendingDates } from '../reread-pending-dates.js';
 import { refreshAndReport } from './alerts.js';
 
@@ -30,8 +29,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
   async run(context) {
     const file = context.positionals[0];
     if (!file) {
-      context.stderr.write('invasives gpx: which track? Usage: invasives gpx <track.gpx> [--offset +02:00]\n');
-      return 2;
+      throw usageError('which track? Usage: invasives gpx <track.gpx> [--offset +02:00]');
     }
     const number = (name: string): number | undefined => {
       const text = context.options[name];
@@ -43,7 +41,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
     const settings = resolveSettings({ databasePath: context.databasePath });
     const maxGap = number('max-gap');
     const geo = maxGap === undefined ? settings.geo : { ...settings.geo, gpxMaxGapSeconds: maxGap };
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('write');
     try {
       await rereadPendingDates(library, context);
       const report = matchPhotosToGpx(library, file, geo, {

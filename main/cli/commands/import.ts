@@ -1,9 +1,8 @@
 import { refreshAlerts } from '../../core/geo/alerts.js';
 import { importFolder } from '../../core/ingest/import-folder.js';
-import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import { openClassifier } from '../../core/vision/open-classifier.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 import { ProgressPrinter } from '../progress-line.js';
 import { rereadPendingDates } from '../reread-pending-dates.js';
 import { printImportSummary } from '../print-summary.js';
@@ -40,15 +39,14 @@ Options:
   async run(context) {
     const folder = context.positionals[0];
     if (!folder) {
-      context.stderr.write('invasives import: which folder? Usage: invasives import <folder>\n');
-      return 2;
+      throw usageError('which folder? Usage: invasives import <folder>');
     }
     const settings = resolveSettings({
       databasePath: context.databasePath,
       tenCrop: context.options['ten-crop'] === true,
       captureTimeFromFileModified: context.options['file-time-fallback'] === true,
     });
-    const library = Library.open(settings.databasePath);
+    const library = context.library.open('write');
     const controller = new AbortController();
     let interrupts = 0;
     const onInterrupt = () => {

@@ -3,7 +3,7 @@ import { Library, type ModelRow } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import { addModelToLibrary, findLibraryModel, removeModelFromLibrary } from '../../core/vision/open-classifier.js';
 import { listDeepOcTimestamps } from '../../core/vision/packs/load-model-pack.js';
-import type { CliCommand, CommandContext } from '../command.js';
+import { type CliCommand, type CommandContext, usageError } from '../command.js';
 
 function describeModel(model: ModelRow): string {
   return `${model.isActive ? '*' : ' '} #${model.id}  ${model.name}  ${model.version}  (${model.format}, ${model.labels.length} classes)`;
@@ -76,8 +76,7 @@ async function run(context: CommandContext, library: Library): Promise<number> {
       return 0;
     }
     default:
-      context.stderr.write(`invasives models: unknown action "${action}"; use list, add, use, show or remove.\n`);
-      return 2;
+      throw usageError(`unknown action "${action}"; use list, add, use, show or remove.`);
   }
 }
 
@@ -106,7 +105,8 @@ Removing a model removes its predictions (reviews are kept).`,
     'list-timestamps': { type: 'boolean', default: false },
   },
   async run(context) {
-    const library = Library.open(context.databasePath);
+    const readOnlyAction = ['list', 'show'].includes(context.positionals[0] ?? 'list');
+    const library = context.library.open(readOnlyAction ? 'read' : 'write');
     try {
       return await run(context, library);
     } finally {

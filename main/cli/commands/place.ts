@@ -1,6 +1,5 @@
 import { StationError } from '../../core/errors.js';
-import { Library } from '../../core/library/index.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 import { refreshAndReport } from './alerts.js';
 
 export const placeCommand: CliCommand = {
@@ -21,10 +20,9 @@ and is exported with its source. Negative values: use --lat=-33.96 or put -- bef
     const [idText, latText = context.options.lat, lonText = context.options.lon] = context.positionals;
     const photoId = Number(idText);
     if (!idText || !Number.isInteger(photoId) || photoId <= 0) {
-      context.stderr.write('invasives place: which photo? Usage: invasives place <photoId> <latitude> <longitude>\n');
-      return 2;
+      throw usageError('which photo? Usage: invasives place <photoId> <latitude> <longitude>');
     }
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('write');
     try {
       if (context.options.clear) {
         const cleared = library.positions.clear(photoId);

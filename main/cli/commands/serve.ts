@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { StationError } from '../../core/errors.js';
 import { startServer } from '../../server/server.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 /** Opens a URL in the desktop's browser; failure is fine (the URL is printed anyway). */
 function openInBrowser(url: string): void {
@@ -35,19 +34,10 @@ Options:
     const portText = context.options.port as string | undefined;
     const port = portText === undefined ? 0 : Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      context.stderr.write(`invasives serve: --port "${portText}" is not a port number (0-65535).\n`);
-      return 2;
+      throw usageError(`--port "${portText}" is not a port number (0-65535).`);
     }
-    let server;
-    try {
-      server = await startServer({ databasePath: context.databasePath, port });
-    } catch (error) {
-      if (error instanceof StationError) {
-        context.stderr.write(`invasives serve: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+    context.library.check('write');
+    const server = await startServer({ databasePath: context.databasePath, port });
     if (context.json) context.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, databasePath: context.databasePath })}\n`);
     else context.stdout.write(`Review station for ${context.databasePath}\nOpen ${server.url}\n(Ctrl-C to stop)\n`);
     if (context.options.open) openInBrowser(server.url);

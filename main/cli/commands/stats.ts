@@ -7,7 +7,7 @@ export const statsCommand: CliCommand = {
   usage: `invasives stats [--db FILE] [--json]`,
   options: {},
   async run(context) {
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('read');
     try {
       const stats = library.stats();
       const species = library.speciesSummary();

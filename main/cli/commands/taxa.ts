@@ -1,7 +1,6 @@
 import { StationError } from '../../core/errors.js';
 import { loadTaxonMapping } from '../../core/geo/taxa.js';
-import { Library } from '../../core/library/index.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 
 export const taxaCommand: CliCommand = {
   name: 'taxa',
@@ -22,13 +21,12 @@ and nothing is stored. Loading again replaces the rows of the classes it names.`
   options: { model: { type: 'string' } },
   async run(context) {
     const action = context.positionals[0] ?? 'list';
-    const library = Library.open(context.databasePath);
+    const library = context.library.open(action === 'load' ? 'write' : 'read');
     try {
       if (action === 'load') {
         const file = context.positionals[1];
         if (!file) {
-          context.stderr.write('invasives taxa load: which file? Usage: invasives taxa load <file.csv>\n');
-          return 2;
+          throw usageError('which file? Usage: invasives taxa load <file.csv>');
         }
         const modelOption = context.options.model as string | undefined;
         let model = library.models.active();
@@ -42,8 +40,7 @@ and nothing is stored. Loading again replaces the rows of the classes it names.`
         return 0;
       }
       if (action !== 'list') {
-        context.stderr.write(`invasives taxa: unknown action "${action}" (list or load).\n`);
-        return 2;
+        throw usageError(`unknown action "${action}" (list or load).`);
       }
       const taxa = library.taxa.list();
       if (context.json) context.stdout.write(`${JSON.stringify(taxa, null, 2)}\n`);

@@ -1,7 +1,6 @@
 import { StationError } from '../../core/errors.js';
 import { formatClassMetrics, formatConfusionMatrix } from '../../core/learning/evaluate.js';
 import { type TrainingReport, readTrainingReport, trainModel } from '../../core/learning/train-model.js';
-import { Library } from '../../core/library/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import type { CliCommand } from '../command.js';
 import { ProgressPrinter } from '../progress-line.js';
@@ -77,7 +76,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
     }
     const fromFolders = o['from-folders'] as string | undefined;
     const settings = resolveSettings({ databasePath: context.databasePath });
-    const library = Library.open(settings.databasePath);
+    const library = context.library.open('write');
     if (typeof o.show === 'string') {
       try {
         const model = /^\d+$/.test(o.show) ? library.models.get(Number(o.show)) : null;

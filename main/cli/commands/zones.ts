@@ -1,6 +1,5 @@
 import { loadZonesFile, ZoneIndex } from '../../core/geo/zones.js';
-import { Library } from '../../core/library/index.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, usageError } from '../command.js';
 import { refreshAndReport } from './alerts.js';
 
 export const zonesCommand: CliCommand = {
@@ -19,12 +18,11 @@ outside it are "outside the park". Alerts are refreshed after loading.`,
   },
   async run(context) {
     const [action = 'list', file] = context.positionals;
-    const library = Library.open(context.databasePath);
+    const library = context.library.open('write');
     try {
       if (action === 'load') {
         if (!file) {
-          context.stderr.write('invasives zones load: which file? Usage: invasives zones load <file.geojson> [--park]\n');
-          return 2;
+          throw usageError('which file? Usage: invasives zones load <file.geojson> [--park]');
         }
         const kind = context.options.park ? 'park' : 'zone';
         const zones = loadZonesFile(library, file, kind, (context.options['name-property'] as string | undefined) ?? 'name');
@@ -34,8 +32,7 @@ outside it are "outside the park". Alerts are refreshed after loading.`,
         return 0;
       }
       if (action !== 'list') {
-        context.stderr.write(`invasives zones: unknown action "${action}" (load, list).\n`);
-        return 2;
+        throw usageError(`unknown action "${action}" (load, list).`);
       }
       const zones = library.zones.list();
       const index = new ZoneIndex(zones);

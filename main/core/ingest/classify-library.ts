@@ -5,7 +5,7 @@ import type { Library } from '../library/index.js';
 import type { Settings } from '../settings.js';
 import type { PhotoClassifier } from '../vision/classifier.js';
 import type { WorkProgress } from './import-events.js';
-import { RateMeter, runWorkQueue } from './work-queue.js';
+import { RateMeter, runWorkQueue } from '../work-queue.js';
 
 export interface ClassifyLibraryOptions {
   settings: Settings;

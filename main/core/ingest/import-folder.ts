@@ -11,8 +11,8 @@ import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
 import { formatLocalTime } from './format-local-time.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
-import { scanFolder } from './scan-folder.js';
-import { RateMeter, runWorkQueue } from './work-queue.js';
+import { scanFolder } from '../scan-folder.js';
+import { RateMeter, runWorkQueue } from '../work-queue.js';
 
 export interface ImportOptions {
   settings: Settings;

@@ -15,7 +15,7 @@ export interface ImportWorkerRequest {
 export type ImportWorkerMessage =
   | { type: 'progress'; progress: ImportProgress }
   | { type: 'done'; result: ImportResult }
-  | { type: 'failed'; code: string; message: string };
+  | { type: 'failed'; code: StationErrorCode; message: string };
 
 export interface ImportInWorkerOptions extends ImportWorkerRequest {
   signal?: AbortSignal;
@@ -40,7 +40,7 @@ export function importFolderInWorker(options: ImportInWorkerOptions): Promise<Im
         resolve(message.result);
       } else {
         settled = true;
-        reject(new StationError(message.code as StationErrorCode, message.message));
+        reject(new StationError(message.code, message.message));
       }
     });
     worker.on('error', (error) => {

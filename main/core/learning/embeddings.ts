@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
 import { StationError, errorMessage } from '../errors.js';
-import { RateMeter, runWorkQueue } from '../ingest/work-queue.js';
+import { RateMeter, runWorkQueue } from '../work-queue.js';
 import type { Library, ModelRow } from '../library/index.js';
 import { type Settings, modelStoreDir } from '../settings.js';
 import type { PhotoClassifier } from '../vision/classifier.js';

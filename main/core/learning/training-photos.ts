@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StationError } from '../errors.js';
-import { scanFolder } from '../ingest/scan-folder.js';
+import { scanFolder } from '../scan-folder.js';
 import type { Library } from '../library/index.js';
 
 export interface LabelledPhoto {

@@ -11,7 +11,8 @@ export type Db = Database.Database;
  * written by a newer version of the program is refused rather than misread, and a
  * copy of the file is taken before any migration touches it.
  */
-export function openDatabase(databasePath: string, migrations: readonly string[] = MIGRATIONS): Db {
+export function openDatabase(databasePath: string, migrations: readonly string[] = MIGRATIONS, options: { readOnly?: boolean } = {}): Db {
+  if (options.readOnly) return openReadOnly(databasePath, migrations);
   fs.mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
   let db: Db;
   try {
@@ -38,6 +39,31 @@ export function openDatabase(databasePath: string, migrations: readonly string[]
     }
     throw error;
   }
+}
+
+/**
+ * A library on a read-only file or in a read-only folder: readable, never changed. It must
+ * already be at this program's schema (a migration would have to write).
+ */
+function openReadOnly(databasePath: string, migrations: readonly string[]): Db {
+  let db: Db;
+  try {
+    db = new Database(databasePath, { readonly: true, fileMustExist: true, timeout: 5000 });
+    refuseNewerSchema(db, databasePath, migrations.length);
+  } catch (error) {
+    if (error instanceof StationError) throw error;
+    throw new StationError('DATABASE_CORRUPT', `Cannot read the library ${databasePath}: ${errorMessage(error)}`, { cause: error });
+  }
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current < migrations.length) {
+    db.close();
+    throw new StationError(
+      'LIBRARY_READ_ONLY',
+      `The library ${databasePath} is read-only and needs an upgrade (schema ${current} of ${migrations.length}); open it once where it can be written, or copy it somewhere writable.`,
+      { details: { path: databasePath } },
+    );
+  }
+  return db;
 }
 
 /** Checked before anything writes to the file, so a newer library is left exactly as it was. */

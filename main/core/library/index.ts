@@ -11,3 +11,4 @@ export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zo
 export type { CaptureTimeReread } from './capture-times-store.js';
 export type { TaxonMapping } from './taxa-store.js';
 export { occurrenceIdOf } from './occurrence-id.js';
+export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';

@@ -73,9 +73,11 @@ export class Library {
     this.datasetSettings = new DatasetSettingsStore(db);
   }
 
-  static open(databasePath: string): Library {
+  /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
+  static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
-    const library = new Library(openDatabase(resolved), resolved);
+    const library = new Library(openDatabase(resolved, undefined, options), resolved);
+    if (options.readOnly) return library; // ids of photos from before are derived on read (the same UUIDs)
     try {
       // Photos stored before occurrence ids existed get theirs once (an indexed look-up when none is missing).
       library.photos.assignMissingOccurrenceIds();

@@ -1,4 +1,4 @@
-import type { ModelIdentity } from '../vision/classifier.js';
+import type { ModelIdentity } from '../model-identity.js';
 import type { Db } from './database.js';
 import type { ModelRow } from './types.js';
 

@@ -1,6 +1,8 @@
 /** Row and value types of the library, shared by the data-access modules and their callers. */
 
-export type ImageFormat = 'jpeg' | 'png' | 'tiff' | 'heif' | 'webp';
+import type { ImageFormat } from '../image-format.js';
+
+export type { ImageFormat };
 
 /** What EXIF and the decoder told us about a photo. Every field may be missing. */
 export interface PhotoMetadata {

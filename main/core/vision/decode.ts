@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { StationError, errorMessage } from '../errors.js';
-import type { ImageFormat } from '../library/types.js';
+import type { ImageFormat } from '../image-format.js';
 import { detectImageFormat } from './image-format.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ImageFormat } from '../library/types.js';
+import type { ImageFormat } from '../image-format.js';
 
 /** File extensions the folder scanner picks up as photos (lower-case, with the dot). */
 export const PHOTO_EXTENSIONS: readonly string[] = [

@@ -1,5 +1,4 @@
-import type { PhotoFilter } from '../../../main/api/contract.js';
-import type { PhotoSummary } from '../../../main/core/library/types.js';
+import type { PhotoFilter, PhotoSummary } from '../../../main/api/contract.js';
 import { api, describeError } from '../lib/api-client.js';
 
 /** Photos fetched per request as the grid scrolls. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StationError } from '../errors.js';
-import { PHOTO_EXTENSIONS } from '../vision/image-format.js';
+import { StationError } from './errors.js';
+import { PHOTO_EXTENSIONS } from './vision/image-format.js';
 
 /** Why an entry of a card was not imported. */
 export type SkipReason = 'hidden' | 'system-folder' | 'not-a-photo' | 'symbolic-link' | 'unreadable-folder' | 'library-folder';

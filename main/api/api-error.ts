@@ -1,0 +1,22 @@
+import { type ErrorClass, STATION_ERROR_CLASSES, StationError, errorMessage } from '../core/errors.js';
+import { type ApiError, type ApiErrorCode, TRANSPORT_ERROR_CLASSES } from './contract.js';
+
+/** Thrown when a second background job is asked for while one runs. */
+export class JobBusyError extends Error {
+  readonly code = 'BUSY';
+}
+
+/** The ONE mapper from a thrown error to what callers (the UI, `--json`) see. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof StationError) {
+    return error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message };
+  }
+  if (error instanceof JobBusyError) return { code: 'BUSY', message: error.message };
+  return { code: 'INTERNAL', message: `Unexpected error: ${errorMessage(error)}` };
+}
+
+export function errorClassOf(code: ApiErrorCode): ErrorClass {
+  return Object.hasOwn(STATION_ERROR_CLASSES, code)
+    ? STATION_ERROR_CLASSES[code as keyof typeof STATION_ERROR_CLASSES]
+    : TRANSPORT_ERROR_CLASSES[code as keyof typeof TRANSPORT_ERROR_CLASSES];
+}
