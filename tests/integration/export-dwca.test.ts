@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { updateDatasetMetadata } from '../../main/core/geo/dataset-metadata.js';
+import { writeDarwinCoreCsv } from '../../main/core/geo/export-darwin-core.js';
 import { MULTIMEDIA_ROW_TYPE, OCCURRENCE_ROW_TYPE, writeDarwinCoreArchive } from '../../main/core/geo/export-dwca.js';
 import { loadTaxonMapping } from '../../main/core/geo/taxa.js';
 import { refreshObservationGroups } from '../../main/core/geo/observations.js';
@@ -209,4 +211,21 @@ test('an unwritable archive path is refused clearly, before any work, and nothin
 test('bad dataset settings are refused with what to do', () => {
   assert.throws(() => updateDatasetMetadata(library, { licence: 'CC-BY-SA-4.0' }), /not one GBIF accepts: use CC0-1.0, CC-BY-4.0, CC-BY-NC-4.0/);
   assert.throws(() => updateDatasetMetadata(library, { mediaBaseUrl: '/home/ranger/photos' }), /not an http\(s\) URL/);
+});
+
+test('the Darwin Core CSV uses the dataset licence and media base URL too, and --excel adds a BOM', async () => {
+  updateDatasetMetadata(library, { mediaBaseUrl: 'https://photos.example.org/park' });
+  try {
+    const out = path.join(dir, 'occurrences.csv');
+    await writeDarwinCoreCsv(library, geo, out, { excel: true });
+    const bytes = fs.readFileSync(out);
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    const rows = parse(bytes.toString('utf8'), { columns: true, bom: true }) as Record<string, string>[];
+    const burst = rows.find((row) => row.eventDate === '2026-06-01T10:00:00+02:00')!;
+    assert.equal(burst.license, 'http://creativecommons.org/licenses/by-nc/4.0/legalcode');
+    assert.equal(burst.associatedMedia!.split(' | ').length, 2);
+    for (const media of burst.associatedMedia!.split(' | ')) assert.match(media, /^https:\/\/photos\.example\.org\/park\/media\/[0-9a-f-]{36}\.jpg$/);
+  } finally {
+    updateDatasetMetadata(library, { mediaBaseUrl: null });
+  }
 });

@@ -4,7 +4,7 @@ import type { Library, PhotoSummary } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
 import { captureSortKey } from './capture-time.js';
 import { countryCodeAt, DEFAULT_BORDER_BUFFER_METRES } from './country-code.js';
-import { DATASET_LICENCES, type DatasetLicence, DEFAULT_LICENCE } from './dataset-metadata.js';
+import { DATASET_LICENCES, type DatasetLicence, DEFAULT_LICENCE, readDatasetMetadata } from './dataset-metadata.js';
 import { neutraliseCell, UTF8_BOM } from './export-csv.js';
 import { computeObservations } from './observations.js';
 import { resolveTaxon } from './taxa.js';
@@ -180,7 +180,15 @@ export async function writeDarwinCoreCsv(
   outPath: string,
   options: DarwinCoreOptions & { excel?: boolean } = {},
 ): Promise<{ written: number; leftOut: number; withoutTaxon: Record<string, number> }> {
-  const { occurrences, withoutTaxon } = darwinCoreOccurrences(library, settings, options);
+  // The dataset's licence and published media, as in the archive (see writeDarwinCoreArchive).
+  const dataset = readDatasetMetadata(library);
+  const base = dataset.mediaBaseUrl?.replace(/\/+$/, '') ?? null;
+  const { occurrences, withoutTaxon } = darwinCoreOccurrences(library, settings, {
+    ...options,
+    licence: options.licence ?? dataset.licence,
+    recordedBy: options.recordedBy ?? dataset.recordedBy,
+    mediaIdentifier: options.mediaIdentifier ?? (base ? (photo) => `${base}/media/${photo.occurrenceId}.jpg` : undefined),
+  });
   const terms = DARWIN_CORE_COLUMNS.map((column) => column.term);
   await writeStreamAtomically(outPath, (append) => {
     if (options.excel) append(UTF8_BOM);
