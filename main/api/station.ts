@@ -1,3 +1,4 @@
+import { rereadCaptureTimes } from '../core/ingest/reread-capture-times.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
@@ -40,6 +41,20 @@ export function openStation(options: StationOptions): Station {
     createHandlers({ library, settings, events, jobs, alerts, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
     options.onInternalError,
   );
+  // The upgrade step for libraries from before XMP/IPTC dates were read, in the background:
+  // photos without a capture time are read again from their files (see `invasives dates reread`).
+  const upgrade = new AbortController();
+  const rereading =
+    library.captureTimes.pendingRereadCount() === 0
+      ? Promise.resolve()
+      : rereadCaptureTimes(library, { signal: upgrade.signal })
+          .then((result) => {
+            if (result.found > 0) {
+              events.emit('library:changed', { reason: 'capture times read from XMP/IPTC' });
+              alerts.schedule();
+            }
+          })
+          .catch((error: unknown) => options.onInternalError?.('dates:reread', error));
   return {
     library,
     settings,
@@ -48,6 +63,8 @@ export function openStation(options: StationOptions): Station {
     alerts,
     dispatch,
     async close() {
+      upgrade.abort();
+      await rereading;
       await jobs.stop();
       alerts.cancelScheduled();
       library.close();

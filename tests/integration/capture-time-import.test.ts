@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { openStation } from '../../main/api/station.js';
 import { writeCsvExport } from '../../main/core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../../main/core/geo/export-geojson.js';
 import { matchPhotosToGpx } from '../../main/core/geo/gpx.js';
@@ -98,21 +100,17 @@ test('with the file-time fallback on, an undated photo takes its file modificati
   }
 });
 
-test('a library from before capture-time sources is upgraded: dates re-read from XMP/IPTC where the files are still there, resumable', async () => {
-  const dir = makeTempDir();
-  const databasePath = path.join(dir, 'old.sqlite');
+/** A library at the schema before capture-time sources, as the previous version wrote it, holding the card's photos; returns their paths. */
+async function writeOldLibrary(dir: string, databasePath: string): Promise<{ files: Record<string, string>; gone: string; exifDated: number }> {
   const files = await writeDatedCard(path.join(dir, 'card'));
   const gone = path.join(dir, 'card', 'DCIM', 'gone.jpg');
   fs.writeFileSync(gone, withXmpSegment(await makeJpegWithExif({ seed: 14 }), xmpPacket({ 'xmp:CreateDate': '2026-06-01T09:00:00' })));
-
-  // Schema 3, as the previous version wrote it: photos without capture times where only EXIF was read.
   const oldVersion = MIGRATIONS.findIndex((sql) => sql.includes('captured_at_source'));
   assert.ok(oldVersion > 0);
   const db = openDatabase(databasePath, MIGRATIONS.slice(0, oldVersion));
   db.prepare(`INSERT INTO imports (id, root_path, started_at, state) VALUES (1, ?, '2026-06-01T00:00:00Z', 'completed')`).run(path.join(dir, 'card'));
   const insertPhoto = db.prepare(`INSERT INTO photos (sha256, byte_size, format, captured_at, added_at) VALUES (?, ?, 'jpeg', ?, '2026-06-01T00:00:00Z')`);
   const insertPath = db.prepare(`INSERT INTO photo_paths (photo_id, path, import_id, seen_at) VALUES (?, ?, 1, '2026-06-01T00:00:00Z')`);
-  const { createHash } = await import('node:crypto');
   for (const file of [files.xmp!, files.iptc!, files.none!, gone]) {
     const bytes = fs.readFileSync(file);
     const id = Number(insertPhoto.run(createHash('sha256').update(bytes).digest('hex'), bytes.length, null).lastInsertRowid);
@@ -121,6 +119,13 @@ test('a library from before capture-time sources is upgraded: dates re-read from
   const exifDated = Number(insertPhoto.run('f'.repeat(64), 10, '2026-05-05T05:05:05').lastInsertRowid);
   db.close();
   fs.rmSync(gone);
+  return { files, gone, exifDated };
+}
+
+test('a library from before capture-time sources is upgraded: dates re-read from XMP/IPTC where the files are still there, resumable', async () => {
+  const dir = makeTempDir();
+  const databasePath = path.join(dir, 'old.sqlite');
+  const { files, gone, exifDated } = await writeOldLibrary(dir, databasePath);
 
   const library = Library.open(databasePath);
   try {
@@ -144,5 +149,25 @@ test('a library from before capture-time sources is upgraded: dates re-read from
     assert.equal(library.photos.get(exifDated)!.capturedAt, '2026-05-05T05:05:05', 'stored dates are never changed');
   } finally {
     library.close();
+  }
+});
+
+test('the review station (UI backend) runs the upgrade re-read in the background when it opens an upgraded library', async () => {
+  const dir = makeTempDir();
+  const databasePath = path.join(dir, 'old.sqlite');
+  const { files } = await writeOldLibrary(dir, databasePath);
+  const station = openStation({ databasePath });
+  try {
+    // Subscribed right after opening: the re-read awaits its first file read before it can finish.
+    const changed = new Promise<string>((resolve) =>
+      station.events.subscribe((name, payload) => {
+        if (name === 'library:changed') resolve((payload as { reason: string }).reason);
+      }),
+    );
+    assert.match(await changed, /capture times read from XMP\/IPTC/);
+    const xmp = station.library.photos.query().find((photo) => photo.path === files.xmp)!;
+    assert.equal(xmp.capturedAtSource, 'xmp:photoshop:DateCreated');
+  } finally {
+    await station.close();
   }
 });
