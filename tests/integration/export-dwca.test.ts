@@ -229,3 +229,20 @@ test('the Darwin Core CSV uses the dataset licence and media base URL too, and -
     updateDatasetMetadata(library, { mediaBaseUrl: null });
   }
 });
+
+test('--with-photos never takes a different file found at a photo\'s path (a reused card): it is left out and named', async () => {
+  const borderPath = library.photos.get(ids['border.JPG']!)!.path;
+  const original = fs.readFileSync(borderPath);
+  fs.writeFileSync(borderPath, await makeJpegWithExif({ seed: 99 }));
+  try {
+    const out = path.join(dir, 'reused-card.zip');
+    const result = await writeDarwinCoreArchive(library, geo, out, { withPhotos: true });
+    assert.match(result.photosMissing[borderPath] ?? '', /now holds a different file/);
+    const entries = await readZip(out);
+    const borderId = library.photos.get(ids['border.JPG']!)!.occurrenceId;
+    assert.ok(!entries.has(`media/${borderId}.jpg`));
+    assert.doesNotMatch(entries.get('multimedia.txt')!.toString('utf8'), new RegExp(borderId));
+  } finally {
+    fs.writeFileSync(borderPath, original);
+  }
+});

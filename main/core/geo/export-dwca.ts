@@ -5,6 +5,7 @@ import yazl from 'yazl';
 import { StationError, errorMessage } from '../errors.js';
 import type { Library, PhotoSummary } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
+import { readStoredPhoto } from '../ingest/read-stored-photo.js';
 import { openOrientedImage } from '../vision/decode.js';
 import { type DatasetMetadata, DATASET_LICENCES, readDatasetMetadata } from './dataset-metadata.js';
 import { buildEmlXml, buildMetaXml, type EmlCoverage } from './dwca-xml.js';
@@ -72,18 +73,6 @@ function checkWritable(outPath: string): void {
   }
 }
 
-async function readSamePhoto(photo: PhotoSummary, library: Library): Promise<{ bytes: Buffer } | { reason: string }> {
-  let last = 'no path recorded';
-  for (const candidate of library.photos.paths(photo.id)) {
-    try {
-      return { bytes: await fs.promises.readFile(candidate) };
-    } catch (error) {
-      last = `${candidate}: ${errorMessage(error)}`;
-    }
-  }
-  return { reason: last };
-}
-
 /**
  * The photos of the occurrences, re-encoded into `folder` as <occurrence id>.jpg: upright,
  * sRGB, without EXIF, XMP or IPTC (no camera serials, owner names or GPS beyond the record's).
@@ -92,7 +81,7 @@ async function stripPhotos(library: Library, photos: readonly PhotoSummary[], fo
   const files = new Map<number, string>();
   const missing: Record<string, string> = {};
   for (const photo of photos) {
-    const read = await readSamePhoto(photo, library);
+    const read = await readStoredPhoto(library.photos.paths(photo.id), photo.sha256);
     if ('reason' in read) {
       missing[photo.path] = `not readable (${read.reason}); reconnect the card and export again`;
       continue;

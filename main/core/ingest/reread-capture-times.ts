@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import type { Library } from '../library/index.js';
 import { readPhotoExif } from './exif.js';
+import { readStoredPhoto } from './read-stored-photo.js';
 
 export interface RereadProgress {
   /** Photos looked at in this run. */
@@ -33,12 +32,12 @@ export async function rereadCaptureTimes(library: Library, options: { signal?: A
       afterPhotoId = photo.photoId;
       if (options.signal?.aborted) break;
       progress.checked++;
-      const bytes = await readSamePhoto(photo.paths, photo.sha256);
-      if (!bytes) {
+      const read = await readStoredPhoto(photo.paths, photo.sha256);
+      if ('reason' in read) {
         progress.filesMissing++;
         continue;
       }
-      const exif = await readPhotoExif(bytes);
+      const exif = await readPhotoExif(read.bytes);
       const found = exif.capturedAt !== null && exif.capturedAtSource !== null ? { capturedAt: exif.capturedAt, source: exif.capturedAtSource } : null;
       library.captureTimes.finishReread(photo.photoId, found);
       if (found) progress.found++;
@@ -47,17 +46,4 @@ export async function rereadCaptureTimes(library: Library, options: { signal?: A
   }
   progress.remaining = library.captureTimes.pendingRereadCount();
   return progress;
-}
-
-/** The bytes at the first path that still holds this photo (same SHA-256); null when none does. */
-async function readSamePhoto(paths: readonly string[], sha256: string): Promise<Buffer | null> {
-  for (const filePath of paths) {
-    try {
-      const bytes = await fs.readFile(filePath);
-      if (createHash('sha256').update(bytes).digest('hex') === sha256) return bytes;
-    } catch {
-      // Not there (card out, file moved): try the photo's next path.
-    }
-  }
-  return null;
 }
