@@ -246,3 +246,19 @@ test('--with-photos never takes a different file found at a photo\'s path (a reu
     fs.writeFileSync(borderPath, original);
   }
 });
+
+test('listed invasives get establishmentMeans "introduced" and degreeOfEstablishment "invasive"; other species neither', async () => {
+  const out = path.join(dir, 'listed.zip');
+  await writeDarwinCoreArchive(library, { ...geo, invasiveSpecies: [BALSAM] }, out);
+  const rows = readTsv((await readZip(out)).get('occurrence.txt')!.toString('utf8'));
+  for (const row of rows) {
+    const listed = row.scientificName === BALSAM;
+    assert.equal(row.establishmentMeans, listed ? 'introduced' : '', row.scientificName);
+    assert.equal(row.degreeOfEstablishment, listed ? 'invasive' : '', row.scientificName);
+  }
+  assert.ok(rows.some((row) => row.scientificName !== BALSAM), 'an unlisted species is in the archive');
+  const hooked = await writeDarwinCoreArchive(library, geo, out, { isListedInvasive: (name) => name === 'Rosa' });
+  assert.ok(hooked.written > 0);
+  const rose = readTsv((await readZip(out)).get('occurrence.txt')!.toString('utf8')).find((row) => row.scientificName === 'Rosa')!;
+  assert.equal(rose.degreeOfEstablishment, 'invasive', 'the watch-list hook decides when given');
+});
