@@ -180,9 +180,9 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
     zip.addBuffer(Buffer.from(eml, 'utf8'), 'eml.xml');
     zip.addBuffer(Buffer.from(occurrenceText, 'utf8'), 'occurrence.txt');
     zip.addBuffer(Buffer.from(multimediaText, 'utf8'), 'multimedia.txt');
-    for (const [photoId, file] of stripped.files) {
-      const photo = occurrences.flatMap((occurrence) => occurrence.photos).find((candidate) => candidate.id === photoId);
-      if (photo) zip.addFile(file, `media/${photo.occurrenceId}.jpg`, { compress: false });
+    for (const photo of occurrences.flatMap((occurrence) => occurrence.photos)) {
+      const file = stripped.files.get(photo.id);
+      if (file) zip.addFile(file, `media/${photo.occurrenceId}.jpg`, { compress: false });
     }
     await writeZip(zip, temporary);
     fs.renameSync(temporary, resolved);
