@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
+import type { DatasetMetadata } from '../core/geo/dataset-metadata.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
@@ -14,6 +15,7 @@ import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDeci
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass };
+export type { DatasetMetadata };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -91,6 +93,16 @@ const dwcaExportSchema = z.strictObject({
   confirmedOnly: z.boolean().default(false),
   recordedBy: z.string().min(1).max(500).optional(),
 });
+
+/** Changes to the published dataset's metadata (eml.xml); null or "" sets a key back to its default. */
+const datasetSettingsSchema = z.strictObject(
+  Object.fromEntries(
+    (['title', 'description', 'publisher', 'contactName', 'contactEmail', 'licence', 'geographicDescription', 'mediaBaseUrl', 'recordedBy', 'language'] as const).map((key) => [
+      key,
+      z.string().max(2000).nullable().optional(),
+    ]),
+  ) as Record<keyof DatasetMetadata, z.ZodOptional<z.ZodNullable<z.ZodString>>>,
+);
 
 /** One of the top-5 classes of a photo's prediction, with what the model pack says about it. */
 export interface ClassInfo {
@@ -261,6 +273,9 @@ export const CONTRACT = {
   'export:geojson': call<ExportResult>()(exportSchema),
   /** The Darwin Core Archive for GBIF (see writeDarwinCoreArchive); `leftOut`: observations whose class has no scientific name. */
   'export:dwca': call<ExportResult>()(dwcaExportSchema),
+  /** The published dataset's metadata: what eml.xml of the archive says (licence, publisher, contact, media base URL). */
+  'dataset:get': call<DatasetMetadata>()(noArgs),
+  'dataset:set': call<DatasetMetadata>()(datasetSettingsSchema),
   'models:list': call<ModelRow[]>()(noArgs),
   'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
   /** Loads a model pack (DEEP-OC archive or folder, Keras .h5, TF.js, ONNX), compiles and registers it. */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { StationError } from '../core/errors.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
+import { readDatasetMetadata, updateDatasetMetadata } from '../core/geo/dataset-metadata.js';
 import { writeDarwinCoreArchive } from '../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
@@ -188,6 +189,8 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       const result = await writeDarwinCoreArchive(library, settings.geo, outPath, { withPhotos, confirmedOnly, recordedBy, maxImagePixels: settings.maxImagePixels });
       return { count: result.written, leftOut: result.leftOut, text: null, outPath };
     },
+    'dataset:get': () => readDatasetMetadata(library),
+    'dataset:set': (changes) => updateDatasetMetadata(library, changes),
     'models:list': () => library.models.list(),
     'models:use': ({ modelId }) => {
       if (!library.models.get(modelId)) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library; add its model pack first.`);

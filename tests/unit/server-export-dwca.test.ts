@@ -49,3 +49,20 @@ test('export:dwca writes the archive to an absolute path and refuses relative or
   assert.ok(!unwritable.ok && unwritable.error.code === 'EXPORT_FAILED' && /does not exist/.test(unwritable.error.message));
   assert.ok(!fs.existsSync(path.join(dir, 'gone')));
 });
+
+test('dataset:get and dataset:set read and change what eml.xml says; bad values are refused and nothing changes', async () => {
+  const set = await call('dataset:set', { title: 'Parc 2026', licence: 'CC0-1.0', contactEmail: 'ranger@example.org' });
+  assert.ok(set.ok, JSON.stringify(set));
+  assert.equal(set.value.title, 'Parc 2026');
+  assert.equal(set.value.licence, 'CC0-1.0');
+  const refused = await call('dataset:set', { licence: 'All rights reserved', title: 'Changed' });
+  assert.ok(!refused.ok && refused.error.code === 'INVALID_ARGUMENT' && /not one GBIF accepts/.test(refused.error.message));
+  const unknownKey = await call('dataset:set', { owner: 'me' });
+  assert.ok(!unknownKey.ok && unknownKey.error.code === 'BAD_ARGUMENTS');
+  const now = await call('dataset:get', {});
+  assert.ok(now.ok);
+  assert.equal(now.value.title, 'Parc 2026', 'a refused change changes nothing');
+  const out = path.join(dir, 'titled.zip');
+  assert.ok((await call('export:dwca', { outPath: out })).ok);
+  assert.match((await readZip(out)).get('eml.xml')!.toString('utf8'), /<title xml:lang="en">Parc 2026<\/title>[\s\S]*publicdomain\/zero/);
+});
