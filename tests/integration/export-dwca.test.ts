@@ -141,7 +141,7 @@ test('occurrence ids do not change when bursts regroup', async () => {
 test('a taxon mapping gives classes that are not scientific names their taxon; unknown classes are refused and nothing is loaded', async () => {
   const bad = path.join(dir, 'bad-taxa.csv');
   fs.writeFileSync(bad, `class,scientificName,kingdom,taxonRank\n${ROSES},Rosa,Plantae,genus\nsunflowers,Helianthus annuus,Plantae,species\n`);
-  assert.throws(() => loadTaxonMapping(library, bad), rejectsWith('TAXON_MAPPING_INVALID', /1 class is not in model Park model 1: "sunflowers".*Nothing was loaded/));
+  assert.throws(() => loadTaxonMapping(library, bad), rejectsWith('TAXON_MAPPING_INVALID', /1 class is not in model Park model 1: "sunflowers" \(nor a species name a ranger gave\).*Nothing was loaded/));
   assert.deepEqual(library.taxa.list(), [], 'the valid row of a refused file is not stored either');
 
   const good = path.join(dir, 'taxa.csv');
@@ -261,4 +261,16 @@ test('listed invasives get establishmentMeans "introduced" and degreeOfEstablish
   assert.ok(hooked.written > 0);
   const rose = readTsv((await readZip(out)).get('occurrence.txt')!.toString('utf8')).find((row) => row.scientificName === 'Rosa')!;
   assert.equal(rose.degreeOfEstablishment, 'invasive', 'the watch-list hook decides when given');
+});
+
+test('a species name a ranger typed in a correction can be mapped too (runs last: it adds a review)', async () => {
+  library.reviews.record({ photoId: ids['rose.JPG']!, decision: 'corrected', species: 'wild rose', reviewer: 'A. Ranger' });
+  const out = path.join(dir, 'corrected.zip');
+  assert.deepEqual((await writeDarwinCoreArchive(library, geo, out)).withoutTaxon, { 'wild rose': 1 });
+  const taxa = path.join(dir, 'ranger-taxa.csv');
+  fs.writeFileSync(taxa, 'class,scientificName,kingdom,taxonRank\nwild rose,Rosa canina,Plantae,species\n');
+  assert.equal(loadTaxonMapping(library, taxa).loaded, 1);
+  await writeDarwinCoreArchive(library, geo, out);
+  const row = readTsv((await readZip(out)).get('occurrence.txt')!.toString('utf8')).find((candidate) => candidate.scientificName === 'Rosa canina')!;
+  assert.equal(row.basisOfRecord, 'HumanObservation');
 });

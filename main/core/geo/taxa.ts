@@ -76,21 +76,23 @@ export function parseTaxonMappingCsv(text: string, source: string): TaxonMapping
 }
 
 /**
- * Loads a mapping CSV for a model's classes (the active model unless one is given). A class
- * the model does not have is refused, naming every such class, and nothing is stored; rows
+ * Loads a mapping CSV for a model's classes (the active model unless one is given) and the
+ * species names rangers gave in corrections. A class that is neither is refused, naming every
+ * such class, and nothing is stored; rows
  * for classes already mapped replace them, other mappings are kept.
  */
 export function loadTaxonMapping(library: Library, filePath: string, model: ModelRow | null = library.models.active()): { loaded: number; model: ModelRow } {
   const { resolved, text } = readTextFile(filePath);
   if (!model) throw invalid(resolved, 'no model to check the classes against: add and activate one first (invasives models add / use), or give --model.');
   const mappings = parseTaxonMappingCsv(text, resolved);
-  const labels = new Set(model.labels);
+  // The model's classes, and the names rangers typed when correcting a photo (those occur in exports too).
+  const labels = new Set([...model.labels, ...library.reviews.speciesNames()]);
   const unknown = mappings.filter((mapping) => !labels.has(mapping.label)).map((mapping) => `"${mapping.label}"`);
   if (unknown.length > 0) {
     throw invalid(
       resolved,
-      `${unknown.length} class${unknown.length > 1 ? 'es are' : ' is'} not in model ${model.name} ${model.version}: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}. ` +
-        `Its classes are listed by 'invasives models show ${model.id}'. Nothing was loaded.`,
+      `${unknown.length} class${unknown.length > 1 ? 'es are' : ' is'} not in model ${model.name} ${model.version}: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''} ` +
+        `(nor a species name a ranger gave). Its classes are listed by 'invasives models show ${model.id}'. Nothing was loaded.`,
     );
   }
   library.taxa.save(mappings, resolved);
