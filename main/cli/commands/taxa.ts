@@ -16,8 +16,8 @@ scientific names ("Ailanthus altissima": species, kingdom Plantae); other models
 
 kingdom: ${['Animalia', 'Archaea', 'Bacteria', 'Chromista', 'Fungi', 'Plantae', 'Protozoa', 'Viruses'].join(', ')}; taxonRank: kingdom ... species,
 subspecies, variety, form. Every class must be one of the model's (the active model, or
---model ID); a file naming a class the model lacks is refused whole, naming those classes,
-and nothing is stored. Loading again replaces the rows of the classes it names.`,
+--model ID) or a species name a ranger typed in a correction; a file naming any other class
+is refused whole, naming those classes, and nothing is stored. Loading again replaces the rows of the classes it names.`,
   options: { model: { type: 'string' } },
   async run(context) {
     const action = context.positionals[0] ?? 'list';
