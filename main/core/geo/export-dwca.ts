@@ -185,6 +185,13 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
       if (file) zip.addFile(file, `media/${photo.occurrenceId}.jpg`, { compress: false });
     }
     await writeZip(zip, temporary);
+    // On disk before it takes the final name, like the other exports (see atomic-file.ts).
+    const fd = fs.openSync(temporary, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temporary, resolved);
     return {
       written: occurrences.length,
