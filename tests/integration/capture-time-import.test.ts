@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import { openStation } from '../../main/api/station.js';
 import { writeCsvExport } from '../../main/core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../../main/core/geo/export-geojson.js';
@@ -60,14 +61,11 @@ test('XMP-only and IPTC-only photos get their capture time at import, are placed
 
     const csvPath = path.join(dir, 'photos.csv');
     await writeCsvExport(library, {}, csvPath);
-    const [header, ...rows] = fs.readFileSync(csvPath, 'utf8').trim().split('\r\n');
-    const columns = header!.split(',');
-    const sourceColumn = columns.indexOf('captured_at_source');
-    const positionColumn = columns.indexOf('position_source');
-    assert.ok(sourceColumn >= 0 && positionColumn >= 0, 'CSV has captured_at_source and position_source');
-    const xmpRow = rows.find((row) => row.includes('xmp-only.jpg'))!.split(',');
-    assert.equal(xmpRow[sourceColumn], 'xmp:photoshop:DateCreated');
-    assert.equal(xmpRow[positionColumn], 'gpx');
+    const rows = parse(fs.readFileSync(csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.ok('captured_at_source' in rows[0]! && 'position_source' in rows[0]!, 'CSV has captured_at_source and position_source');
+    const xmpRow = rows.find((row) => row.path!.endsWith('xmp-only.jpg'))!;
+    assert.equal(xmpRow.captured_at_source, 'xmp:photoshop:DateCreated');
+    assert.equal(xmpRow.position_source, 'gpx');
     const geojsonPath = path.join(dir, 'photos.geojson');
     await writeGeoJsonExport(library, {}, geojsonPath);
     const features = (JSON.parse(fs.readFileSync(geojsonPath, 'utf8')) as { features: { properties: Record<string, unknown> }[] }).features;
