@@ -102,6 +102,7 @@ filters below do not apply to dwc.
           recordedBy: darwinCore.recordedBy ?? undefined,
           withPhotos: context.options['with-photos'] === true,
           maxImagePixels: settings.maxImagePixels,
+          onPhotoProgress: context.json ? undefined : (done, total) => context.stderr.write(`\rPhotos for the archive: ${done}/${total}${done === total ? '\n' : ''}`),
         });
       } else if (format === 'dwc') {
         counts = await writeDarwinCoreCsv(library, settings.geo, target, { ...darwinCore, excel });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { StationError, errorMessage } from '../errors.js';
 import type { Library, PhotoSummary } from '../library/index.js';
-import type { GeoSettings } from '../settings.js';
+import { DEFAULT_SETTINGS, type GeoSettings } from '../settings.js';
 import { readStoredPhoto } from '../ingest/read-stored-photo.js';
 import { openOrientedImage } from '../vision/decode.js';
 import { type DatasetMetadata, DATASET_LICENCES, readDatasetMetadata } from './dataset-metadata.js';
@@ -35,6 +35,8 @@ export interface DwcaOptions extends Omit<DarwinCoreOptions, 'mediaIdentifier' |
   /** Overrides of the stored dataset metadata for this export. */
   metadata?: Partial<DatasetMetadata>;
   maxImagePixels?: number;
+  /** Called after each photo re-encoded for --with-photos (the slow part of a big archive). */
+  onPhotoProgress?: (done: number, total: number) => void;
 }
 
 export interface DwcaResult {
@@ -77,10 +79,17 @@ function checkWritable(outPath: string): void {
  * The photos of the occurrences, re-encoded into `folder` as <occurrence id>.jpg: upright,
  * sRGB, without EXIF, XMP or IPTC (no camera serials, owner names or GPS beyond the record's).
  */
-async function stripPhotos(library: Library, photos: readonly PhotoSummary[], folder: string, maxPixels: number): Promise<{ files: Map<number, string>; missing: Record<string, string> }> {
+async function stripPhotos(
+  library: Library,
+  photos: readonly PhotoSummary[],
+  folder: string,
+  maxPixels: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ files: Map<number, string>; missing: Record<string, string> }> {
   const files = new Map<number, string>();
   const missing: Record<string, string> = {};
-  for (const photo of photos) {
+  for (const [index, photo] of photos.entries()) {
+    onProgress?.(index, photos.length);
     const read = await readStoredPhoto(library.photos.paths(photo.id), photo.sha256);
     if ('reason' in read) {
       missing[photo.path] = `not readable (${read.reason}); reconnect the card and export again`;
@@ -95,6 +104,7 @@ async function stripPhotos(library: Library, photos: readonly PhotoSummary[], fo
       missing[photo.path] = errorMessage(error);
     }
   }
+  onProgress?.(photos.length, photos.length);
   return { files, missing };
 }
 
@@ -147,7 +157,7 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
     if (options.withPhotos) {
       const draft = darwinCoreOccurrences(library, settings, { ...options, recordedBy });
       fs.mkdirSync(mediaFolder, { recursive: true });
-      stripped = await stripPhotos(library, draft.occurrences.flatMap((occurrence) => occurrence.photos), mediaFolder, options.maxImagePixels ?? 120_000_000);
+      stripped = await stripPhotos(library, draft.occurrences.flatMap((occurrence) => occurrence.photos), mediaFolder, options.maxImagePixels ?? DEFAULT_SETTINGS.maxImagePixels, options.onPhotoProgress);
     }
     const base = metadata.mediaBaseUrl?.replace(/\/+$/, '') ?? null;
     const mediaIdentifier = (photo: PhotoSummary): string | null => {
