@@ -5,6 +5,11 @@ import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { DatasetMetadata } from '../core/geo/dataset-metadata.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
+import type { AlertGroup } from '../core/geo/alert-triage.js';
+import type { CalibrationResult } from '../core/learning/calibrate-model.js';
+import type { CalibrationSummary } from '../core/library/calibrations-store.js';
+import type { SpeciesEntry } from '../core/library/species-list-store.js';
+import type { StationSettingsValues } from '../core/station-settings.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
@@ -16,6 +21,7 @@ export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgres
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass };
 export type { DatasetMetadata };
+export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -31,6 +37,8 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+([+-]\d{2}:?\d{
 const score = z.number().min(0).max(1);
 const speciesName = z.string().trim().min(1).max(200);
 const note = z.string().max(2000);
+/** The ranger making a decision (asked once per session by the UI); recorded with it and exported as identifiedBy. */
+const ranger = z.string().trim().min(1).max(200);
 
 /** The review grid's filters; exports and the map take the same ones. */
 export const photoFilterSchema = z.strictObject({
@@ -44,6 +52,8 @@ export const photoFilterSchema = z.strictObject({
   minScore: score.optional(),
   maxScore: score.optional(),
   order: z.enum(['captured', 'added', 'needs-review']).optional(),
+  /** Only photos the open set judged unknown (true), or only the others (false). */
+  unknown: z.boolean().optional(),
 });
 export type PhotoFilter = z.infer<typeof photoFilterSchema>;
 
@@ -65,6 +75,7 @@ const reviewSchema = z
     decision: z.enum(['confirmed', 'corrected', 'rejected', 'unsure']),
     species: speciesName.optional(),
     note: note.optional(),
+    ranger: ranger.optional(),
   })
   .refine((review) => review.decision !== 'corrected' || review.species !== undefined, {
     message: 'a correction needs the species name',
@@ -76,6 +87,7 @@ const bulkReviewSchema = z.strictObject({
   /** Confirmed without a species confirms each photo's own predicted species. */
   decision: z.enum(['confirmed', 'rejected', 'unsure']),
   species: speciesName.optional(),
+  ranger: ranger.optional(),
 });
 
 const exportSchema = z.strictObject({
@@ -114,14 +126,70 @@ export interface ClassInfo {
   wikipediaUrl: string;
 }
 
-const alertRef = z.strictObject({ alertId: id });
+const alertRef = z.strictObject({ alertId: id, ranger: ranger.optional() });
 /** Kept here as literals (the contract imports no runtime code); `satisfies` ties them to the core's unions. */
 export const ALERT_STATE_NAMES = ['new', 'acknowledged', 'dismissed'] as const satisfies readonly AlertState[];
-export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'surge'] as const satisfies readonly AlertKind[];
-const alertFilterSchema = z
-  .strictObject({ state: z.enum(ALERT_STATE_NAMES).optional(), kind: z.enum(ALERT_KIND_NAMES).optional() })
-  .optional();
-const dismissSchema = z.strictObject({ alertId: id, reason: z.string().trim().min(1, 'say why the alert is dismissed').max(500) });
+export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'] as const satisfies readonly AlertKind[];
+const alertFilterFields = z.strictObject({
+  state: z.enum(ALERT_STATE_NAMES).optional(),
+  kind: z.enum(ALERT_KIND_NAMES).optional(),
+  species: z.string().trim().min(1).max(200).optional(),
+  zone: z.string().trim().min(1).max(200).optional(),
+  cell: z.string().trim().min(1).max(200).optional(),
+  evidence: z.enum(['predicted', 'confirmed']).optional(),
+  unseen: z.boolean().optional(),
+  /** These alerts only (a group the ranger opened). */
+  ids: z.array(id).min(1).max(20_000).optional(),
+});
+export type AlertListFilter = z.infer<typeof alertFilterFields>;
+const alertFilterSchema = alertFilterFields.optional();
+const dismissSchema = z.strictObject({ alertId: id, reason: z.string().trim().min(1, 'say why the alert is dismissed').max(500), ranger: ranger.optional() });
+const alertBulkSchema = z
+  .strictObject({
+    action: z.enum(['acknowledge', 'dismiss', 'reopen']),
+    /** Every alert matching it; an empty filter matches every alert. */
+    filter: alertFilterFields.default({}),
+    reason: z.string().trim().min(1).max(500).optional(),
+    ranger: ranger.optional(),
+  })
+  .refine((bulk) => bulk.action !== 'dismiss' || bulk.reason !== undefined, { message: 'say why the alerts are dismissed', path: ['reason'] });
+
+const speciesEntrySchema = z.strictObject({
+  species: speciesName,
+  watchList: z.boolean().default(false),
+  priority: z.number().int().min(1).max(5).default(3),
+  minScore: score.nullable().default(null),
+  alertsOn: z.boolean().default(true),
+  canOccur: z.boolean().default(true),
+  note: z.string().trim().max(500).nullable().default(null),
+});
+const speciesSaveSchema = z.strictObject({
+  entries: z.array(speciesEntrySchema).min(1).max(10_000),
+  /** Accept species no model, review or baseline names yet. */
+  allowNewSpecies: z.boolean().default(false),
+  ranger: ranger.optional(),
+});
+const speciesImportSchema = z.strictObject({
+  /** The CSV file's text (the browser uploads it). */
+  text: z.string().min(1).max(5_000_000),
+  fileName: z.string().max(300).default('species list'),
+  replace: z.boolean().default(false),
+  allowNewSpecies: z.boolean().default(false),
+  ranger: ranger.optional(),
+});
+const settingSchema = z.strictObject({
+  key: z.string().min(1).max(100),
+  /** The typed value, or null to go back to the default. */
+  value: z.union([z.string().max(500), z.number(), z.array(z.string().max(100)).max(20)]).nullable(),
+  ranger: ranger.optional(),
+});
+const calibrateSchema = z.strictObject({
+  modelId: id,
+  fromLibrary: z.boolean().default(true),
+  /** An absolute folder on this computer with one sub-folder per class. */
+  fromFolder: z.string().trim().min(1).max(4096).optional(),
+  ranger: ranger.optional(),
+});
 
 const filePath = z.string().trim().min(1).max(4096);
 const ZONE_KIND_NAMES = ['park', 'zone'] as const satisfies readonly ZoneKind[];
@@ -285,7 +353,28 @@ export const CONTRACT = {
   /** Classifies, in the background, every photo the active model has not classified yet. */
   'models:reclassify': call<{ modelId: number }>()(noArgs),
   'stats:get': call<LibraryStats>()(noArgs),
+  /** Alerts most urgent first (the configured priority order). */
   'alerts:list': call<AlertRow[]>()(alertFilterSchema),
+  /** Alerts grouped by species and zone (or grid cell), with counts and unseen counts, most urgent group first. */
+  'alerts:groups': call<AlertGroup[]>()(alertFilterSchema),
+  /** Acknowledges, dismisses or reopens every alert matching a filter, at once. */
+  'alerts:bulk': call<{ count: number }>()(alertBulkSchema),
+  /** Marks alerts as seen (a ranger opened their group). */
+  'alerts:seen': call<{ count: number }>()(z.strictObject({ alertIds: z.array(id).min(1).max(20_000) })),
+  /** The watch list and the park's species list. */
+  'species:entries': call<SpeciesEntry[]>()(noArgs),
+  'species:save': call<SpeciesEntry[]>()(speciesSaveSchema),
+  'species:remove': call<{ removed: boolean }>()(z.strictObject({ species: speciesName, ranger: ranger.optional() })),
+  /** Imports a species-list CSV (species,watch_list,priority,min_score,alerts,can_occur,note); a bad file stores nothing. */
+  'species:importCsv': call<SpeciesEntry[]>()(speciesImportSchema),
+  'species:exportCsv': call<{ text: string }>()(noArgs),
+  /** The settings kept in the library (station name, alert order, buffers). */
+  'settings:get': call<StationSettingsValues>()(noArgs),
+  'settings:set': call<StationSettingsValues>()(settingSchema),
+  /** Each calibrated model's open-set calibration; models absent here are "not calibrated". */
+  'models:calibrations': call<CalibrationSummary[]>()(noArgs),
+  /** Calibrates a model's open set from the library's confirmed photos and/or a labelled folder, then re-judges its predictions. */
+  'models:calibrate': call<CalibrationResult>()(calibrateSchema),
   'alerts:counts': call<AlertCounts>()(noArgs),
   'alerts:acknowledge': call<AlertRow>()(alertRef),
   /** Dismissed alerts stay dismissed through later refreshes; the reason is kept. */
@@ -312,6 +401,21 @@ export const CONTRACT = {
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
+
+/** Calls that record a decision: the UI adds the ranger it asked for at start-up to each. */
+export const RANGER_CALLS = [
+  'reviews:record',
+  'reviews:bulk',
+  'alerts:acknowledge',
+  'alerts:dismiss',
+  'alerts:reopen',
+  'alerts:bulk',
+  'species:save',
+  'species:remove',
+  'species:importCsv',
+  'settings:set',
+  'models:calibrate',
+] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 
 /** What a caller passes (defaults may be left out). */

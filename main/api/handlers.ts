@@ -10,7 +10,7 @@ import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
-import { type UnknownVerdict, judgeUnknown, modelVersions, openSetOf, readTrainingReport } from '../core/learning/index.js';
+import { type UnknownVerdict, modelVersions, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
 import { loadZonesFile } from '../core/geo/zones.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
@@ -29,6 +29,7 @@ import {
 import type { EventBus } from './events.js';
 import { toApiError } from './api-error.js';
 import type { JobRunner } from './job-runner.js';
+import { createStationHandlers, deciderOf } from './station-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -63,13 +64,10 @@ function classesOf(library: Library, photo: PhotoSummary): ClassInfo[] {
   });
 }
 
-/** The open-set verdict of the predicting model, when that model was calibrated for it. */
-function openSetVerdict(library: Library, photo: PhotoSummary): UnknownVerdict | null {
-  if (!photo.prediction) return null;
-  const model = library.models.get(photo.prediction.modelId);
-  if (!model || !openSetOf(model)) return null;
-  const vectors = library.predictions.vectorsOf(photo.id, model.id);
-  return judgeUnknown({ embedding: vectors?.embedding ?? null, probabilities: vectors?.probabilities ?? null }, model);
+/** The open-set verdict stored with the current prediction; null when its model was not calibrated. */
+function openSetVerdict(photo: PhotoSummary): UnknownVerdict | null {
+  const stored = photo.prediction?.openSet;
+  return stored ? { ...stored, basis: stored.basis as UnknownVerdict['basis'] } : null;
 }
 
 type ExportWriter = (library: Library, query: PhotoQuery, outPath: string) => Promise<ExportCounts>;
@@ -114,7 +112,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
         predictions: library.predictions.forPhoto(id),
         history: library.reviews.historyOf(id),
         classes: classesOf(library, photo),
-        openSet: openSetVerdict(library, photo),
+        openSet: openSetVerdict(photo),
       };
     },
     'photos:filters': () => ({ cameras: library.photos.cameras(), imports: library.imports.list() }),
@@ -131,25 +129,27 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       }
       return points;
     },
-    'reviews:record': ({ photoId, decision, species, note }) => {
+    'reviews:record': ({ photoId, decision, species, note, ranger }) => {
       const photo = requirePhoto(library, photoId);
       // Confirming without naming the species vouches for the model's top prediction.
       const vouched = species ?? (decision === 'confirmed' ? photo.prediction?.label : undefined);
       if (decision === 'confirmed' && !vouched) {
         throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; choose its species with "correct" instead.`);
       }
-      library.reviews.record({ photoId, decision, species: vouched ?? null, note: note ?? null });
+      const { by, station } = deciderOf(library, ranger);
+      library.reviews.record({ photoId, decision, species: vouched ?? null, note: note ?? null, reviewer: by, station });
       alerts.schedule();
       return requirePhoto(library, photoId);
     },
-    'reviews:bulk': ({ photoIds, decision, species }) => {
+    'reviews:bulk': ({ photoIds, decision, species, ranger }) => {
+      const { by, station } = deciderOf(library, ranger);
       const reviews: NewReview[] = photoIds.map((photoId) => {
         const photo = requirePhoto(library, photoId);
         const vouched = species ?? (decision === 'confirmed' ? photo.prediction?.label : undefined);
         if (decision === 'confirmed' && !vouched) {
           throw new StationError('INVALID_ARGUMENT', `Photo ${photoId} has no prediction to confirm; nothing was recorded. Deselect it or correct it on its own.`);
         }
-        return { photoId, decision, species: vouched ?? null };
+        return { photoId, decision, species: vouched ?? null, reviewer: by, station };
       });
       const count = library.reviews.recordMany(reviews).length;
       alerts.schedule();
@@ -205,23 +205,23 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
     },
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
-    'alerts:list': (filter) => library.alerts.list(filter ?? {}),
+    ...createStationHandlers(library, settings, alerts, changed),
     'alerts:counts': () => alerts.counts(),
-    'alerts:acknowledge': ({ alertId }) => {
+    'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
-      const alert = library.alerts.acknowledge(alertId);
+      const alert = library.alerts.acknowledge(alertId, deciderOf(library, ranger));
       alerts.announceStateChange();
       return alert;
     },
-    'alerts:dismiss': ({ alertId, reason }) => {
+    'alerts:dismiss': ({ alertId, reason, ranger }) => {
       requireAlert(library, alertId);
-      const alert = library.alerts.dismiss(alertId, reason);
+      const alert = library.alerts.dismiss(alertId, reason, deciderOf(library, ranger));
       alerts.announceStateChange();
       return alert;
     },
-    'alerts:reopen': ({ alertId }) => {
+    'alerts:reopen': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
-      const alert = library.alerts.reopen(alertId);
+      const alert = library.alerts.reopen(alertId, deciderOf(library, ranger));
       alerts.announceStateChange();
       return alert;
     },

@@ -30,6 +30,8 @@ export const STATION_ERROR_CLASSES = {
   TAXON_MAPPING_INVALID: 'input',
   /** An export (archive) that cannot be written where asked. */
   EXPORT_FAILED: 'input',
+  /** A watch list / park species list with unknown species or bad values (nothing stored). */
+  SPECIES_LIST_INVALID: 'input',
   BACKUP_INVALID: 'input',
   DATABASE_NEWER: 'library',
   DATABASE_IN_USE: 'busy',

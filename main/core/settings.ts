@@ -49,7 +49,19 @@ export interface GeoSettings {
   gpxMaxGapSeconds: number;
   /** Darwin Core coordinateUncertaintyInMeters per position source. */
   positionUncertaintyMetres: { exif: number; gpx: number; manual: number };
+  /** A first record in a cell or zone this close to a known record of the same species is "spread", not a new introduction. */
+  spreadBufferMetres: number;
+  /** A watch-list species recorded this close to the park boundary (inside or out) raises a near-boundary alert. */
+  boundaryBufferMetres: number;
+  /** Unknown organisms raise at most one alert per grid cell and window of this many days. */
+  unknownWindowDays: number;
+  /** Alert kinds, most urgent first: lists and reports sort by it (then by the species' priority). */
+  alertPriority: readonly AlertKindName[];
 }
+
+/** The alert kinds (kept here as names so that settings depend on nothing else). */
+export type AlertKindName = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism';
+export const DEFAULT_ALERT_PRIORITY: readonly AlertKindName[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'];
 
 export const APP_NAME = 'invasives-station';
 
@@ -78,6 +90,10 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
     burstEmbeddingSimilarity: 0.97,
     gpxMaxGapSeconds: 300,
     positionUncertaintyMetres: { exif: 30, gpx: 30, manual: 100 },
+    spreadBufferMetres: 1000,
+    boundaryBufferMetres: 1000,
+    unknownWindowDays: 30,
+    alertPriority: DEFAULT_ALERT_PRIORITY,
   },
 };
 

@@ -156,12 +156,22 @@ test('a ranger confirming an unsure prediction raises its alerts, marked confirm
   assert.equal(find('new-zone', HOGWEED)!.state, 'dismissed', 'still dismissed once confirmed');
 });
 
-test('rejecting the only photo withdraws an untouched alert but keeps an acknowledged one', () => {
-  reviewObservation(library, photoIds['balsam-ofenpass.JPG'], { decision: 'rejected' });
+test('rejecting the only photo closes its alerts with that reason, acknowledged or not; undoing it reopens them', () => {
+  const reviews = reviewObservation(library, photoIds['balsam-ofenpass.JPG'], { decision: 'rejected' });
   const result = refreshAlerts(library, geo);
-  assert.equal(result.withdrawn, 1);
-  assert.equal(find('new-cell', BALSAM), undefined, 'the new balsam cell alert is gone');
-  assert.equal(find('new-zone', BALSAM)!.state, 'acknowledged');
+  assert.equal(result.closed, 2);
+  assert.equal(result.withdrawn, 0);
+  for (const kind of ['new-cell', 'new-zone'] as const) {
+    const alert = find(kind, BALSAM)!;
+    assert.equal(alert.state, 'dismissed', `${kind} closed`);
+    assert.match(alert.dismissReason!, /all 1 photo\(s\) were rejected/);
+    assert.equal(alert.autoClosed, true);
+  }
+  for (const review of reviews) library.reviews.undoLatest(review.photoId);
+  refreshAlerts(library, geo);
+  assert.equal(find('new-cell', BALSAM)!.state, 'new', 'the photo counts again: the alert is open again');
+  reviewObservation(library, photoIds['balsam-ofenpass.JPG'], { decision: 'rejected' });
+  refreshAlerts(library, geo);
 });
 
 test('only the configured invasive species raise alerts (run last: it clears the alerts)', () => {

@@ -16,7 +16,10 @@ describe('contract: alerts, zones and placement calls', () => {
     assert.ok(parseCallArgs('alerts:list', { state: 'dismissed', kind: 'surge' }).ok);
     assert.equal(parseCallArgs('alerts:list', { state: 'closed' }).ok, false);
     assert.equal(parseCallArgs('alerts:list', { kind: 'new-genus' }).ok, false);
-    assert.equal(parseCallArgs('alerts:list', { species: 'Acacia' }).ok, false, 'unknown keys are refused');
+    assert.ok(parseCallArgs('alerts:list', { species: 'Acacia', zone: 'Ofenpass', evidence: 'confirmed', unseen: true }).ok, 'triage filters');
+    assert.equal(parseCallArgs('alerts:list', { colour: 'red' }).ok, false, 'unknown keys are refused');
+    assert.equal(parseCallArgs('alerts:bulk', { action: 'dismiss', filter: { kind: 'surge' } }).ok, false, 'a bulk dismiss needs a reason');
+    assert.ok(parseCallArgs('alerts:bulk', { action: 'acknowledge', filter: { species: 'Acacia' }, ranger: 'A. Ranger' }).ok);
   });
 
   test('acknowledge and reopen need a positive integer alert id', () => {

@@ -12,6 +12,8 @@ import { importCommand } from './import.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
+import { settingsCommand } from './settings.js';
+import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
 import { taxaCommand } from './taxa.js';
 import { trainCommand } from './train.js';
@@ -26,6 +28,8 @@ export const COMMANDS: readonly CliCommand[] = [
   taxaCommand,
   statsCommand,
   alertsCommand,
+  speciesCommand,
+  settingsCommand,
   zonesCommand,
   baselineCommand,
   gpxCommand,

@@ -1,12 +1,22 @@
 import { StationError } from '../../core/errors.js';
 import { Library, type ModelRow } from '../../core/library/index.js';
+import { calibrateModel } from '../../core/learning/calibrate-model.js';
 import { resolveSettings } from '../../core/settings.js';
+import { decisionMaker } from '../../core/station-settings.js';
+import { refreshAndReport } from './alerts.js';
 import { addModelToLibrary, findLibraryModel, removeModelFromLibrary } from '../../core/vision/open-classifier.js';
 import { listDeepOcTimestamps } from '../../core/vision/packs/load-model-pack.js';
 import { type CliCommand, type CommandContext, usageError } from '../command.js';
 
 function describeModel(model: ModelRow): string {
   return `${model.isActive ? '*' : ' '} #${model.id}  ${model.name}  ${model.version}  (${model.format}, ${model.labels.length} classes)`;
+}
+
+/** "calibrated (library, 12 of 77 classes)" or "not calibrated": whether the model can say "unknown". */
+function describeCalibration(library: Library, model: ModelRow): string {
+  const summary = library.calibrations.summary(model.id);
+  if (!summary) return 'open set: not calibrated (run: invasives models calibrate ' + model.id + ')';
+  return `open set: calibrated from ${summary.source} (${summary.calibratedClasses} of ${summary.classes} classes, ${summary.calibrationCount} photos; distance > ${summary.distanceThreshold.toFixed(4)} or top score < ${summary.probabilityThreshold.toFixed(4)} is unknown)`;
 }
 
 /** One line per provenance entry, long values cut: a trained version's full report is `invasives train --show ID`. */
@@ -33,7 +43,10 @@ async function run(context: CommandContext, library: Library): Promise<number> {
   switch (action) {
     case 'list': {
       const models = library.models.list();
-      out(models.length ? models.map(describeModel).join('\n') : 'No models yet: add one with `invasives models add <pack>`.', models);
+      out(
+        models.length ? models.map((model) => `${describeModel(model)}\n      ${describeCalibration(library, model)}`).join('\n') : 'No models yet: add one with `invasives models add <pack>`.',
+        models.map((model) => ({ ...model, calibration: library.calibrations.summary(model.id) })),
+      );
       return 0;
     }
     case 'add': {
@@ -63,10 +76,38 @@ async function run(context: CommandContext, library: Library): Promise<number> {
       const model = requireModel(library, target, 'show');
       const classes = model.labels.map((label, i) => `    ${String(i).padStart(3)}  ${label}${model.labelInfo?.[i] ? ` — ${model.labelInfo[i]}` : ''}`);
       out(
-        [describeModel(model).trim(), `  from: ${model.sourcePath}`, `  added: ${model.addedAt}`, `  preprocessing: ${JSON.stringify(model.preprocessing)}`,
+        [describeModel(model).trim(), `  ${describeCalibration(library, model)}`, `  from: ${model.sourcePath}`, `  added: ${model.addedAt}`, `  preprocessing: ${JSON.stringify(model.preprocessing)}`,
           ...describeProvenance(model), '  classes:', ...classes].join('\n'),
         model,
       );
+      return 0;
+    }
+    case 'calibrate': {
+      const spec = (context.options.model as string | undefined) ?? target ?? (library.models.active() ? String(library.models.active()!.id) : undefined);
+      const model = requireModel(library, spec, 'calibrate');
+      const fromFolder = context.options['from-folder'] as string | undefined;
+      const fromLibrary = context.options['from-library'] === true || fromFolder === undefined;
+      const result = await calibrateModel(library, model, {
+        settings: resolveSettings({ databasePath: context.databasePath }),
+        fromLibrary,
+        fromFolder,
+        by: decisionMaker(library, context.options.ranger as string | undefined).ranger,
+        onProgress: context.json ? undefined : ({ done, total }) => context.stderr.write(`\rclassifying calibration photos: ${done}/${total}`),
+      });
+      if (!context.json) context.stderr.write('\n');
+      const perClass = Object.entries(result.photosPerClass).map(([label, n]) => `${label} ${n}`).join(', ');
+      out(
+        [
+          `Calibrated model #${model.id} "${model.name}": ${describeCalibration(library, model)}`,
+          `  photos per class: ${perClass}`,
+          ...(result.notModelClasses ? [`  ${result.notModelClasses} confirmed photo(s) left out: their species is not a class of this model`] : []),
+          ...(result.failed.length ? [`  ${result.failed.length} photo(s) could not be read: ${result.failed[0]!.message}`] : []),
+          `  its ${result.rejudged} stored prediction(s) judged again: ${result.verdicts.unknown} unknown, ${result.verdicts.known} known`,
+        ].join('\n'),
+        result,
+      );
+      // Unknowns no longer hold species alerts: bring the alerts up to date now.
+      refreshAndReport(library, context);
       return 0;
     }
     case 'remove': {
@@ -76,7 +117,7 @@ async function run(context: CommandContext, library: Library): Promise<number> {
       return 0;
     }
     default:
-      throw usageError(`unknown action "${action}"; use list, add, use, show or remove.`);
+      throw usageError(`unknown action "${action}"; use list, add, use, show, calibrate or remove.`);
   }
 }
 
@@ -88,6 +129,7 @@ invasives models add <pack> [--timestamp T] [--use] [--list-timestamps]
 invasives models use <id>
 invasives models show <id>
 invasives models remove <id>
+invasives models calibrate [<id> | --model ID] [--from-library] [--from-folder DIR] [--ranger NAME]
 
 A model pack is one of:
   - a DEEP-OC image-classification-tf archive (.tar.gz) or its unpacked folder
@@ -98,11 +140,22 @@ A model pack is one of:
   - an .onnx with labels.txt and preprocessing.json beside it
 Adding compiles the model to ONNX inside the library, so the pack's files are not needed
 afterwards. The first model added becomes the active one; --use makes any model active.
-Removing a model removes its predictions (reviews are kept).`,
+Removing a model removes its predictions (reviews are kept).
+
+calibrate: sets the model's open-set thresholds ("unknown / possibly new species") from the
+library's confirmed and corrected photos (--from-library, the default) and/or a labelled
+folder (--from-folder DIR: one sub-folder per species, named exactly as the model's classes),
+then judges every stored prediction of the model again. Trained versions are calibrated when
+trained; a downloaded pack (DEEP-OC) says "not calibrated" until this is run, and its
+predictions are never called unknown until then.`,
   options: {
     timestamp: { type: 'string' },
     use: { type: 'boolean', default: false },
     'list-timestamps': { type: 'boolean', default: false },
+    model: { type: 'string' },
+    'from-library': { type: 'boolean', default: false },
+    'from-folder': { type: 'string' },
+    ranger: { type: 'string' },
   },
   async run(context) {
     const readOnlyAction = ['list', 'show'].includes(context.positionals[0] ?? 'list');

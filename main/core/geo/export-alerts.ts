@@ -31,10 +31,13 @@ export const ALERT_REPORT_COLUMNS: readonly (keyof AlertReportRecord)[] = [
 ];
 
 export const ALERT_KIND_TITLES: Record<AlertRow['kind'], string> = {
-  'new-species': 'Species never recorded before',
-  'new-zone': 'First record in this zone',
-  'new-cell': 'First record in this grid cell',
+  'new-species': 'New to the park: species never recorded before',
+  'new-zone': 'New introduction: first record in this zone',
+  'new-cell': 'New introduction: first record in this grid cell',
+  'near-boundary': 'Watch-list species near the park boundary',
+  spread: 'Spread: first record in this cell, near a known record',
   surge: 'Sharp rise of sightings in this zone',
+  'unknown-organism': 'Unknown organism here (possibly a species the model does not know)',
 };
 
 export function alertReportRecordOf(alert: AlertRow): AlertReportRecord {

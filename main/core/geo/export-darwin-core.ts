@@ -60,9 +60,9 @@ export interface DarwinCoreOptions {
    */
   mediaIdentifier?: (photo: PhotoSummary) => string | null;
   /**
-   * Watch-list hook: whether a species (scientific name or model class) is a listed invasive
-   * of the park; those records get establishmentMeans "introduced" and degreeOfEstablishment
-   * "invasive". Without it, GeoSettings.invasiveSpecies (when a list) is used.
+   * Whether a species (scientific name or model class) is a listed invasive of the park; those
+   * records get establishmentMeans "introduced" and degreeOfEstablishment "invasive". Default:
+   * the library's watch list (invasives species), plus GeoSettings.invasiveSpecies.
    */
   isListedInvasive?: (scientificName: string, label: string) => boolean;
   /** No countryCode within this distance of another country (metres). */
@@ -100,20 +100,25 @@ function anchorPhoto(photos: readonly PhotoSummary[]): PhotoSummary {
  * One Darwin Core occurrence per observation (near-duplicate photos count once, with every
  * photo in associatedMedia): HumanObservation once a ranger confirmed or corrected it,
  * MachineObservation while it is a model prediction. Rejected observations are left out, and
- * so are classes without a scientific name (counted in `withoutTaxon`).
+ * so are predictions the open set judged unknown until a ranger confirms a species, and
+ * classes without a scientific name (counted in `withoutTaxon`).
  */
 export function darwinCoreOccurrences(library: Library, settings: GeoSettings, options: DarwinCoreOptions = {}): DarwinCoreResult {
   const zones = ZoneIndex.of(library);
   const mappings = library.taxa.byLabel();
   const licence = DATASET_LICENCES[options.licence ?? DEFAULT_LICENCE];
-  const listed = settings.invasiveSpecies ? new Set(settings.invasiveSpecies) : null;
-  const isListedInvasive = options.isListedInvasive ?? ((name: string, label: string) => listed !== null && (listed.has(name) || listed.has(label)));
+  // The park's watch list (species list entries marked watch list) names its invasives; GeoSettings.invasiveSpecies adds to it.
+  const watchList = new Set(library.speciesList.list().filter((entry) => entry.watchList).map((entry) => entry.species));
+  for (const species of settings.invasiveSpecies ?? []) watchList.add(species);
+  const isListedInvasive = options.isListedInvasive ?? ((name: string, label: string) => watchList.has(name) || watchList.has(label));
   const occurrences: DarwinCoreOccurrence[] = [];
   const withoutTaxon: Record<string, number> = {};
   const { observations, photos: photoById } = computeObservations(library, settings);
   const models = new Map<number, ReturnType<Library['models']['get']>>();
   for (const group of observations) {
     if (!group.species || (group.evidence !== 'confirmed' && group.evidence !== 'predicted')) continue;
+    // A photo the open set judged unknown is not an occurrence of the species the model forced it into.
+    if (group.evidence === 'predicted' && group.unknown) continue;
     if (options.confirmedOnly && group.evidence !== 'confirmed') continue;
     const taxon = resolveTaxon(group.species, mappings, options.kingdom ?? 'Plantae');
     if (!taxon) {
@@ -129,7 +134,8 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
     const modelId = first.prediction?.modelId;
     if (modelId !== undefined && !models.has(modelId)) models.set(modelId, library.models.get(modelId));
     const model = modelId !== undefined ? models.get(modelId) : null;
-    const reviewer = decider ? library.reviews.current(decider.id)?.reviewer ?? null : null;
+    const decision = decider ? library.reviews.current(decider.id) : null;
+    const reviewer = decision?.reviewer ?? null;
     const placed = group.latitude !== null && group.longitude !== null;
     const invasive = isListedInvasive(taxon.scientificName, group.species);
     const media = options.mediaIdentifier ? photos.map(options.mediaIdentifier).filter((id): id is string => id !== null) : [];
@@ -154,7 +160,13 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
       identificationVerificationStatus: confirmed ? 'verified by a ranger from the photos' : 'unverified: automated identification',
       identifiedBy: confirmed ? (reviewer ?? 'park ranger') : model ? `${model.name} ${model.version} (image classifier)` : null,
       dateIdentified: confirmed ? decider!.review!.decidedAt : first.prediction ? (library.predictions.forPhoto(first.id)[0]?.createdAt ?? null) : null,
-      identificationRemarks: group.score !== null ? `model probability ${group.score.toFixed(3)} (mean over ${photos.length} photo${photos.length > 1 ? 's' : ''})` : null,
+      identificationRemarks:
+        [
+          confirmed && decision?.station ? `identified at ${decision.station}` : null,
+          group.score !== null ? `model probability ${group.score.toFixed(3)} (mean over ${photos.length} photo${photos.length > 1 ? 's' : ''})` : null,
+        ]
+          .filter((part) => part !== null)
+          .join('; ') || null,
       recordedBy: options.recordedBy ?? null,
       license: licence.url,
       associatedMedia: media.length > 0 ? media.join(' | ') : null,

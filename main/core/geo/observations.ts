@@ -19,6 +19,13 @@ export interface ObservationGroup {
   latitude: number | null;
   longitude: number | null;
   positionSource: PositionSource | null;
+  /**
+   * The open set judged a member's prediction (from the group's model) unknown: a prediction
+   * of a species the model does not know. Never set once a ranger named the species.
+   */
+  unknown: boolean;
+  /** Members a ranger rejected: they never count toward an alert. */
+  rejectedPhotoIds: number[];
 }
 
 /** Cosine similarity of two embeddings (1: same direction). */
@@ -147,6 +154,8 @@ export function summariseGroup(members: readonly PhotoSummary[], library: Librar
     }
   }
   if (evidence === 'rejected') species = null;
+  const unknown =
+    evidence === 'predicted' && members.some((photo) => photo.status !== 'rejected' && photo.prediction?.modelId === modelId && photo.prediction?.openSet?.unknown === true);
   const placed = members.filter((photo) => photo.latitude !== null);
   const times = members.map((photo) => photo.capturedAt).filter((time): time is string => time !== null).sort();
   return {
@@ -159,6 +168,8 @@ export function summariseGroup(members: readonly PhotoSummary[], library: Librar
     latitude: placed.length ? placed.reduce((total, photo) => total + photo.latitude!, 0) / placed.length : null,
     longitude: placed.length ? placed.reduce((total, photo) => total + photo.longitude!, 0) / placed.length : null,
     positionSource: placed[0]?.positionSource ?? null,
+    unknown,
+    rejectedPhotoIds: members.filter((photo) => photo.status === 'rejected').map((photo) => photo.id).sort((a, b) => a - b),
   };
 }
 

@@ -13,7 +13,7 @@ export {
 } from './evaluate.js';
 export { type ExportDatasetOptions, type ExportDatasetResult, datasetSafeName, exportDataset } from './export-dataset.js';
 export { attachHeadToOnnx } from './head-onnx.js';
-export { DEFAULT_OPEN_SET_QUANTILE, type OpenSetCalibration, type UnknownVerdict, calibrateOpenSet, isUnknown, judgeUnknown, openSetOf } from './open-set.js';
+export { DEFAULT_OPEN_SET_QUANTILE, type OpenSetCalibration, type UnknownVerdict, calibrateOpenSet, classCentroids, isUnknown, judgeAgainst, judgeUnknown, openSetOf } from './open-set.js';
 export {
   DEFAULT_HEAD_TRAINING,
   type DenseLayerWeights,
@@ -35,3 +35,4 @@ export {
   trainModel,
 } from './train-model.js';
 export { type LabelledPhoto, folderTrainingPhotos, libraryTrainingPhotos } from './training-photos.js';
+export { type CalibrateModelOptions, type CalibrationResult, calibrateModel } from './calibrate-model.js';

@@ -126,11 +126,28 @@ export function judgeUnknown(
   vectors: { embedding?: ArrayLike<number> | null; probabilities?: ArrayLike<number> | null },
   model: { provenance?: Record<string, unknown> | null } | ModelIdentity,
 ): UnknownVerdict {
-  const openSet = openSetOf(model);
-  const maxProbability = vectors.probabilities && vectors.probabilities.length > 0 ? Math.max(...Array.from(vectors.probabilities)) : null;
+  return judgeAgainst(vectors, openSetOf(model));
+}
+
+/**
+ * Judges one photo's vectors against a calibration. A calibration made from a few species
+ * (a downloaded model calibrated on the library's photos) has an empty centroid for the
+ * classes it saw no photo of: a photo whose top class is one of those is judged by its
+ * probability alone, rather than called unknown for being far from the species it was
+ * never compared with.
+ */
+export function judgeAgainst(
+  vectors: { embedding?: ArrayLike<number> | null; probabilities?: ArrayLike<number> | null },
+  openSet: OpenSetCalibration | null,
+): UnknownVerdict {
+  const probabilities = vectors.probabilities && vectors.probabilities.length > 0 ? Array.from(vectors.probabilities) : null;
+  const maxProbability = probabilities ? Math.max(...probabilities) : null;
   if (!openSet) return { unknown: false, basis: 'none', distance: null, maxProbability, distanceThreshold: null, probabilityThreshold: null };
-  const usable = vectors.embedding && vectors.embedding.length === openSet.centroids[0]?.length;
-  const distance = usable ? nearestCentroid(vectors.embedding!, openSet.centroids).distance : null;
+  const calibrated = openSet.centroids.filter((c) => c.length > 0);
+  const topClass = probabilities ? probabilities.indexOf(maxProbability!) : -1;
+  const topClassCalibrated = topClass < 0 || (openSet.centroids[topClass]?.length ?? 0) > 0;
+  const usable = topClassCalibrated && calibrated.length > 0 && vectors.embedding && vectors.embedding.length === calibrated[0]!.length;
+  const distance = usable ? nearestCentroid(vectors.embedding!, calibrated).distance : null;
   const far = distance !== null && distance > openSet.distanceThreshold;
   const hesitant = maxProbability !== null && maxProbability < openSet.probabilityThreshold;
   const basis = distance !== null ? (maxProbability !== null ? 'embedding+probabilities' : 'embedding') : maxProbability !== null ? 'probabilities' : 'none';

@@ -1,10 +1,10 @@
 import { StationError } from '../errors.js';
 import type { Db } from './database.js';
 
-export type AlertKind = 'new-species' | 'new-zone' | 'new-cell' | 'surge';
+export type AlertKind = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism';
 export type AlertState = 'new' | 'acknowledged' | 'dismissed';
 export const ALERT_STATES: readonly AlertState[] = ['new', 'acknowledged', 'dismissed'];
-export const ALERT_KINDS: readonly AlertKind[] = ['new-species', 'new-zone', 'new-cell', 'surge'];
+export const ALERT_KINDS: readonly AlertKind[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'];
 
 /** What the alert rules found: the same (kind, species, placeKey) is the same alert forever. */
 export interface AlertCandidate {
@@ -18,6 +18,28 @@ export interface AlertCandidate {
   confirmed: boolean;
   photoIds: number[];
   detail: Record<string, unknown>;
+  /** Where the alert is, for grouping: its management zone and grid cell (null when unknown). */
+  zoneName?: string | null;
+  cellKey?: string | null;
+}
+
+/** Which alerts a bulk action or a list takes. */
+export interface AlertFilter {
+  state?: AlertState;
+  kind?: AlertKind;
+  species?: string;
+  zone?: string;
+  cell?: string;
+  evidence?: 'predicted' | 'confirmed';
+  /** true: only alerts nobody has looked at yet. */
+  unseen?: boolean;
+  ids?: readonly number[];
+}
+
+/** Who made a triage decision, and at which station. */
+export interface AlertDecider {
+  by: string | null;
+  station: string | null;
 }
 
 export interface AlertRow {
@@ -34,6 +56,15 @@ export interface AlertRow {
   raisedAt: string;
   updatedAt: string;
   photoIds: number[];
+  zoneName: string | null;
+  cellKey: string | null;
+  /** When a ranger first saw it (opened its group, or acted on it); null: unseen. */
+  seenAt: string | null;
+  /** Closed by the station itself (every photo rejected): reopens if its photos support it again. */
+  autoClosed: boolean;
+  decidedBy: string | null;
+  decidedStation: string | null;
+  decidedAt: string | null;
 }
 
 interface AlertRecord {
@@ -48,7 +79,16 @@ interface AlertRecord {
   detail_json: string;
   raised_at: string;
   updated_at: string;
+  zone_name: string | null;
+  cell_key: string | null;
+  seen_at: string | null;
+  auto_closed: number;
+  decided_by: string | null;
+  decided_station: string | null;
+  decided_at: string | null;
 }
+
+const NOBODY: AlertDecider = { by: null, station: null };
 
 /** alerts + alert_photos: early-detection alerts and the photos behind each. */
 export class AlertsStore {
@@ -61,19 +101,24 @@ export class AlertsStore {
   private readonly byId;
   private readonly setState;
   private readonly deleteAlert;
+  private readonly markSeen;
 
   constructor(private readonly db: Db) {
     this.find = db.prepare<[string, string, string], AlertRecord>('SELECT * FROM alerts WHERE kind = ? AND species = ? AND place_key = ?');
     this.insertAlert = db.prepare(`
-      INSERT INTO alerts (kind, species, place_key, place_label, confirmed, detail_json, raised_at, updated_at)
-      VALUES (@kind, @species, @placeKey, @placeLabel, @confirmed, @detail, @now, @now)`);
+      INSERT INTO alerts (kind, species, place_key, place_label, confirmed, detail_json, raised_at, updated_at, zone_name, cell_key)
+      VALUES (@kind, @species, @placeKey, @placeLabel, @confirmed, @detail, @now, @now, @zoneName, @cellKey)`);
     this.updateFindings = db.prepare(`
-      UPDATE alerts SET place_label = @placeLabel, confirmed = @confirmed, detail_json = @detail, updated_at = @now WHERE id = @id`);
+      UPDATE alerts SET place_label = @placeLabel, confirmed = @confirmed, detail_json = @detail, updated_at = @now,
+        zone_name = @zoneName, cell_key = @cellKey WHERE id = @id`);
     this.clearPhotos = db.prepare('DELETE FROM alert_photos WHERE alert_id = ?');
     this.linkPhoto = db.prepare('INSERT OR IGNORE INTO alert_photos (alert_id, photo_id) VALUES (?, ?)');
     this.photosOf = db.prepare<[number], { photo_id: number }>('SELECT photo_id FROM alert_photos WHERE alert_id = ? ORDER BY photo_id');
     this.byId = db.prepare<[number], AlertRecord>('SELECT * FROM alerts WHERE id = ?');
-    this.setState = db.prepare('UPDATE alerts SET state = @state, dismiss_reason = @reason, updated_at = @now WHERE id = @id');
+    this.setState = db.prepare(`
+      UPDATE alerts SET state = @state, dismiss_reason = @reason, updated_at = @now, auto_closed = @autoClosed,
+        decided_by = @by, decided_station = @station, decided_at = @now, seen_at = coalesce(seen_at, @now) WHERE id = @id`);
+    this.markSeen = db.prepare('UPDATE alerts SET seen_at = @now WHERE id = @id AND seen_at IS NULL');
     this.deleteAlert = db.prepare('DELETE FROM alerts WHERE id = ?');
   }
 
@@ -88,6 +133,8 @@ export class AlertsStore {
       placeLabel: candidate.placeLabel,
       confirmed: candidate.confirmed ? 1 : 0,
       detail: JSON.stringify(candidate.detail),
+      zoneName: candidate.zoneName ?? null,
+      cellKey: candidate.cellKey ?? null,
       now,
     };
     let id: number;
@@ -98,9 +145,16 @@ export class AlertsStore {
         existing.confirmed === values.confirmed &&
         existing.detail_json === values.detail &&
         existing.place_label === values.placeLabel &&
+        existing.zone_name === values.zoneName &&
+        existing.cell_key === values.cellKey &&
         this.photosOf.all(id).map((row) => row.photo_id).join(',') === [...candidate.photoIds].sort((a, b) => a - b).join(',');
       if (!unchanged) this.updateFindings.run({ ...values, id });
       changed = !unchanged;
+      // Closed by the station because every photo was rejected, and supported again (a rejection undone).
+      if (existing.auto_closed === 1) {
+        this.setState.run({ id, state: 'new', reason: null, autoClosed: 0, by: null, station: null, now });
+        changed = true;
+      }
     } else {
       id = Number(this.insertAlert.run({ ...values, kind: candidate.kind, species: candidate.species, placeKey: candidate.placeKey }).lastInsertRowid);
     }
@@ -114,16 +168,44 @@ export class AlertsStore {
     return record ? this.toRow(record) : null;
   }
 
-  list(filter: { state?: AlertState; kind?: AlertKind; species?: string } = {}): AlertRow[] {
+  list(filter: AlertFilter = {}): AlertRow[] {
     const conditions: string[] = [];
-    if (filter.state) conditions.push('state = @state');
-    if (filter.kind) conditions.push('kind = @kind');
-    if (filter.species) conditions.push('species = @species');
+    const params: Record<string, unknown> = {};
+    if (filter.state) conditions.push('state = @state'), (params.state = filter.state);
+    if (filter.kind) conditions.push('kind = @kind'), (params.kind = filter.kind);
+    if (filter.species) conditions.push('species = @species'), (params.species = filter.species);
+    if (filter.zone) conditions.push('zone_name = @zone'), (params.zone = filter.zone);
+    if (filter.cell) conditions.push('cell_key = @cell'), (params.cell = filter.cell);
+    if (filter.evidence) conditions.push('confirmed = @confirmed'), (params.confirmed = filter.evidence === 'confirmed' ? 1 : 0);
+    if (filter.unseen === true) conditions.push('seen_at IS NULL');
+    if (filter.unseen === false) conditions.push('seen_at IS NOT NULL');
+    if (filter.ids) conditions.push(`id IN (SELECT value FROM json_each(@ids))`), (params.ids = JSON.stringify(filter.ids));
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     return this.db
       .prepare<[Record<string, unknown>], AlertRecord>(`SELECT * FROM alerts ${where} ORDER BY raised_at DESC, id DESC`)
-      .all({ ...filter })
+      .all(params)
       .map((record) => this.toRow(record));
+  }
+
+  /** Marks alerts as seen by a ranger (the first time only); returns how many were unseen. */
+  markSeenMany(ids: readonly number[]): number {
+    const now = new Date().toISOString();
+    return this.db.transaction(() => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0))();
+  }
+
+  /**
+   * Acknowledges, dismisses or reopens every alert matching the filter, in one transaction.
+   * Returns the alerts changed.
+   */
+  bulk(action: 'acknowledge' | 'dismiss' | 'reopen', filter: AlertFilter, decider: AlertDecider, reason?: string): AlertRow[] {
+    const trimmed = reason?.trim() ?? '';
+    if (action === 'dismiss' && !trimmed) throw new StationError('INVALID_ARGUMENT', 'Dismissing alerts needs a reason (e.g. "known planting", "wrong species").');
+    const target: AlertState = action === 'acknowledge' ? 'acknowledged' : action === 'dismiss' ? 'dismissed' : 'new';
+    return this.db.transaction(() =>
+      this.list(filter)
+        .filter((alert) => alert.state !== target || (target === 'dismissed' && alert.dismissReason !== trimmed))
+        .map((alert) => this.changeState(alert.id, target, target === 'dismissed' ? trimmed : null, decider)),
+    )();
   }
 
   /** Every alert key currently stored, for the refresh to find alerts whose findings vanished. */
@@ -134,29 +216,34 @@ export class AlertsStore {
       .map((record) => ({ id: record.id, state: record.state, kind: record.kind, species: record.species, placeKey: record.place_key }));
   }
 
-  acknowledge(id: number): AlertRow {
-    return this.changeState(id, 'acknowledged', null);
+  acknowledge(id: number, decider: AlertDecider = NOBODY): AlertRow {
+    return this.changeState(id, 'acknowledged', null, decider);
   }
 
-  dismiss(id: number, reason: string): AlertRow {
+  dismiss(id: number, reason: string, decider: AlertDecider = NOBODY): AlertRow {
     const trimmed = reason.trim();
     if (!trimmed) throw new StationError('INVALID_ARGUMENT', `Dismissing alert ${id} needs a reason (e.g. "known planting", "wrong species").`);
-    return this.changeState(id, 'dismissed', trimmed);
+    return this.changeState(id, 'dismissed', trimmed, decider);
   }
 
   /** Puts an acknowledged or dismissed alert back to new. */
-  reopen(id: number): AlertRow {
-    return this.changeState(id, 'new', null);
+  reopen(id: number, decider: AlertDecider = NOBODY): AlertRow {
+    return this.changeState(id, 'new', null, decider);
   }
 
-  /** Removes an alert nobody acted on whose photos no longer support it (e.g. all rejected). */
+  /** Closes an alert whose photos were all rejected by a ranger, saying so; it reopens if they support it again. */
+  closeRejected(id: number, reason: string): void {
+    this.setState.run({ id, state: 'dismissed', reason, autoClosed: 1, by: null, station: null, now: new Date().toISOString() });
+  }
+
+  /** Removes an alert nobody acted on whose photos no longer support it (e.g. its score fell under the threshold). */
   withdraw(id: number): void {
     this.deleteAlert.run(id);
   }
 
-  private changeState(id: number, state: AlertState, reason: string | null): AlertRow {
+  private changeState(id: number, state: AlertState, reason: string | null, decider: AlertDecider): AlertRow {
     if (!this.byId.get(id)) throw new StationError('NOT_FOUND', `Alert ${id} does not exist (see: invasives alerts list).`);
-    this.setState.run({ id, state, reason, now: new Date().toISOString() });
+    this.setState.run({ id, state, reason, autoClosed: 0, by: decider.by, station: decider.station, now: new Date().toISOString() });
     return this.get(id)!;
   }
 
@@ -174,6 +261,13 @@ export class AlertsStore {
       raisedAt: record.raised_at,
       updatedAt: record.updated_at,
       photoIds: this.photosOf.all(record.id).map((row) => row.photo_id),
+      zoneName: record.zone_name,
+      cellKey: record.cell_key,
+      seenAt: record.seen_at,
+      autoClosed: record.auto_closed === 1,
+      decidedBy: record.decided_by,
+      decidedStation: record.decided_station,
+      decidedAt: record.decided_at,
     };
   }
 }

@@ -3,6 +3,7 @@ import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
 import { CaptureTimesStore } from './capture-times-store.js';
 import { DatasetSettingsStore } from './dataset-settings-store.js';
+import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, openDatabase } from './database.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
@@ -12,6 +13,8 @@ import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
 import { TaxaStore } from './taxa-store.js';
+import { SpeciesListStore } from './species-list-store.js';
+import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
 
@@ -53,13 +56,17 @@ export class Library {
   readonly captureTimes: CaptureTimesStore;
   readonly taxa: TaxaStore;
   readonly datasetSettings: DatasetSettingsStore;
+  readonly calibrations: CalibrationsStore;
+  readonly speciesList: SpeciesListStore;
+  readonly stationSettings: StationSettingsStore;
 
   private constructor(
     private readonly db: Db,
     readonly databasePath: string,
   ) {
     this.photos = new PhotosStore(db);
-    this.predictions = new PredictionsStore(db);
+    this.calibrations = new CalibrationsStore(db);
+    this.predictions = new PredictionsStore(db, this.calibrations);
     this.reviews = new ReviewsStore(db);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
@@ -71,19 +78,27 @@ export class Library {
     this.captureTimes = new CaptureTimesStore(db);
     this.taxa = new TaxaStore(db);
     this.datasetSettings = new DatasetSettingsStore(db);
+    this.speciesList = new SpeciesListStore(db);
+    this.stationSettings = new StationSettingsStore(db);
   }
 
   /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
   static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
     const library = new Library(openDatabase(resolved, undefined, options), resolved);
-    if (options.readOnly) return library; // ids of photos from before are derived on read (the same UUIDs)
-    try {
-      // Photos stored before occurrence ids existed get theirs once (an indexed look-up when none is missing).
-      library.photos.assignMissingOccurrenceIds();
-    } catch (error) {
-      library.close();
-      throw error;
+    // Both are cheap to check every time: nothing pending, nothing done.
+    if (!options.readOnly) {
+      try {
+        // A library from before verdicts were stored: its calibrated models' predictions are judged
+        // once, from their stored vectors.
+        library.predictions.judgePending();
+        // Photos stored before occurrence ids existed get theirs once (read-only libraries derive
+        // the same UUIDs on read).
+        library.photos.assignMissingOccurrenceIds();
+      } catch (error) {
+        library.close();
+        throw error;
+      }
     }
     return library;
   }

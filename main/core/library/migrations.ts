@@ -179,7 +179,95 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX alert_photos_by_photo ON alert_photos(photo_id);
   `,
-  // 4: capture-time source, stable occurrence ids, dates to re-read after upgrade, taxon mapping, dataset metadata (i11data)
+  // 4: open-set verdicts, model calibrations, alert triage, species lists, station settings and who decided (i11alerts)
+  `
+  -- The open-set verdict of each prediction, judged when it is made (NULL: its model has no calibration).
+  ALTER TABLE predictions ADD COLUMN open_set_unknown INTEGER CHECK (open_set_unknown IN (0, 1));
+  ALTER TABLE predictions ADD COLUMN open_set_basis TEXT;
+  ALTER TABLE predictions ADD COLUMN open_set_distance REAL;
+  ALTER TABLE predictions ADD COLUMN open_set_max_probability REAL;
+  ALTER TABLE predictions ADD COLUMN open_set_distance_threshold REAL;
+  ALTER TABLE predictions ADD COLUMN open_set_probability_threshold REAL;
+
+  -- A model's open-set calibration: from its training, from the library's confirmed photos or a labelled folder.
+  CREATE TABLE model_calibrations (
+    model_id       INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+    source         TEXT NOT NULL CHECK (source IN ('training', 'library', 'folder')),
+    calibration_json TEXT NOT NULL,
+    summary_json   TEXT NOT NULL DEFAULT '{}',
+    calibrated_by  TEXT,
+    calibrated_at  TEXT NOT NULL
+  );
+  INSERT INTO model_calibrations (model_id, source, calibration_json, calibrated_at)
+    SELECT id, 'training', json_extract(provenance_json, '$.openSet'), added_at FROM models
+    WHERE provenance_json IS NOT NULL AND json_extract(provenance_json, '$.openSet.method') = 'nearest-centroid-cosine';
+
+  -- Who decided, from which station.
+  ALTER TABLE reviews ADD COLUMN station TEXT;
+
+  -- Alerts rebuilt for the new kinds and triage columns (the kind CHECK cannot be altered in place);
+  -- alert_photos is set aside first so that dropping alerts cascades nothing.
+  CREATE TABLE alert_photos_kept AS SELECT alert_id, photo_id FROM alert_photos;
+  DROP TABLE alert_photos;
+  CREATE TABLE alerts_rebuilt (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('new-species', 'new-zone', 'new-cell', 'spread', 'near-boundary', 'surge', 'unknown-organism')),
+    species       TEXT NOT NULL,
+    place_key     TEXT NOT NULL,
+    place_label   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'acknowledged', 'dismissed')),
+    confirmed     INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    dismiss_reason TEXT,
+    detail_json   TEXT NOT NULL DEFAULT '{}',
+    raised_at     TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    zone_name     TEXT,
+    cell_key      TEXT,
+    seen_at       TEXT,
+    auto_closed   INTEGER NOT NULL DEFAULT 0 CHECK (auto_closed IN (0, 1)),
+    decided_by    TEXT,
+    decided_station TEXT,
+    decided_at    TEXT,
+    UNIQUE (kind, species, place_key),
+    CHECK (state <> 'dismissed' OR dismiss_reason IS NOT NULL)
+  );
+  INSERT INTO alerts_rebuilt (id, kind, species, place_key, place_label, state, confirmed, dismiss_reason, detail_json, raised_at, updated_at,
+                              cell_key, seen_at)
+    SELECT id, kind, species, place_key, place_label, state, confirmed, dismiss_reason, detail_json, raised_at, updated_at,
+           CASE WHEN kind = 'new-cell' THEN place_key END, CASE WHEN state <> 'new' THEN updated_at END FROM alerts;
+  DROP TABLE alerts;
+  ALTER TABLE alerts_rebuilt RENAME TO alerts;
+  CREATE TABLE alert_photos (
+    alert_id      INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, photo_id)
+  ) WITHOUT ROWID;
+  INSERT INTO alert_photos SELECT alert_id, photo_id FROM alert_photos_kept WHERE photo_id IN (SELECT id FROM photos);
+  DROP TABLE alert_photos_kept;
+  CREATE INDEX alert_photos_by_photo ON alert_photos(photo_id);
+
+  -- The watch list and the park's species list: one row per species the rangers said something about.
+  CREATE TABLE species_list (
+    species       TEXT PRIMARY KEY,
+    watch_list    INTEGER NOT NULL DEFAULT 0 CHECK (watch_list IN (0, 1)),
+    priority      INTEGER NOT NULL DEFAULT 3 CHECK (priority BETWEEN 1 AND 5),
+    min_score     REAL CHECK (min_score IS NULL OR min_score BETWEEN 0 AND 1),
+    alerts_on     INTEGER NOT NULL DEFAULT 1 CHECK (alerts_on IN (0, 1)),
+    can_occur     INTEGER NOT NULL DEFAULT 1 CHECK (can_occur IN (0, 1)),
+    note          TEXT,
+    updated_by    TEXT,
+    updated_at    TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Settings kept in the library (station name, alert order, buffers): one JSON value per key.
+  CREATE TABLE station_settings (
+    key           TEXT PRIMARY KEY,
+    value_json    TEXT NOT NULL,
+    updated_by    TEXT,
+    updated_at    TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // 5: capture-time source, stable occurrence ids, dates to re-read after upgrade, taxon mapping, dataset metadata (i11data)
   `
   -- Where captured_at was read (exif:DateTimeOriginal, xmp:..., iptc:..., file:modified); 'exif' for
   -- photos imported before sources were kept, when only EXIF was read.

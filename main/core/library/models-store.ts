@@ -46,6 +46,7 @@ export class ModelsStore {
   private readonly markActive;
   private readonly deleteModel;
   private readonly setOnnxPath;
+  private readonly keepTrainingCalibration;
 
   constructor(private readonly db: Db) {
     this.insertModel = db.prepare(`
@@ -53,6 +54,8 @@ export class ModelsStore {
                           preprocessing_json, provenance_json, added_at, onnx_path)
       VALUES (@name, @version, @format, @contentHash, @sourcePath, @labels, @labelInfo, @preprocessing, @provenance, @addedAt, @onnxPath)`);
     this.setOnnxPath = db.prepare('UPDATE models SET onnx_path = ? WHERE id = ?');
+    this.keepTrainingCalibration = db.prepare(`
+      INSERT OR IGNORE INTO model_calibrations (model_id, source, calibration_json, calibrated_at) VALUES (?, 'training', ?, ?)`);
     this.byHash = db.prepare<[string], ModelRecord>('SELECT * FROM models WHERE content_hash = ?');
     this.byId = db.prepare<[number], ModelRecord>('SELECT * FROM models WHERE id = ?');
     this.all = db.prepare<[], ModelRecord>('SELECT * FROM models ORDER BY id');
@@ -84,7 +87,11 @@ export class ModelsStore {
       addedAt: new Date().toISOString(),
       onnxPath,
     });
-    return this.get(Number(result.lastInsertRowid))!;
+    const id = Number(result.lastInsertRowid);
+    // A trained version brings its open-set calibration: its predictions are judged from the first one.
+    const openSet = identity.provenance?.openSet as { method?: string } | undefined;
+    if (openSet?.method === 'nearest-centroid-cosine') this.keepTrainingCalibration.run(id, JSON.stringify(openSet), new Date().toISOString());
+    return this.get(id)!;
   }
 
   get(id: number): ModelRow | null {

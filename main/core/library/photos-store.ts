@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { occurrenceIdOf } from './occurrence-id.js';
+import { storedVerdictOf } from './predictions-store.js';
 import type { CaptureTimeSource, PhotoMetadata, PhotoQuery, PhotoSummary, ReviewDecision, ReviewStatus, TopClass } from './types.js';
 
 interface PhotoSummaryRecord {
@@ -27,11 +28,20 @@ interface PhotoSummaryRecord {
   top_score: number | null;
   margin: number | null;
   top_k_json: string | null;
+  open_set_unknown: number | null;
+  open_set_basis: string | null;
+  open_set_distance: number | null;
+  open_set_max_probability: number | null;
+  open_set_distance_threshold: number | null;
+  open_set_probability_threshold: number | null;
+  cannot_occur: number | null;
   review_id: number | null;
   decision: ReviewDecision | null;
   reviewed_species: string | null;
   review_note: string | null;
   decided_at: string | null;
+  reviewer: string | null;
+  review_station: string | null;
   position_latitude: number | null;
   position_longitude: number | null;
   position_source: 'gpx' | 'manual' | null;
@@ -45,7 +55,11 @@ const SUMMARY_SELECT = `
   SELECT ph.*,
          (SELECT pp.path FROM photo_paths pp WHERE pp.photo_id = ph.id ORDER BY pp.seen_at DESC, pp.path LIMIT 1) AS path,
          pr.id AS prediction_id, pr.model_id AS prediction_model_id, pr.top_label, pr.top_score, pr.margin, pr.top_k_json,
+         pr.open_set_unknown, pr.open_set_basis, pr.open_set_distance, pr.open_set_max_probability,
+         pr.open_set_distance_threshold, pr.open_set_probability_threshold,
+         (SELECT 1 - sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label) AS cannot_occur,
          rv.id AS review_id, rv.decision, rv.species AS reviewed_species, rv.note AS review_note, rv.decided_at,
+         rv.reviewer, rv.station AS review_station,
          pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source
   FROM photos ph
   LEFT JOIN photo_positions pos ON pos.photo_id = ph.id
@@ -69,6 +83,8 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
           score: record.top_score!,
           margin: record.margin!,
           topK: JSON.parse(record.top_k_json!) as TopClass[],
+          openSet: storedVerdictOf(record),
+          cannotOccur: record.cannot_occur === 1,
         };
   const review =
     record.review_id === null
@@ -79,6 +95,8 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
           species: record.reviewed_species,
           note: record.review_note,
           decidedAt: record.decided_at!,
+          reviewer: record.reviewer,
+          station: record.review_station,
         };
   // A ranger's placement wins over EXIF; a GPX match only fills in photos without EXIF GPS.
   const usePosition = record.position_source === 'manual' || (record.position_source === 'gpx' && record.latitude === null);
@@ -149,6 +167,8 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
     conditions.push('pr.top_score >= @minScore');
     params.minScore = query.minScore;
   }
+  if (query.unknown === true) conditions.push('pr.open_set_unknown = 1');
+  if (query.unknown === false) conditions.push('coalesce(pr.open_set_unknown, 0) = 0');
   if (query.maxScore !== undefined) {
     conditions.push('pr.top_score <= @maxScore');
     params.maxScore = query.maxScore;
@@ -159,7 +179,11 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
 const ORDERS: Record<NonNullable<PhotoQuery['order']>, string> = {
   captured: 'ph.captured_at IS NULL, ph.captured_at, ph.id',
   added: 'ph.id',
-  'needs-review': '(rv.id IS NOT NULL), pr.margin IS NULL, pr.margin, pr.top_score, ph.id',
+  // Unreviewed first; among them the unknowns (possibly a new species), then classes that cannot
+  // occur in the park, then the least certain predictions.
+  'needs-review': `(rv.id IS NOT NULL), coalesce(pr.open_set_unknown, 0) DESC,
+    coalesce((SELECT 1 - sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 0) DESC,
+    pr.margin IS NULL, pr.margin, pr.top_score, ph.id`,
 };
 
 export interface NewPhoto extends PhotoMetadata {

@@ -9,6 +9,8 @@ export interface NewReview {
   species?: string | null;
   note?: string | null;
   reviewer?: string | null;
+  /** The station the decision was made at (its name setting). */
+  station?: string | null;
 }
 
 export interface ReviewRow {
@@ -18,6 +20,7 @@ export interface ReviewRow {
   species: string | null;
   note: string | null;
   reviewer: string | null;
+  station: string | null;
   predictionId: number | null;
   decidedAt: string;
 }
@@ -29,6 +32,7 @@ interface ReviewRecord {
   species: string | null;
   note: string | null;
   reviewer: string | null;
+  station: string | null;
   prediction_id: number | null;
   decided_at: string;
 }
@@ -41,6 +45,7 @@ function toReviewRow(record: ReviewRecord): ReviewRow {
     species: record.species,
     note: record.note,
     reviewer: record.reviewer,
+    station: record.station,
     predictionId: record.prediction_id,
     decidedAt: record.decided_at,
   };
@@ -57,8 +62,8 @@ export class ReviewsStore {
 
   constructor(private readonly db: Db) {
     this.insertReview = db.prepare(`
-      INSERT INTO reviews (photo_id, decision, species, note, reviewer, prediction_id, decided_at)
-      VALUES (@photoId, @decision, @species, @note, @reviewer, @predictionId, @decidedAt)`);
+      INSERT INTO reviews (photo_id, decision, species, note, reviewer, station, prediction_id, decided_at)
+      VALUES (@photoId, @decision, @species, @note, @reviewer, @station, @predictionId, @decidedAt)`);
     this.history = db.prepare<[number], ReviewRecord>('SELECT * FROM reviews WHERE photo_id = ? ORDER BY id DESC');
     this.newest = db.prepare<[number], ReviewRecord>('SELECT * FROM reviews WHERE photo_id = ? ORDER BY id DESC LIMIT 1');
     this.deleteReview = db.prepare('DELETE FROM reviews WHERE id = ?');
@@ -82,7 +87,8 @@ export class ReviewsStore {
       decision: review.decision,
       species,
       note: review.note?.trim() || null,
-      reviewer: review.reviewer ?? null,
+      reviewer: review.reviewer?.trim() || null,
+      station: review.station?.trim() || null,
       predictionId: this.currentPrediction.get(review.photoId)?.id ?? null,
       decidedAt: new Date().toISOString(),
     });

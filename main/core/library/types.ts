@@ -1,4 +1,5 @@
 /** Row and value types of the library, shared by the data-access modules and their callers. */
+import type { StoredVerdict } from './predictions-store.js';
 
 import type { ImageFormat } from '../image-format.js';
 
@@ -59,6 +60,10 @@ export interface PhotoSummary extends PhotoMetadata {
     score: number;
     margin: number;
     topK: TopClass[];
+    /** The open-set verdict stored with the prediction; null when its model was not calibrated. */
+    openSet: StoredVerdict | null;
+    /** The predicted class is on the park's species list as one that cannot occur here. */
+    cannotOccur: boolean;
   } | null;
   review: {
     id: number;
@@ -66,6 +71,9 @@ export interface PhotoSummary extends PhotoMetadata {
     species: string | null;
     note: string | null;
     decidedAt: string;
+    /** Who decided (the ranger's name) and at which station. */
+    reviewer: string | null;
+    station: string | null;
   } | null;
   status: ReviewStatus;
   /** The reviewed species when a ranger confirmed or corrected it, else the predicted one. */
@@ -97,6 +105,8 @@ export interface PhotoQuery {
   hasGps?: boolean;
   minScore?: number;
   maxScore?: number;
+  /** Only predictions judged unknown by the open set (true), or only the others (false). */
+  unknown?: boolean;
   /** 'needs-review' puts the least certain predictions (smallest top-1 margin) first. */
   order?: 'captured' | 'added' | 'needs-review';
   limit?: number;

@@ -4,6 +4,7 @@ import {
   type CallOutcome,
   type CallResult,
   EVENT_NAMES,
+  RANGER_CALLS,
   type EventMap,
   type EventName,
   type StationApi,
@@ -51,12 +52,23 @@ export class HttpBridge implements StationBridge {
   }
 }
 
-export function createApiClient(bridge: StationBridge): StationApi {
+/**
+ * Adds the ranger's name to the calls that record a decision (when one was chosen and the
+ * call does not name one itself), so that every decision says who made it.
+ */
+function withRanger(name: CallName, args: unknown, ranger: () => string | null): unknown {
+  const who = ranger();
+  if (!who || !(RANGER_CALLS as readonly string[]).includes(name)) return args;
+  const object = (args ?? {}) as Record<string, unknown>;
+  return 'ranger' in object ? object : { ...object, ranger: who };
+}
+
+export function createApiClient(bridge: StationBridge, ranger: () => string | null = () => null): StationApi {
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
   let unsubscribeBridge: (() => void) | null = null;
   return {
     async call(name, ...args) {
-      const outcome = await bridge.call(name, args[0]);
+      const outcome = await bridge.call(name, withRanger(name, args[0], ranger));
       if (!outcome.ok) throw new ApiCallError(outcome.error.code, outcome.error.message, name);
       return outcome.value as CallResult<typeof name>;
     },
@@ -73,7 +85,16 @@ export function createApiClient(bridge: StationBridge): StationApi {
 }
 
 export const isElectron = typeof window !== 'undefined' && window.invasives !== undefined;
-export const api = createApiClient(isElectron ? window.invasives! : new HttpBridge());
+/** The ranger chosen in this browser (see stores/ranger.svelte.ts), read at each call. */
+export const RANGER_STORAGE_KEY = 'invasives.ranger';
+function storedRanger(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(RANGER_STORAGE_KEY)?.trim() || null;
+  } catch {
+    return null;
+  }
+}
+export const api = createApiClient(isElectron ? window.invasives! : new HttpBridge(), storedRanger);
 
 /** Photo bytes by id only: a custom protocol in Electron, /media over HTTP. */
 export function thumbnailUrl(photoId: number): string {
