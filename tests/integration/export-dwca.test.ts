@@ -274,3 +274,14 @@ test('a species name a ranger typed in a correction can be mapped too (runs last
   const row = readTsv((await readZip(out)).get('occurrence.txt')!.toString('utf8')).find((candidate) => candidate.scientificName === 'Rosa canina')!;
   assert.equal(row.basisOfRecord, 'HumanObservation');
 });
+
+test('the park\'s watch list marks its species introduced / invasive in the archive', async () => {
+  library.speciesList.save([{ species: BALSAM, watchList: true, priority: 1, minScore: null, alertsOn: true, canOccur: true, note: null }], 'A. Ranger');
+  const out = path.join(dir, 'watch-list.zip');
+  await writeDarwinCoreArchive(library, geo, out);
+  const rows = readTsv((await readZip(out)).get('occurrence.txt')!.toString('utf8'));
+  const balsam = rows.filter((row) => row.scientificName === BALSAM);
+  assert.ok(balsam.length > 0);
+  for (const row of balsam) assert.deepEqual([row.establishmentMeans, row.degreeOfEstablishment], ['introduced', 'invasive']);
+  for (const row of rows.filter((candidate) => candidate.scientificName !== BALSAM)) assert.equal(row.degreeOfEstablishment, '');
+});
