@@ -1,28 +1,27 @@
 #!/usr/bin/env node
 // The `invasives` command. In a source checkout (main/*.ts present and tsx installed) it runs the
 // TypeScript sources, so it is never out of date; in a build without sources it runs dist/.
-import { spawn } from 'node:child_process';
+// Either way the command runs in THIS process (tsx's loader is registered here, no child
+// process): a SIGINT sent to this process id stops an import exactly as Ctrl-C does.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const source = fileURLToPath(new URL('../main/cli/main.ts', import.meta.url));
 const built = new URL('../dist/main/cli/main.js', import.meta.url);
 
-function resolveTsx() {
+function resolveTsxApi() {
   try {
-    return import.meta.resolve('tsx');
+    return import.meta.resolve('tsx/esm/api');
   } catch {
     return null;
   }
 }
 
-const tsx = existsSync(source) ? resolveTsx() : null;
-if (tsx) {
-  const child = spawn(process.execPath, ['--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
-  // The child gets Ctrl-C from the terminal itself; forward what the terminal does not send.
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  process.on('SIGINT', () => {}); // let the child decide how to stop
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
+const tsxApi = existsSync(source) ? resolveTsxApi() : null;
+if (tsxApi) {
+  const { register } = await import(tsxApi);
+  register();
+  await import(pathToFileURL(source).href);
 } else if (existsSync(fileURLToPath(built))) {
   await import(built.href);
 } else {

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
+import type { RestoreResult } from '../core/backup/library-backup.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
 import type { DatasetMetadata } from '../core/geo/dataset-metadata.js';
+import type { BasemapStatus } from '../core/basemaps/tile-archive.js';
+import type { BasemapRow } from '../core/library/basemaps-store.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
 import type { AlertKind, AlertRow, AlertState } from '../core/library/alerts-store.js';
 import type { AlertGroup } from '../core/geo/alert-triage.js';
@@ -19,7 +22,8 @@ import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDeci
 /** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
-export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass };
+export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
+export type { BasemapRow, BasemapStatus };
 export type { DatasetMetadata };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 
@@ -204,6 +208,13 @@ const placeSchema = z.strictObject({
   photoId: id,
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
+  /** Metres within which the position is known: from the map's zoom when clicked, or as typed. */
+  uncertaintyMetres: z.number().positive().max(1_000_000).optional(),
+});
+const basemapAddSchema = z.strictObject({
+  /** An MBTiles or PMTiles file on this computer (copied beside the library). */
+  path: filePath,
+  name: z.string().trim().min(1).max(200).optional(),
 });
 
 const trainingSchema = z.strictObject({
@@ -257,6 +268,8 @@ export interface MapPoint {
   species: string | null;
   /** True when a ranger confirmed or corrected the species; false for a model's prediction. */
   confirmed: boolean;
+  /** A prediction the open set judged "unknown / possibly new species" (never once a ranger confirmed it). */
+  unknown: boolean;
 }
 
 export interface SpeciesList {
@@ -307,6 +320,15 @@ export interface ExportResult {
   text: string | null;
   outPath: string | null;
 }
+
+/** A backup the station wrote into the library's own backups folder. */
+export interface BackupInfo {
+  /** The file's name in the backups folder (the page never names a path). */
+  name: string;
+  bytes: number;
+  createdAt: string;
+}
+const backupNameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,200}\.tar\.gz$/, 'expected the name of a backup from backups:list');
 
 export interface FilterOptions {
   cameras: string[];
@@ -392,12 +414,23 @@ export const CONTRACT = {
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
   'photos:unplace': call<PhotoSummary>()(photoRef),
+  /** The park's basemaps, each with whether its file can be drawn now. Tiles: GET tiles/<id>/<z>/<x>/<y> on the app's own origin. */
+  'basemaps:list': call<BasemapStatus[]>()(noArgs),
+  /** Checks an MBTiles/PMTiles file (format, Web Mercator, bounds) and keeps a copy beside the library. */
+  'basemaps:add': call<BasemapRow>()(basemapAddSchema),
+  'basemaps:remove': call<BasemapRow>()(z.strictObject({ basemapId: id })),
   /** Trains, in the background, a new model version from the photos rangers confirmed or corrected (import:cancel stops it). */
   'training:start': call<{ backboneModelId: number; photos: number; species: number }>()(trainingSchema),
   /** Every model with its training metrics, for comparing versions. */
   'training:versions': call<ModelVersionSummary[]>()(noArgs),
   /** The stored report of a trained version (null for models not trained at the station). */
   'training:report': call<TrainingReport | null>()(z.strictObject({ modelId: id })),
+  /** The backups in the library's backups folder, newest first. */
+  'backups:list': call<BackupInfo[]>()(noArgs),
+  /** Writes a consistent backup (database, thumbnails, compiled models) into the backups folder, while the library stays in use. */
+  'backups:create': call<BackupInfo>()(noArgs),
+  /** Replaces the library by one of its backups, after checking it; the current library is backed up first. */
+  'backups:restore': call<RestoreResult>()(z.strictObject({ name: backupNameSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;

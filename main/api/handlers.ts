@@ -9,6 +9,7 @@ import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
+import type { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
 import { type UnknownVerdict, modelVersions, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
@@ -28,6 +29,7 @@ import {
 } from './contract.js';
 import type { EventBus } from './events.js';
 import { toApiError } from './api-error.js';
+import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 
@@ -40,8 +42,10 @@ export interface HandlerContext {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  backups: StationBackups;
   pickFolder?: () => Promise<string | null>;
   pickGeoJsonFile?: () => Promise<string | null>;
+  basemaps: BasemapLibrary;
 }
 
 function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
@@ -95,7 +99,7 @@ function requireAlert(library: Library, alertId: number) {
   if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
 }
 
-export function createHandlers({ library, settings, events, jobs, alerts, pickFolder, pickGeoJsonFile }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile, basemaps }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
     'photos:list': ({ filter, offset, limit }) => ({
@@ -125,6 +129,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
           lon: photo.longitude!,
           species: photo.species,
           confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+          unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
         });
       }
       return points;
@@ -237,9 +242,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       return zones;
     },
     'zones:pickFile': async () => ({ path: pickGeoJsonFile ? await pickGeoJsonFile() : null }),
-    'photos:place': ({ photoId, latitude, longitude }) => {
+    'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres }) => {
       requirePhoto(library, photoId);
-      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map' });
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres });
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);
@@ -251,6 +256,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       if (!model) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library.`);
       return readTrainingReport(model);
     },
+    'backups:list': () => backups.list(),
+    'backups:create': () => backups.create(),
+    'backups:restore': ({ name }) => backups.restore(name),
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);
@@ -258,6 +266,9 @@ export function createHandlers({ library, settings, events, jobs, alerts, pickFo
       changed('photo position removed');
       return requirePhoto(library, photoId);
     },
+    'basemaps:list': () => basemaps.list(),
+    'basemaps:add': ({ path: file, name }) => basemaps.add(file, name),
+    'basemaps:remove': ({ basemapId }) => basemaps.remove(basemapId),
   };
 }
 

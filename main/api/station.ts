@@ -1,3 +1,4 @@
+import { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { rereadCaptureTimes } from '../core/ingest/reread-capture-times.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
@@ -5,6 +6,8 @@ import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
 import { AlertsRefresher } from './alerts-refresher.js';
 import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
+import { JobBusyError } from './api-error.js';
+import { type StationBackups, createBackup, listBackups, restoreNamedBackup } from './station-backups.js';
 
 export interface StationOptions {
   databasePath: string;
@@ -26,48 +29,87 @@ export interface Station {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  /** The park's basemaps; the transports serve their tiles by id. */
+  basemaps: BasemapLibrary;
   dispatch: Dispatch;
   close(): Promise<void>;
 }
 
 export function openStation(options: StationOptions): Station {
   const settings = resolveSettings({ ...options.settings, databasePath: options.databasePath });
-  const library = Library.open(settings.databasePath);
   const events = new EventBus();
   const reportAlertsError = (error: unknown) => options.onInternalError?.('alerts:refresh', error);
-  const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
-  const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
-  const dispatch = createDispatcher(
-    createHandlers({ library, settings, events, jobs, alerts, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
-    options.onInternalError,
-  );
-  // The upgrade step for libraries from before XMP/IPTC dates were read, in the background:
-  // photos without a capture time are read again from their files (see `invasives dates reread`).
-  const upgrade = new AbortController();
-  const rereading =
-    library.captureTimes.pendingRereadCount() === 0
-      ? Promise.resolve()
-      : rereadCaptureTimes(library, { signal: upgrade.signal })
-          .then((result) => {
-            if (result.found > 0) {
-              events.emit('library:changed', { reason: 'capture times read from XMP/IPTC' });
-              alerts.schedule();
-            }
-          })
-          .catch((error: unknown) => options.onInternalError?.('dates:reread', error));
-  return {
-    library,
-    settings,
-    events,
-    jobs,
-    alerts,
-    dispatch,
-    async close() {
+
+  // Everything bound to the open library; rebuilt when a restore replaces the library's files.
+  const assemble = (library: Library) => {
+    const alerts = new AlertsRefresher(library, settings.geo, events, reportAlertsError);
+    const jobs = new JobRunner(library, settings, events, options.openClassifier, alerts, reportAlertsError);
+    const backups: StationBackups = {
+      list: () => listBackups(library.databasePath),
+      create: () => createBackup(library),
+      restore: (name) => restore(name),
+    };
+    const basemaps = new BasemapLibrary(library);
+    const dispatch = createDispatcher(
+      createHandlers({ library, settings, events, jobs, alerts, backups, basemaps, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+      options.onInternalError,
+    );
+    // The upgrade step for libraries from before XMP/IPTC dates were read, in the background:
+    // photos without a capture time are read again from their files (see `invasives dates reread`).
+    const upgrade = new AbortController();
+    const rereading =
+      library.captureTimes.pendingRereadCount() === 0
+        ? Promise.resolve()
+        : rereadCaptureTimes(library, { signal: upgrade.signal })
+            .then((result) => {
+              if (result.found > 0) {
+                events.emit('library:changed', { reason: 'capture times read from XMP/IPTC' });
+                alerts.schedule();
+              }
+            })
+            .catch((error: unknown) => options.onInternalError?.('dates:reread', error));
+    const stopRereading = async () => {
       upgrade.abort();
       await rereading;
-      await jobs.stop();
-      alerts.cancelScheduled();
-      library.close();
+    };
+    return { library, alerts, jobs, basemaps, dispatch, stopRereading };
+  };
+  let current = assemble(Library.open(settings.databasePath));
+
+  const release = async () => {
+    await current.stopRereading();
+    await current.jobs.stop();
+    current.alerts.cancelScheduled();
+    await current.basemaps.close();
+    current.library.close();
+  };
+  const restore = async (name: string) => {
+    if (current.jobs.status().running) throw new JobBusyError('An import, classification or training is running; cancel it or wait before restoring.');
+    try {
+      return await restoreNamedBackup(settings.databasePath, name, release);
+    } finally {
+      if (!current.library.isOpen) current = assemble(Library.open(settings.databasePath));
+      events.emit('library:changed', { reason: 'library restored from a backup' });
+      current.alerts.announceStateChange();
+    }
+  };
+
+  return {
+    get library() {
+      return current.library;
     },
+    settings,
+    events,
+    get jobs() {
+      return current.jobs;
+    },
+    get alerts() {
+      return current.alerts;
+    },
+    get basemaps() {
+      return current.basemaps;
+    },
+    dispatch: (name, rawArgs) => current.dispatch(name, rawArgs),
+    close: release,
   };
 }

@@ -16,7 +16,7 @@ function mainUsage(): string {
     '',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    `Common options: --db FILE (library; default ${defaultDatabasePath()}), --json, --help`,
+    `Common options: --db FILE (library; default ${defaultDatabasePath()}), --create (start a new library at --db), --json, --help`,
   ].join('\n');
 }
 

@@ -31,7 +31,9 @@ export class ProgressPrinter {
     if (this.stream.isTTY) {
       const line = describeProgress(progress);
       if (progress.lastError) this.stream.write(`\r\x1b[2K✗ ${progress.lastError}\n`);
-      this.stream.write(`\r\x1b[2K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
+      // Cut to the terminal's width (minus one, so the cursor does not wrap); an unknown width cuts nothing.
+      const width = this.stream.columns;
+      this.stream.write(`\r\x1b[2K${width ? line.slice(0, width - 1) : line}`);
       this.live = true;
       return;
     }

@@ -1,6 +1,6 @@
 /**
  * What kind of trouble an error is; the CLI's exit code and the UI's wording follow the class.
- * usage: the request itself is wrong · input: a file or folder given is missing or unreadable ·
+ * usage: the request itself is wrong · input: a file, folder or record named is missing or unreadable ·
  * library: the library database or its folder · model: a model pack or classification ·
  * busy: something else is running · cancelled: stopped on request · internal: a bug or a lost transport.
  */
@@ -33,6 +33,8 @@ export const STATION_ERROR_CLASSES = {
   /** A watch list / park species list with unknown species or bad values (nothing stored). */
   SPECIES_LIST_INVALID: 'input',
   BACKUP_INVALID: 'input',
+  /** A basemap file that is not MBTiles/PMTiles, or declares another projection or no bounds. */
+  BASEMAP_INVALID: 'input',
   DATABASE_NEWER: 'library',
   DATABASE_IN_USE: 'busy',
   DATABASE_CORRUPT: 'library',
@@ -48,7 +50,7 @@ export const STATION_ERROR_CLASSES = {
   TRAINING_DATA_INSUFFICIENT: 'model',
   DEPENDENCY_MISSING: 'internal',
   INVALID_ARGUMENT: 'usage',
-  NOT_FOUND: 'usage',
+  NOT_FOUND: 'input',
   CANCELLED: 'cancelled',
   IMPORT_RUNNING: 'busy',
 } as const satisfies Record<string, ErrorClass>;

@@ -110,3 +110,8 @@ export function thumbnailCacheDir(databasePath: string): string {
 export function modelStoreDir(databasePath: string): string {
   return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.models`);
 }
+
+/** Basemap files (MBTiles, PMTiles) are copied beside the database, so the map keeps working without the originals. */
+export function basemapStoreDir(databasePath: string): string {
+  return path.join(path.dirname(databasePath), `${path.basename(databasePath)}.basemaps`);
+}

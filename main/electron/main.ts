@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answerTileRequest, isTilePath } from '../api/basemap-tiles.js';
 import { readDisplayPhoto, readThumbnail } from '../api/media.js';
 import { rendererContentType } from '../api/renderer-content-types.js';
 import { openStation } from '../api/station.js';
@@ -120,7 +121,13 @@ app.on('before-quit', () => void station.close());
 await app.whenReady();
 session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(GRANTED_PERMISSIONS.includes(permission)));
 session.defaultSession.setPermissionCheckHandler(() => false);
-protocol.handle(APP_SCHEME, (request) => serveRendererFile(request.url));
+protocol.handle(APP_SCHEME, async (request) => {
+  const { pathname } = new URL(request.url);
+  if (!isTilePath(pathname)) return serveRendererFile(request.url);
+  // Basemap tiles on the app's own origin, by basemap id (the same answer as the HTTP server's).
+  const tile = await answerTileRequest(station.basemaps, pathname);
+  return new Response(typeof tile.body === 'string' ? tile.body : tile.body ? new Uint8Array(tile.body) : null, { status: tile.status, headers: tile.headers });
+});
 protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request.url));
 
 ipcMain.handle(IPC_CALL_CHANNEL, async (event, name, args) => {

@@ -10,6 +10,7 @@ import { rendererContentType } from '../api/renderer-content-types.js';
 import { readDisplayPhoto, readThumbnail } from '../api/media.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
 import { CONTENT_SECURITY_POLICY, TOKEN_HEADER } from './security.js';
+import { serveTileRoute } from './tile-route.js';
 
 /**
  * The browser transport: the built renderer, the API contract at POST /api/<call>, events
@@ -210,6 +211,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const mediaMatch = /^\/media\/(thumb|photo)\/(\d+)$/.exec(url.pathname);
     if (mediaMatch && request.method === 'GET') return serveMedia(response, mediaMatch[1]!, mediaMatch[2]!);
+    if (await serveTileRoute(station, request, response, url.pathname)) return;
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')) throw new HttpError(404, 'Not found.');
     if (request.method !== 'GET' && request.method !== 'HEAD') throw new HttpError(405, 'Method not allowed.');
     serveStatic(response, url.pathname);

@@ -199,19 +199,45 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
   test('the map shows the geolocated photos', async () => {
     await page.goto(`${server.origin}/#/map`);
     await page.getByLabel('Status').selectOption('');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=map] circle.point').length + document.querySelectorAll('[data-testid=map] g.cluster').length > 0);
-    const points = await page.locator('[data-testid=map] circle.point').count();
-    const clustered = await page.locator('[data-testid=map] g.cluster text').allInnerTexts();
-    assert.equal(points + clustered.reduce((sum, n) => sum + Number(n), 0), 5, 'the five photos with GPS, alone or in clusters');
+    await page.locator('[data-testid=map][data-ready=true][data-photos="5"]').waitFor();
+    // Count what MapLibre drew: single photos plus the photos inside each cluster.
+    const drawn = () =>
+      page.getByTestId('map').evaluate(
+        (element) =>
+          new Promise<number>((resolve) => {
+            // No named inner functions: the test runner's transform would wrap them in a helper the page lacks.
+            const map = (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map;
+            map.once('idle', () =>
+              resolve(
+                map
+                  .queryRenderedFeatures({ layers: ['clusters', 'photos-confirmed', 'photos-predicted', 'photos-unknown'] })
+                  .reduce((sum, feature) => sum + Number(feature.properties.point_count ?? 1), 0),
+              ),
+            );
+            map.triggerRepaint();
+          }),
+      );
+    assert.equal(await drawn(), 5, 'the five photos with GPS, alone or in clusters');
     await shoot('map');
-    // Zoom into clusters until single points show, then a click opens that photo.
-    for (let i = 0; i < 5 && (await page.locator('[data-testid=map] circle.point').count()) === 0; i++) {
-      await page.locator('[data-testid=map] g.cluster').first().click();
-    }
-    const point = page.locator('[data-testid=map] circle.point').first();
-    const pointId = await point.getAttribute('data-photo-id');
-    await point.click();
-    await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === id, pointId);
+    // Zoom to one photo, then a click on its point opens it.
+    const pointId = server.station.library.photos.query({ hasGps: true })[0]!.id;
+    await page.getByLabel('Photo number to zoom to').fill(String(pointId));
+    await page.getByRole('button', { name: 'Zoom to photo' }).click();
+    const at = await page.getByTestId('map').evaluate(
+      (element, id) =>
+        new Promise<[number, number]>((resolve) => {
+          const map = (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map;
+          map.once('idle', () => {
+            const feature = map.queryRenderedFeatures({ layers: ['photos-confirmed', 'photos-predicted', 'photos-unknown'] }).find((f) => f.properties.id === id)!;
+            const point = map.project((feature.geometry as GeoJSON.Point).coordinates as [number, number]);
+            resolve([point.x, point.y]);
+          });
+          map.triggerRepaint();
+        }),
+      pointId,
+    );
+    await page.getByTestId('map').click({ position: { x: at[0], y: at[1] } });
+    await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), pointId);
   });
 
   test('selected photos are confirmed in bulk from the grid', async () => {

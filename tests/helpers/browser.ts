@@ -8,7 +8,14 @@ import { REPO_ROOT } from './run-cli.js';
 
 /** Debian's Chromium: the browser tests never download one of their own. */
 export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/**
+ * The map draws with WebGL: without a GPU (CI, this machine) Chromium renders it in software
+ * through ANGLE's SwiftShader backend, which current Chromium enables only when asked
+ * (--enable-unsafe-swiftshader; "unsafe" because it is meant for trusted content, which our
+ * own app is).
+ */
+export const WEBGL_SOFTWARE_ARGS = ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+const CHROMIUM_ARGS = ['--no-sandbox', ...WEBGL_SOFTWARE_ARGS, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Screenshots of each screen, kept as test artifacts (git-ignored). */
 export const SCREENSHOTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');

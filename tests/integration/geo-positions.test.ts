@@ -52,7 +52,7 @@ test('GPX matching places photos without GPS at their UTC capture time and keeps
   assert.ok(Math.abs(placed.latitude! - 46.655) < 1e-9 && Math.abs(placed.longitude! - 10.26) < 1e-9);
   const reasons = Object.fromEntries(report.refused.map((refused) => [refused.photoId, refused.reason]));
   assert.match(reasons[ids['no-offset.JPG']!]!, /no UTC offset.*--offset/);
-  assert.match(reasons[ids['in-gap.JPG']!]!, /3480 s gap/);
+  assert.match(reasons[ids['in-gap.JPG']!]!, /58 min gap/);
   assert.equal(library.photos.get(ids['exif.JPG']!)!.positionSource, 'exif');
 });
 

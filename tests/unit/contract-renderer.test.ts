@@ -15,3 +15,13 @@ test('the renderer client type-checks against the contract', () => {
   });
   assert.equal(result.status, 0, `tsc -p renderer/tsconfig.json reported:\n${result.stdout}${result.stderr}`);
 });
+
+// svelte-check reads the .svelte components too (their <script lang="ts"> against the contract);
+// `npm run typecheck` runs the same check.
+test('the .svelte components type-check against the contract (svelte-check)', () => {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/svelte-check/bin/svelte-check'), '--tsconfig', './renderer/tsconfig.json', '--output', 'machine'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, `svelte-check reported:\n${result.stdout}${result.stderr}`);
+});

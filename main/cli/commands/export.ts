@@ -6,33 +6,29 @@ import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeDarwinCoreArchive } from '../../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
-import { type PhotoQuery, REVIEW_STATUSES } from '../../core/library/index.js';
+import type { PhotoQuery } from '../../core/library/index.js';
+import { photoFilterSchema } from '../../api/contract.js';
 import { resolveSettings } from '../../core/settings.js';
 import { type CliCommand, usageError } from '../command.js';
 
 const FORMATS = ['csv', 'geojson', 'dwc', 'dwca'] as const;
 type Format = (typeof FORMATS)[number];
 
-const STATUSES = [...REVIEW_STATUSES, 'reviewed'];
+const STATUSES = photoFilterSchema.shape.status.unwrap().options;
 
+/** The photo filters from the command line, parsed by the contract's own schema (the UI's filters are the same). */
 function queryFromOptions(options: Record<string, unknown>): PhotoQuery {
-  const query: PhotoQuery = {};
-  if (typeof options.species === 'string') query.species = options.species;
-  if (typeof options.status === 'string') {
-    if (!STATUSES.includes(options.status)) {
-      throw new StationError('INVALID_ARGUMENT', `--status must be one of ${STATUSES.join(', ')} (got "${options.status}").`);
-    }
-    query.status = options.status as PhotoQuery['status'];
+  const raw: Record<string, unknown> = {};
+  for (const name of ['species', 'status', 'since', 'until'] as const) {
+    if (typeof options[name] === 'string') raw[name] = options[name];
   }
-  for (const bound of ['since', 'until'] as const) {
-    const value = options[bound];
-    if (typeof value !== 'string') continue;
-    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(value)) {
-      throw new StationError('INVALID_ARGUMENT', `--${bound} must be a date like 2026-05-01 or 2026-05-01T08:00 (got "${value}").`);
-    }
-    query[bound] = value;
-  }
-  return query;
+  const parsed = photoFilterSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0]);
+  const values = 'values' in issue && Array.isArray(issue.values) ? issue.values : null;
+  const why = values ? `must be one of ${values.join(', ')}` : field === 'since' || field === 'until' ? 'must be a date like 2026-05-01 or 2026-05-01T08:00' : issue.message;
+  throw new StationError('INVALID_ARGUMENT', `--${field} ${why} (got "${String(raw[field])}").`);
 }
 
 export const exportCommand: CliCommand = {

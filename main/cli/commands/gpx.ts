@@ -3,6 +3,7 @@ import { parseUtcOffset } from '../../core/geo/capture-time.js';
 import { matchPhotosToGpx } from '../../core/geo/gpx.js';
 import { resolveSettings } from '../../core/settings.js';
 import { type CliCommand, usageError } from '../command.js';
+import { describeGpxReport } from '../gpx-summary.js';
 import { rereadPendingDates } from '../reread-pending-dates.js';
 import { refreshAndReport } from './alerts.js';
 
@@ -50,8 +51,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
         overwrite: context.options.overwrite === true,
       });
       if (!context.json) {
-        context.stdout.write(`${report.trackPoints} timed track points. Placed ${report.placed.length} photo(s); ${report.alreadyPlaced} already had a position.\n`);
-        for (const refused of report.refused) context.stdout.write(`  photo ${refused.photoId} not placed: ${refused.reason}\n`);
+        for (const line of describeGpxReport(report)) context.stdout.write(`${line}\n`);
       }
       const alerts = refreshAndReport(library, context);
       if (context.json) context.stdout.write(`${JSON.stringify({ ...report, alerts }, null, 2)}\n`);

@@ -3,6 +3,7 @@ import { importFolder } from '../../core/ingest/import-folder.js';
 import { resolveSettings } from '../../core/settings.js';
 import { openClassifier } from '../../core/vision/open-classifier.js';
 import { type CliCommand, usageError } from '../command.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-line.js';
 import { rereadPendingDates } from '../reread-pending-dates.js';
 import { printImportSummary } from '../print-summary.js';
@@ -83,7 +84,8 @@ Options:
         for (const alert of alerts.raised) context.stdout.write(`NEW ALERT #${alert.id}: ${alert.kind} ${alert.species}, ${alert.placeLabel}${alert.evidence === 'predicted' ? ' [predicted only]' : ''}\n`);
         if (alerts.open) context.stdout.write(`${alerts.open} unread alert(s): invasives alerts list\n`);
       }
-      return result.summary.state === 'completed' ? 0 : 1;
+      if (result.summary.state === 'completed') return EXIT_CODES.ok;
+      return controller.signal.aborted ? EXIT_CODES.cancelled : EXIT_CODES.incomplete;
     } finally {
       process.off('SIGINT', onInterrupt);
       process.off('SIGTERM', onInterrupt);

@@ -1,6 +1,8 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
+import { basemapCommand } from './basemap.js';
 import { classifyCommand } from './classify.js';
 import { datasetCommand } from './dataset.js';
 import { datesCommand } from './dates.js';
@@ -35,9 +37,12 @@ export const COMMANDS: readonly CliCommand[] = [
   gpxCommand,
   datesCommand,
   placeCommand,
+  basemapCommand,
   modelsCommand,
   trainCommand,
   exportDatasetCommand,
+  backupCommand,
+  restoreCommand,
   serveCommand,
   demoCommand,
 ];

@@ -7,14 +7,17 @@ export const placeCommand: CliCommand = {
   summary: 'set a photo\'s position by hand (or --clear it)',
   usage: `invasives place <photoId> <latitude> <longitude> [--db FILE] [--json]
 invasives place <photoId> --lat=-33.96 --lon=18.41
+invasives place <photoId> <latitude> <longitude> --uncertainty 25
 invasives place <photoId> --clear
 
 Stores a position placed by hand (WGS84 decimal degrees); it wins over the EXIF position
-and is exported with its source. Negative values: use --lat=-33.96 or put -- before them.`,
+and is exported with its source. --uncertainty: metres within which the position is known
+(Darwin Core coordinateUncertaintyInMeters; default: the manual placement default). Negative values: use --lat=-33.96 or put -- before them.`,
   options: {
     lat: { type: 'string' },
     lon: { type: 'string' },
     clear: { type: 'boolean', default: false },
+    uncertainty: { type: 'string' },
   },
   async run(context) {
     const [idText, latText = context.options.lat, lonText = context.options.lon] = context.positionals;
@@ -33,7 +36,9 @@ and is exported with its source. Negative values: use --lat=-33.96 or put -- bef
         if (typeof latText !== 'string' || typeof lonText !== 'string' || !latText.trim() || !lonText.trim()) {
           throw new StationError('INVALID_ARGUMENT', 'Give the latitude and longitude in decimal degrees, e.g. invasives place 12 46.7 10.2.');
         }
-        const position = library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand (CLI)' });
+        const uncertaintyText = context.options.uncertainty as string | undefined;
+        const uncertaintyMetres = uncertaintyText === undefined ? null : Number(uncertaintyText);
+        const position = library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand (CLI)', uncertaintyMetres });
         if (!context.json) context.stdout.write(`Photo ${photoId} placed at ${position.latitude}, ${position.longitude}.\n`);
       }
       const alerts = refreshAndReport(library, context);

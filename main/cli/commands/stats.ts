@@ -1,4 +1,3 @@
-import { Library } from '../../core/library/index.js';
 import type { CliCommand } from '../command.js';
 
 export const statsCommand: CliCommand = {

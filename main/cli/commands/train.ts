@@ -76,7 +76,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
     }
     const fromFolders = o['from-folders'] as string | undefined;
     const settings = resolveSettings({ databasePath: context.databasePath });
-    const library = context.library.open('write');
+    const library = context.library.open(typeof context.options.show === 'string' ? 'read' : 'write');
     if (typeof o.show === 'string') {
       try {
         const model = /^\d+$/.test(o.show) ? library.models.get(Number(o.show)) : null;

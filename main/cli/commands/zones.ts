@@ -18,7 +18,7 @@ outside it are "outside the park". Alerts are refreshed after loading.`,
   },
   async run(context) {
     const [action = 'list', file] = context.positionals;
-    const library = context.library.open('write');
+    const library = context.library.open(action === 'list' ? 'read' : 'write');
     try {
       if (action === 'load') {
         if (!file) {

@@ -19,6 +19,8 @@ export interface AlertMapInput {
   height?: number;
   /** Smallest span shown, metres: a single photo still shows its surroundings. */
   minSpanMetres?: number;
+  /** A picture of the park's basemap over exactly `alertMapArea(input)`, drawn under everything else. */
+  background?: { href: string; title: string } | null;
 }
 
 export function escapeXml(text: string): string {
@@ -32,10 +34,10 @@ const NICE_DISTANCES = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_
  * cell, past records and the alert's photos, in an equirectangular projection scaled by
  * cos(latitude) so distances look right at the alert's latitude, with a scale bar.
  */
-export function alertMapSvg(input: AlertMapInput): string {
+/** The area the alert's map shows ([west, south, east, north]), or null when nothing has a position. */
+export function alertMapArea(input: AlertMapInput): BoundingBox | null {
   const width = input.width ?? 480;
   const height = input.height ?? 320;
-  const points = [...input.photos];
   const box: BoundingBox = [Infinity, Infinity, -Infinity, -Infinity];
   const extend = (longitude: number, latitude: number) => {
     box[0] = Math.min(box[0], longitude);
@@ -43,24 +45,33 @@ export function alertMapSvg(input: AlertMapInput): string {
     box[2] = Math.max(box[2], longitude);
     box[3] = Math.max(box[3], latitude);
   };
-  for (const point of points) extend(point.longitude, point.latitude);
+  for (const point of input.photos) extend(point.longitude, point.latitude);
   if (input.cell) {
     extend(input.cell[0], input.cell[1]);
     extend(input.cell[2], input.cell[3]);
   }
-  if (!Number.isFinite(box[0])) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height / 4}" role="img"><text x="8" y="20" font-size="13">No position for this alert's photos.</text></svg>`;
+  if (!Number.isFinite(box[0])) return null;
   const midLatitude = (box[1] + box[3]) / 2;
   const cosLat = Math.cos((midLatitude * Math.PI) / 180);
   const metresPerDegreeLat = 111_195;
   const minSpan = (input.minSpanMetres ?? 1500) / metresPerDegreeLat;
   // Degrees of latitude shown, padded by 20 %, at least the minimum span; longitude follows the aspect ratio.
-  let spanLat = Math.max((box[3] - box[1]) * 1.4, ((box[2] - box[0]) * cosLat * 1.4 * height) / width, minSpan);
-  spanLat = Math.max(spanLat, minSpan);
+  const spanLat = Math.max((box[3] - box[1]) * 1.4, ((box[2] - box[0]) * cosLat * 1.4 * height) / width, minSpan);
   const spanLon = (spanLat * width) / height / cosLat;
   const centreLon = (box[0] + box[2]) / 2;
-  const centreLat = midLatitude;
-  const west = centreLon - spanLon / 2;
-  const north = centreLat + spanLat / 2;
+  return [centreLon - spanLon / 2, midLatitude - spanLat / 2, centreLon + spanLon / 2, midLatitude + spanLat / 2];
+}
+
+export function alertMapSvg(input: AlertMapInput): string {
+  const width = input.width ?? 480;
+  const height = input.height ?? 320;
+  const points = [...input.photos];
+  const area = alertMapArea(input);
+  if (!area) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height / 4}" role="img"><text x="8" y="20" font-size="13">No position for this alert's photos.</text></svg>`;
+  const [west, , , north] = area;
+  const spanLon = area[2] - area[0];
+  const spanLat = area[3] - area[1];
+  const centreLat = (area[1] + area[3]) / 2;
   const x = (longitude: number) => (((longitude - west) / spanLon) * width).toFixed(1);
   const y = (latitude: number) => (((north - latitude) / spanLat) * height).toFixed(1);
   const view: BoundingBox = [west, north - spanLat, west + spanLon, north];
@@ -68,6 +79,8 @@ export function alertMapSvg(input: AlertMapInput): string {
 
   const parts: string[] = [];
   parts.push(`<rect width="${width}" height="${height}" fill="#f4f1e8"/>`);
+  // Over a park-sized area Web Mercator and this projection differ by far less than a pixel, so the basemap picture fits.
+  if (input.background) parts.push(`<image href="${escapeXml(input.background.href)}" x="0" y="0" width="${width}" height="${height}" preserveAspectRatio="none"><title>${escapeXml(input.background.title)}</title></image>`);
   for (const zone of input.zones) {
     if (!overlaps(zone.bbox)) continue;
     const d = polygonsOf(zone.geometry)

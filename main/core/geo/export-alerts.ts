@@ -1,7 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomically, writeStreamAtomically } from '../atomic-file.js';
 import type { AlertRow, AlertState, BoundingBox, Library, PhotoSummary } from '../library/index.js';
-import { alertMapSvg, escapeXml } from './alert-map-svg.js';
+import { BasemapLibrary } from '../basemaps/basemap-library.js';
+import { renderBasemapImage } from '../basemaps/render-basemap-image.js';
+import { alertMapArea, alertMapSvg, escapeXml } from './alert-map-svg.js';
 import { neutraliseCell } from './export-csv.js';
 
 /** One row per alert in the CSV report (GeoJSON properties alike). */
@@ -107,44 +109,58 @@ function photosOf(library: Library, alert: AlertRow): PhotoSummary[] {
 
 /**
  * A printable, self-contained HTML report (no scripts, no network): per alert its facts, its
- * photos and an SVG map of the zones, the grid cell, past records and the photos.
+ * photos and an SVG map of the zones, the grid cell, past records and the photos, over the
+ * park's raster basemap where one covers the place (its tiles composited here, embedded).
  */
 export async function writeAlertsHtml(library: Library, outPath: string, filter: AlertReportFilter = {}): Promise<{ written: number }> {
   const alerts = library.alerts.list(filter);
   const zones = library.zones.list();
   const baseline = library.baseline.list();
-  const sections = alerts.map((alert) => {
-    const record = alertReportRecordOf(alert);
-    const photos = photosOf(library, alert);
-    const placed = photos.filter((photo) => photo.latitude !== null && photo.longitude !== null);
-    const cell = (alert.detail as { cell?: { bbox?: BoundingBox } }).cell?.bbox ?? null;
-    const map = alertMapSvg({
-      zones,
-      cell,
-      photos: placed.map((photo) => ({ latitude: photo.latitude!, longitude: photo.longitude!, label: `Photo ${photo.id}: ${photo.path}` })),
-      baseline: baseline
-        .filter((past) => past.species === alert.species)
-        .map((past) => ({ latitude: past.latitude, longitude: past.longitude, label: `Past record${past.observedOn ? ` ${past.observedOn}` : ''}` })),
-    });
-    const facts: [string, string][] = [
-      ['Place', alert.placeLabel],
-      ['State', alert.state + (alert.dismissReason ? ` (${alert.dismissReason})` : '')],
-      ['Evidence', alert.evidence === 'confirmed' ? 'confirmed by a ranger' : 'model prediction only, not yet confirmed'],
-      ['Sightings', `${record.sightings ?? '?'} (${record.photos} photo${record.photos === 1 ? '' : 's'})`],
-      ['Seen', [record.first_seen, record.last_seen].filter(Boolean).join(' to ') || 'unknown'],
-      ['Best model score', record.best_score === null ? '—' : record.best_score.toFixed(3)],
-      ['Raised', alert.raisedAt],
-    ];
-    const photoList = photos
-      .map((photo) => `<li>#${photo.id} ${escapeXml(photo.path)}${photo.capturedAt ? `, ${escapeXml(photo.capturedAt)}` : ''}${photo.latitude !== null ? `, ${photo.latitude.toFixed(5)}, ${photo.longitude!.toFixed(5)} (${photo.positionSource})` : ', no position'}</li>`)
-      .join('');
-    return `<section class="alert ${alert.state}">
+  const basemaps = new BasemapLibrary(library);
+  const sections: string[] = [];
+  try {
+    for (const alert of alerts) {
+      const record = alertReportRecordOf(alert);
+      const photos = photosOf(library, alert);
+      const placed = photos.filter((photo) => photo.latitude !== null && photo.longitude !== null);
+      const cell = (alert.detail as { cell?: { bbox?: BoundingBox } }).cell?.bbox ?? null;
+      const mapInput = {
+        zones,
+        cell,
+        photos: placed.map((photo) => ({ latitude: photo.latitude!, longitude: photo.longitude!, label: `Photo ${photo.id}: ${photo.path}` })),
+        baseline: baseline
+          .filter((past) => past.species === alert.species)
+          .map((past) => ({ latitude: past.latitude, longitude: past.longitude, label: `Past record${past.observedOn ? ` ${past.observedOn}` : ''}` })),
+      };
+      const area = alertMapArea(mapInput);
+      const picture = area ? await renderBasemapImage(basemaps, area, 480, 320) : null;
+      const background = picture
+        ? { href: `data:image/jpeg;base64,${picture.jpeg.toString('base64')}`, title: `Basemap: ${picture.basemap.name}${picture.basemap.attribution ? ` (${picture.basemap.attribution})` : ''}` }
+        : null;
+      const map = alertMapSvg({ ...mapInput, background });
+      const facts: [string, string][] = [
+        ['Place', alert.placeLabel],
+        ['State', alert.state + (alert.dismissReason ? ` (${alert.dismissReason})` : '')],
+        ['Evidence', alert.evidence === 'confirmed' ? 'confirmed by a ranger' : 'model prediction only, not yet confirmed'],
+        ['Sightings', `${record.sightings ?? '?'} (${record.photos} photo${record.photos === 1 ? '' : 's'})`],
+        ['Seen', [record.first_seen, record.last_seen].filter(Boolean).join(' to ') || 'unknown'],
+        ['Best model score', record.best_score === null ? '—' : record.best_score.toFixed(3)],
+        ['Raised', alert.raisedAt],
+      ];
+      const photoList = photos
+        .map((photo) => `<li>#${photo.id} ${escapeXml(photo.path)}${photo.capturedAt ? `, ${escapeXml(photo.capturedAt)}` : ''}${photo.latitude !== null ? `, ${photo.latitude.toFixed(5)}, ${photo.longitude!.toFixed(5)} (${photo.positionSource})` : ', no position'}</li>`)
+        .join('');
+      sections.push(`<section class="alert ${alert.state}">
 <h2>#${alert.id} ${escapeXml(ALERT_KIND_TITLES[alert.kind])}: <i>${escapeXml(alert.species)}</i>${alert.evidence === 'predicted' ? ' <span class="predicted">PREDICTED</span>' : ''}</h2>
 <div class="body"><table>${facts.map(([name, value]) => `<tr><th>${name}</th><td>${escapeXml(value)}</td></tr>`).join('')}</table>
 ${map}</div>
 <ul class="photos">${photoList}</ul>
-</section>`;
-  });
+${background ? `<p class="basemap">${escapeXml(background.title)}</p>` : ''}
+</section>`);
+    }
+  } finally {
+    await basemaps.close();
+  }
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Invasive species alerts</title>
 <style>
@@ -153,7 +169,7 @@ h1{font-size:1.4em}h2{font-size:1.1em;margin:0 0 .4em}
 .alert{border:1px solid #bbb;padding:.8em;margin:0 0 1.2em;page-break-inside:avoid;break-inside:avoid}
 .alert.dismissed{opacity:.6}.body{display:flex;gap:1em;flex-wrap:wrap;align-items:flex-start}
 table{border-collapse:collapse;font-size:.9em}th{text-align:left;padding:2px 8px 2px 0;color:#555;font-weight:normal}
-.predicted{background:#f5d76e;padding:0 .4em;font-size:.8em}.photos{font-size:.8em;color:#444}
+.predicted{background:#f5d76e;padding:0 .4em;font-size:.8em}.photos{font-size:.8em;color:#444}.basemap{font-size:.75em;color:#666;margin:0}
 @media print{body{margin:0}}
 </style></head><body>
 <h1>Invasive species alerts</h1>

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
-import type { Library, PhotoSummary } from '../library/index.js';
+import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
 import { captureSortKey } from './capture-time.js';
 import { countryCodeAt, DEFAULT_BORDER_BUFFER_METRES } from './country-code.js';
@@ -97,6 +97,16 @@ function anchorPhoto(photos: readonly PhotoSummary[]): PhotoSummary {
 }
 
 /**
+ * Metres within which an observation's position is known: the widest uncertainty stored with its
+ * photos' positions (a placement on the map stores its zoom's), else the default for its source.
+ */
+function coordinateUncertaintyOf(photos: PhotoSummary[], source: PositionSource | null, settings: GeoSettings): number | null {
+  const stored = photos.map((photo) => photo.positionUncertaintyMetres).filter((metres): metres is number => metres !== null);
+  if (stored.length) return Math.ceil(Math.max(...stored));
+  return source ? settings.positionUncertaintyMetres[source] : null;
+}
+
+/**
  * One Darwin Core occurrence per observation (near-duplicate photos count once, with every
  * photo in associatedMedia): HumanObservation once a ranger confirmed or corrected it,
  * MachineObservation while it is a model prediction. Rejected observations are left out, and
@@ -151,7 +161,7 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
       decimalLatitude: placed ? Number(group.latitude!.toFixed(6)) : null,
       decimalLongitude: placed ? Number(group.longitude!.toFixed(6)) : null,
       geodeticDatum: placed ? 'EPSG:4326' : null,
-      coordinateUncertaintyInMeters: placed && group.positionSource ? settings.positionUncertaintyMetres[group.positionSource] : null,
+      coordinateUncertaintyInMeters: placed ? coordinateUncertaintyOf(photos, group.positionSource, settings) : null,
       georeferenceSources: placed && group.positionSource ? GEOREFERENCE_SOURCES[group.positionSource] : null,
       countryCode: placed ? countryCodeAt(group.latitude!, group.longitude!, options.borderBufferMetres ?? DEFAULT_BORDER_BUFFER_METRES) : null,
       locality: placed && zones.hasZones ? zones.locate(group.latitude!, group.longitude!).label : null,

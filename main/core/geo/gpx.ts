@@ -5,6 +5,7 @@ import type { Library } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
 import { captureInstant } from './capture-time.js';
 import { readTextFile } from './read-text-file.js';
+import { humanDuration } from '../human-duration.js';
 
 export interface TrackPoint {
   /** Epoch milliseconds, UTC. */
@@ -55,9 +56,12 @@ export function parseGpxTrack(xml: string, source: string): TrackPoint[] {
   return points.sort((a, b) => a.time - b.time);
 }
 
+/** Why a photo was not placed: the CLI and the UI count photos by it. */
+export type GpxRefusal = 'no-capture-time' | 'no-utc-offset' | 'before-track' | 'after-track' | 'track-gap';
+
 export type TrackPosition =
   | { ok: true; latitude: number; longitude: number; gapSeconds: number }
-  | { ok: false; reason: string };
+  | { ok: false; refusal: GpxRefusal; gapSeconds: number; reason: string };
 
 /**
  * The position at `time` by linear interpolation between the track points around it. Refused
@@ -70,11 +74,11 @@ export function positionAt(track: readonly TrackPoint[], time: number, maxGapSec
   const last = track[track.length - 1]!;
   if (time <= first.time) {
     const gap = first.time - time;
-    return gap <= maxGap ? { ok: true, latitude: first.latitude, longitude: first.longitude, gapSeconds: gap / 1000 } : { ok: false, reason: `${Math.round(gap / 1000)} s before the track starts` };
+    return gap <= maxGap ? { ok: true, latitude: first.latitude, longitude: first.longitude, gapSeconds: gap / 1000 } : { ok: false, refusal: 'before-track', gapSeconds: gap / 1000, reason: `${humanDuration(gap / 1000)} before the track starts` };
   }
   if (time >= last.time) {
     const gap = time - last.time;
-    return gap <= maxGap ? { ok: true, latitude: last.latitude, longitude: last.longitude, gapSeconds: gap / 1000 } : { ok: false, reason: `${Math.round(gap / 1000)} s after the track ends` };
+    return gap <= maxGap ? { ok: true, latitude: last.latitude, longitude: last.longitude, gapSeconds: gap / 1000 } : { ok: false, refusal: 'after-track', gapSeconds: gap / 1000, reason: `${humanDuration(gap / 1000)} after the track ends` };
   }
   // Binary search for the first point after `time`.
   let low = 0;
@@ -87,7 +91,7 @@ export function positionAt(track: readonly TrackPoint[], time: number, maxGapSec
   const before = track[low]!;
   const after = track[high]!;
   const span = after.time - before.time;
-  if (span > maxGap) return { ok: false, reason: `the track has a ${Math.round(span / 1000)} s gap around that time` };
+  if (span > maxGap) return { ok: false, refusal: 'track-gap', gapSeconds: span / 1000, reason: `the track has a ${humanDuration(span / 1000)} gap around that time` };
   const fraction = span === 0 ? 0 : (time - before.time) / span;
   return {
     ok: true,
@@ -111,7 +115,7 @@ export interface GpxMatchOptions {
 export interface GpxMatchReport {
   trackPoints: number;
   placed: { photoId: number; latitude: number; longitude: number; gapSeconds: number }[];
-  refused: { photoId: number; reason: string }[];
+  refused: { photoId: number; refusal: GpxRefusal; reason: string; gapSeconds: number | null }[];
   /** Photos that already have an EXIF or manual position (or a GPX one, without overwrite). */
   alreadyPlaced: number;
 }
@@ -135,13 +139,15 @@ export function matchPhotosToGpx(library: Library, gpxPath: string, settings: Ge
       if (instant === null) {
         report.refused.push({
           photoId: photo.id,
+          refusal: photo.capturedAt ? 'no-utc-offset' : 'no-capture-time',
+          gapSeconds: null,
           reason: photo.capturedAt ? `capture time ${photo.capturedAt} has no UTC offset: give the camera's with --offset (e.g. +02:00)` : 'no capture time',
         });
         continue;
       }
       const position = positionAt(track, instant + clockOffset, settings.gpxMaxGapSeconds);
       if (!position.ok) {
-        report.refused.push({ photoId: photo.id, reason: position.reason });
+        report.refused.push({ photoId: photo.id, refusal: position.refusal, reason: position.reason, gapSeconds: position.gapSeconds });
         continue;
       }
       library.positions.set(photo.id, {

@@ -8,11 +8,16 @@ export interface PlaceOfPoint {
   zone: { id: number; name: string } | null;
   /** null when no park boundary is loaded. */
   insidePark: boolean | null;
-  /** What a person reads: the zone's name, "in the park, no zone", or "outside the park". */
+  /** What a person reads: the zone's name, "in the park, no zone", "outside the park" (only with a park boundary), "outside the management zones" or "no zone". */
   label: string;
 }
 
 export const OUTSIDE_THE_PARK = 'outside the park';
+export const IN_THE_PARK_NO_ZONE = 'in the park, no zone';
+/** No park boundary is loaded and the point is in none of the management zones. */
+export const OUTSIDE_THE_ZONES = 'outside the management zones';
+/** Neither a park boundary nor zones are loaded. */
+export const NO_ZONE = 'no zone';
 
 function invalid(source: string, what: string): StationError {
   return new StationError('GEOJSON_INVALID', `${source}: ${what}`);
@@ -162,7 +167,8 @@ export class ZoneIndex {
     // else to the first whose border it is on.
     const zone = this.zones.find((row) => contains(row, true)) ?? this.zones.find((row) => contains(row, false)) ?? null;
     const insidePark = this.park.length === 0 ? null : this.park.some((row) => contains(row, false));
-    const label = zone ? zone.name : insidePark === false || (insidePark === null && this.zones.length > 0) ? OUTSIDE_THE_PARK : 'in the park, no zone';
+    // "Outside the park" only when a park boundary says so; without one, the zones are all we know.
+    const label = zone ? zone.name : insidePark === true ? IN_THE_PARK_NO_ZONE : insidePark === false ? OUTSIDE_THE_PARK : this.zones.length > 0 ? OUTSIDE_THE_ZONES : NO_ZONE;
     return { zone: zone ? { id: zone.id, name: zone.name } : null, insidePark, label };
   }
 }

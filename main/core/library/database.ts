@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StationError, errorMessage } from '../errors.js';
@@ -48,7 +49,7 @@ export function openDatabase(databasePath: string, migrations: readonly string[]
 function openReadOnly(databasePath: string, migrations: readonly string[]): Db {
   let db: Db;
   try {
-    db = new Database(databasePath, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db = openReadOnlyConnection(databasePath);
     refuseNewerSchema(db, databasePath, migrations.length);
   } catch (error) {
     if (error instanceof StationError) throw error;
@@ -64,6 +65,46 @@ function openReadOnly(databasePath: string, migrations: readonly string[]): Db {
     );
   }
   return db;
+}
+
+/**
+ * SQLite reads a WAL library only where it can keep its shared-memory file beside it: in a
+ * read-only folder the library is read from a private copy in the temporary folder instead
+ * (removed when the program ends).
+ */
+function openReadOnlyConnection(databasePath: string): Db {
+  try {
+    const db = new Database(databasePath, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db.pragma('user_version'); // the WAL index is opened on the first read
+    return db;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw error;
+  }
+  const copyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-readonly-'));
+  process.once('exit', () => fs.rmSync(copyDir, { recursive: true, force: true }));
+  const copy = path.join(copyDir, path.basename(databasePath));
+  fs.copyFileSync(databasePath, copy);
+  if (fs.existsSync(`${databasePath}-wal`)) fs.copyFileSync(`${databasePath}-wal`, `${copy}-wal`);
+  return new Database(copy, { readonly: true, fileMustExist: true, timeout: 5000 });
+}
+
+/**
+ * True when another connection (another program, or this one) has the library open: in WAL
+ * mode every open connection holds a shared lock, so an exclusive lock is refused.
+ */
+export function isDatabaseInUse(databasePath: string): boolean {
+  const db = new Database(databasePath, { fileMustExist: true, timeout: 200 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+    return false;
+  } catch (error) {
+    if (/database is locked|SQLITE_BUSY/i.test(errorMessage(error))) return true;
+    throw error;
+  } finally {
+    db.close();
+  }
 }
 
 /** Checked before anything writes to the file, so a newer library is left exactly as it was. */

@@ -11,7 +11,9 @@ export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zo
 export type { CaptureTimeReread } from './capture-times-store.js';
 export type { TaxonMapping } from './taxa-store.js';
 export { occurrenceIdOf } from './occurrence-id.js';
+export type { BasemapDescription, BasemapFormat, BasemapRow, BasemapTileType, NewBasemap } from './basemaps-store.js';
 export type { CalibrationSource, CalibrationSummary } from './calibrations-store.js';
 export type { StoredVerdict } from './predictions-store.js';
 export type { NewSpeciesEntry, SpeciesEntry } from './species-list-store.js';
 export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';
+export { compareEvents, newGlobalId, type EventRow, type NewEvent, type PortableEvent } from './event-log.js';

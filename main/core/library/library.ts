@@ -3,8 +3,10 @@ import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
 import { CaptureTimesStore } from './capture-times-store.js';
 import { DatasetSettingsStore } from './dataset-settings-store.js';
+import { BasemapsStore } from './basemaps-store.js';
 import { CalibrationsStore } from './calibrations-store.js';
-import { type Db, openDatabase } from './database.js';
+import { type Db, isDatabaseInUse, openDatabase } from './database.js';
+import { EventLog } from './event-log.js';
 import { ImportsStore } from './imports-store.js';
 import { ModelsStore } from './models-store.js';
 import { ObservationsStore } from './observations-store.js';
@@ -56,9 +58,11 @@ export class Library {
   readonly captureTimes: CaptureTimesStore;
   readonly taxa: TaxaStore;
   readonly datasetSettings: DatasetSettingsStore;
+  readonly basemaps: BasemapsStore;
   readonly calibrations: CalibrationsStore;
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
+  readonly events: EventLog;
 
   private constructor(
     private readonly db: Db,
@@ -78,8 +82,15 @@ export class Library {
     this.captureTimes = new CaptureTimesStore(db);
     this.taxa = new TaxaStore(db);
     this.datasetSettings = new DatasetSettingsStore(db);
+    this.basemaps = new BasemapsStore(db);
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
+    this.events = new EventLog(db);
+  }
+
+  /** True when some program has the library at `databasePath` open (a restore must not replace it then). */
+  static isInUse(databasePath: string): boolean {
+    return isDatabaseInUse(path.resolve(databasePath));
   }
 
   /** `readOnly`: for a library on a read-only file or folder; any write then fails with SQLITE_READONLY. */
@@ -160,8 +171,22 @@ export class Library {
   }
 
   /** `PRAGMA integrity_check` result: 'ok' when the file is sound. */
+  /** A consistent copy of the database at `file`, taken with SQLite's online backup while the library stays in use. */
+  async backupDatabaseTo(file: string): Promise<void> {
+    await this.db.backup(file);
+  }
+
+  /** The schema version (number of migrations applied). */
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
   integrityCheck(): string {
     return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   close(): void {

@@ -267,7 +267,65 @@ export const MIGRATIONS: readonly string[] = [
     updated_at    TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
-  // 5: capture-time source, stable occurrence ids, dates to re-read after upgrade, taxon mapping, dataset metadata (i11data)
+  // 5: park basemaps kept beside the library, and the uncertainty of hand placements (i14map)
+  `
+  -- Basemap files (MBTiles, PMTiles) copied into <library>.basemaps/; the row keeps what the file declared.
+  CREATE TABLE basemaps (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    format        TEXT NOT NULL CHECK (format IN ('mbtiles', 'pmtiles')),
+    tile_type     TEXT NOT NULL CHECK (tile_type IN ('png', 'jpeg', 'webp', 'mvt')),
+    file_name     TEXT NOT NULL UNIQUE,
+    content_hash  TEXT NOT NULL UNIQUE,
+    source_path   TEXT NOT NULL,
+    bounds_json   TEXT NOT NULL,
+    min_zoom      INTEGER NOT NULL,
+    max_zoom      INTEGER NOT NULL,
+    vector_layers_json TEXT,
+    attribution   TEXT,
+    byte_size     INTEGER NOT NULL,
+    added_at      TEXT NOT NULL
+  );
+  -- Metres within which a hand placement is known (from the map's zoom, or as typed); NULL: the source's default.
+  ALTER TABLE photo_positions ADD COLUMN uncertainty_m REAL CHECK (uncertainty_m IS NULL OR uncertainty_m > 0);
+  `,
+  // 6: the station's identity and the append-only event log that stations merge by (lead)
+  `
+  -- One row: this library's station id, a random UUID made once; records born here carry it as their origin.
+  CREATE TABLE station_identity (
+    singleton     INTEGER PRIMARY KEY CHECK (singleton = 1),
+    station_id    TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  );
+  INSERT INTO station_identity (singleton, station_id, created_at)
+    VALUES (1, lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
+                     substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+            strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+  -- Every decision and state change on a record that travels between stations, never updated or deleted:
+  -- the current state of a record is folded from its events in (occurred_at, event_id) order, so merging
+  -- two libraries is the union of their events.
+  CREATE TABLE events (
+    seq           INTEGER PRIMARY KEY,
+    event_id      TEXT NOT NULL UNIQUE,
+    origin_station TEXT NOT NULL,
+    entity_type   TEXT NOT NULL,
+    entity_id     TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    payload_json  TEXT NOT NULL DEFAULT '{}',
+    ranger        TEXT,
+    reason        TEXT,
+    occurred_at   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL
+  );
+  CREATE INDEX events_by_entity ON events(entity_type, entity_id, occurred_at, event_id);
+  CREATE INDEX events_by_origin ON events(origin_station, seq);
+  CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  `,
+  // 7: capture-time source, stable occurrence ids, dates to re-read after upgrade, taxon mapping, dataset metadata (i11data)
   `
   -- Where captured_at was read (exif:DateTimeOriginal, xmp:..., iptc:..., file:modified); 'exif' for
   -- photos imported before sources were kept, when only EXIF was read.

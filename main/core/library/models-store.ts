@@ -68,6 +68,11 @@ export class ModelsStore {
    * Registers a model (or returns the existing row for the same content). `onnxPath`: the
    * compiled model it runs from, when known (filled in on an existing row that lacks it).
    */
+  /** Points a model at its compiled file's new place (after a restore moved the library's files). */
+  setCompiledPath(modelId: number, onnxPath: string): void {
+    this.setOnnxPath.run(onnxPath, modelId);
+  }
+
   add(identity: ModelIdentity, onnxPath: string | null = null): ModelRow {
     const existing = this.byHash.get(identity.contentHash);
     if (existing) {

@@ -45,6 +45,7 @@ interface PhotoSummaryRecord {
   position_latitude: number | null;
   position_longitude: number | null;
   position_source: 'gpx' | 'manual' | null;
+  position_uncertainty_m: number | null;
 }
 
 /**
@@ -60,7 +61,8 @@ const SUMMARY_SELECT = `
          (SELECT 1 - sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label) AS cannot_occur,
          rv.id AS review_id, rv.decision, rv.species AS reviewed_species, rv.note AS review_note, rv.decided_at,
          rv.reviewer, rv.station AS review_station,
-         pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source
+         pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source,
+         pos.uncertainty_m AS position_uncertainty_m
   FROM photos ph
   LEFT JOIN photo_positions pos ON pos.photo_id = ph.id
   LEFT JOIN predictions pr ON pr.id = (
@@ -117,6 +119,7 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
     latitude: usePosition ? record.position_latitude : record.latitude,
     longitude: usePosition ? record.position_longitude : record.longitude,
     positionSource: usePosition ? record.position_source : record.latitude !== null ? 'exif' : null,
+    positionUncertaintyMetres: usePosition ? record.position_uncertainty_m : null,
     altitude: record.altitude,
     cameraMake: record.camera_make,
     cameraModel: record.camera_model,

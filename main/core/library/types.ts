@@ -88,6 +88,8 @@ export interface PhotoSummary extends PhotoMetadata {
    * photo has the same id in every library), stored and never changed.
    */
   occurrenceId: string;
+  /** Metres within which a GPX or hand position is known, when one was stored with it (a placement's map zoom). */
+  positionUncertaintyMetres: number | null;
 }
 
 export type PositionSource = 'exif' | 'gpx' | 'manual';

@@ -104,12 +104,4 @@ export function photoUrl(photoId: number): string {
   return isElectron ? `invasives-media://photo/${photoId}` : `/media/photo/${photoId}`;
 }
 
-/** The message to show for a failed call; by code where the UI knows better words. */
-export function describeError(error: unknown): string {
-  if (error instanceof ApiCallError) {
-    if (error.code === 'TRANSPORT') return `Connection problem: ${error.message}`;
-    if (error.code === 'BUSY') return error.message;
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+export { describeError } from './error-messages.js';

@@ -3,7 +3,8 @@ export type Route =
   | { screen: 'import' }
   | { screen: 'review' }
   | { screen: 'photo'; photoId: number }
-  | { screen: 'map' }
+  /** photoId: open the map zoomed to that photo. */
+  | { screen: 'map'; photoId?: number }
   | { screen: 'alerts' }
   | { screen: 'export' }
   | { screen: 'models' }
@@ -16,6 +17,7 @@ type ScreenName = (typeof SCREENS)[number];
 function parse(hash: string): Route {
   const [screen, id] = hash.replace(/^#\/?/, '').split('/');
   if (screen === 'photo' && id && /^\d+$/.test(id)) return { screen: 'photo', photoId: Number(id) };
+  if (screen === 'map' && id && /^\d+$/.test(id)) return { screen: 'map', photoId: Number(id) };
   if (screen !== 'review' && (SCREENS as readonly string[]).includes(screen ?? '')) return { screen: screen as Exclude<ScreenName, 'review'> };
   return { screen: 'review' };
 }
@@ -30,7 +32,9 @@ class Router {
   }
 
   go(route: Route): void {
-    location.hash = route.screen === 'photo' ? `#/photo/${route.photoId}` : `#/${route.screen}`;
+    if (route.screen === 'photo') location.hash = `#/photo/${route.photoId}`;
+    else if (route.screen === 'map' && route.photoId !== undefined) location.hash = `#/map/${route.photoId}`;
+    else location.hash = `#/${route.screen}`;
   }
 }
 

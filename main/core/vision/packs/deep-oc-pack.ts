@@ -45,6 +45,16 @@ export interface DeepOcTimestamp {
   checkpoint: string;
 }
 
+/**
+ * Says where a DEEP-OC checkpoint was looked for, and what the pack holds instead, for the
+ * message refusing a pack without one.
+ */
+export function whereDeepOcLooked(relativeFiles: string[]): string {
+  const shown = relativeFiles.slice(0, 8).join(', ');
+  const held = relativeFiles.length === 0 ? 'it is empty' : `it holds ${shown}${relativeFiles.length > 8 ? `, … (${relativeFiles.length} files)` : ''}`;
+  return `looked for models/<timestamp>/ckpts/final_model.h5 (with models/<timestamp>/dataset_files/, conf/ and stats/ beside ckpts/), at the top, under models/ and under one top folder; ${held}.`;
+}
+
 /** Finds the timestamp folders among a pack's relative file paths (folder walk or archive listing). */
 export function findDeepOcTimestamps(relativeFiles: string[], rootName = ''): DeepOcTimestamp[] {
   const found = new Map<string, DeepOcTimestamp>();
@@ -93,7 +103,7 @@ export async function listDeepOcTimestamps(sourcePath: string): Promise<string[]
 export function selectDeepOcTimestamp(root: string, requested?: string): DeepOcTimestamp {
   const timestamps = findDeepOcTimestamps(listFolderFiles(root), path.basename(root));
   if (timestamps.length === 0) {
-    throw new StationError('MODEL_INVALID', `${root} is not a DEEP-OC model pack: no models/<timestamp>/ckpts/*.h5 inside.`);
+    throw new StationError('MODEL_INVALID', `${root} is not a DEEP-OC model pack: ${whereDeepOcLooked(listFolderFiles(root))}`);
   }
   if (requested === undefined) return timestamps.at(-1) as DeepOcTimestamp;
   const chosen = timestamps.filter((t) => t.timestamp === requested).at(-1);
@@ -170,9 +180,10 @@ export async function loadDeepOcFolder(
   const where = `${options.displayName} (timestamp ${chosen.timestamp})`;
   const checkpoint = path.join(tsDir, 'ckpts', chosen.checkpoint);
   const datasetDir = findDatasetFilesDir(tsDir);
-  if (!datasetDir) throw new StationError('MODEL_INVALID', `${where} has no dataset_files/classes.txt: the class names are missing from the pack.`);
+  const inPack = (file: string) => [chosen.dir, file].filter(Boolean).join('/');
+  if (!datasetDir) throw new StationError('MODEL_INVALID', `${where} has no ${inPack('dataset_files/classes.txt')} (looked there, beside ckpts/): the class names are missing from the pack.`);
   const confPath = path.join(tsDir, 'conf', 'conf.json');
-  if (!isFile(confPath)) throw new StationError('MODEL_INVALID', `${where} has no conf/conf.json: the preprocessing the model was trained with is unknown.`);
+  if (!isFile(confPath)) throw new StationError('MODEL_INVALID', `${where} has no ${inPack('conf/conf.json')} (looked there, beside ckpts/): the preprocessing the model was trained with is unknown.`);
 
   const classesPath = path.join(datasetDir, 'classes.txt');
   const labels = readLabels(classesPath);

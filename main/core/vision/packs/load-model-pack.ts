@@ -4,7 +4,7 @@ import path from 'node:path';
 import '../quiet-tfjs.js';
 import { StationError } from '../../errors.js';
 import type { ModelPack } from '../model-pack.js';
-import { findDeepOcTimestamps, listFolderFiles, loadDeepOcFolder } from './deep-oc-pack.js';
+import { findDeepOcTimestamps, listFolderFiles, loadDeepOcFolder, whereDeepOcLooked } from './deep-oc-pack.js';
 import { loadKerasH5Pack } from './keras-h5-pack.js';
 import { loadOnnxPack } from './onnx-pack.js';
 import { isFile } from './pack-files.js';
@@ -67,7 +67,7 @@ async function loadArchive(archivePath: string, options: LoadModelPackOptions): 
     const displayName = path.basename(archivePath).replace(ARCHIVE_PATTERN, '');
     const timestamps = findDeepOcTimestamps(listFolderFiles(destDir));
     if (timestamps.length === 0) {
-      throw new StationError('MODEL_INVALID', `${path.basename(archivePath)} is not a DEEP-OC model archive: it holds no models/<timestamp>/ckpts/*.h5.`);
+      throw new StationError('MODEL_INVALID', `${path.basename(archivePath)} is not a DEEP-OC model archive: ${whereDeepOcLooked(listFolderFiles(destDir))}`);
     }
     return await loadDeepOcFolder(destDir, { timestamp: options.timestamp, sourcePath: archivePath, displayName });
   } catch (error) {
@@ -94,7 +94,10 @@ async function loadFolder(dir: string, sourcePath: string, options: LoadModelPac
   if (h5) return loadKerasH5Pack(path.join(dir, h5), { sourcePath });
   const onnxFile = pick(/\.onnx$/i, '.onnx');
   if (onnxFile) return loadOnnxPack(path.join(dir, onnxFile), { sourcePath });
-  throw new StationError('MODEL_INVALID', `${dir} holds no model: expected a DEEP-OC layout (models/<timestamp>/ckpts/final_model.h5), a model.json, a .h5 or an .onnx file.`);
+  throw new StationError(
+    'MODEL_INVALID',
+    `${dir} holds no model: looked for a model.json, a .h5 or an .onnx file at its top, and for a DEEP-OC layout; ${whereDeepOcLooked(files).replace(/^looked for /, 'for DEEP-OC, looked for ')}`,
+  );
 }
 
 function startsWith(filePath: string, magic: Buffer): boolean {

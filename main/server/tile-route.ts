@@ -1,0 +1,20 @@
+import type http from 'node:http';
+import { answerTileRequest, isTilePath } from '../api/basemap-tiles.js';
+import type { Station } from '../api/station.js';
+
+/**
+ * GET /tiles/<basemapId>/<z>/<x>/<y> for the browser transport. The server calls this only
+ * after its token, Host and Origin checks, like every other route.
+ */
+export async function serveTileRoute(station: Station, request: http.IncomingMessage, response: http.ServerResponse, pathname: string): Promise<boolean> {
+  if (!isTilePath(pathname)) return false;
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { 'content-type': 'text/plain; charset=utf-8' });
+    response.end('Tiles are GET requests.');
+    return true;
+  }
+  const tile = await answerTileRequest(station.basemaps, pathname);
+  response.writeHead(tile.status, tile.headers);
+  response.end(request.method === 'HEAD' ? undefined : (tile.body ?? undefined));
+  return true;
+}

@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { basemapStoreDir } from '../../main/core/settings.js';
+import { startServer, type RunningServer } from '../../main/server/server.js';
+import { writeRasterMbtiles, writeRasterPmtiles, writeVectorMbtiles } from '../fixtures/make-basemaps.js';
+import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * The map in Debian's Chromium (WebGL in software): park basemaps made by the test (raster
+ * MBTiles and PMTiles, tiles drawn with sharp) are added, served and drawn (screenshot pixels
+ * show the tiles' colours); a click at a known screen point places a photo where Web Mercator
+ * says it should (within 10 m); the world outline stands in when there is no basemap or its
+ * file is gone; and no request leaves 127.0.0.1.
+ */
+
+const PARK: [number, number, number, number] = [-93.66, 41.98, -93.62, 42.01];
+const GREEN: [number, number, number] = [40, 160, 60];
+const ORANGE: [number, number, number] = [230, 120, 20];
+/** The world outline's land and sea (map-style.ts). */
+const LAND: [number, number, number] = [0xf3, 0xf1, 0xe8];
+const SEA: [number, number, number] = [0xb9, 0xd3, 0xe6];
+const SPECIES = ['Ailanthus altissima', 'Robinia pseudoacacia'];
+/** The vector style's colour for a `park` source layer (map-style.ts). */
+const PARK_FILL: [number, number, number] = [0xd4, 0xe6, 0xc3];
+
+/** Web Mercator done here independently of MapLibre: the point `dx, dy` CSS pixels from the view's centre. */
+function unprojectOffset(center: [number, number], zoom: number, dx: number, dy: number): [number, number] {
+  const world = 512 * 2 ** zoom;
+  const x = ((center[0] + 180) / 360) * world + dx;
+  const latRad = (center[1] * Math.PI) / 180;
+  const y = ((1 - Math.log(Math.tan(Math.PI / 4 + latRad / 2)) / Math.PI) / 2) * world + dy;
+  return [(x / world) * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / world))) * 180) / Math.PI];
+}
+
+function metresBetween([lon1, lat1]: [number, number], [lon2, lat2]: [number, number]): number {
+  const rad = Math.PI / 180;
+  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
+}
+
+describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, () => {
+  const dir = makeTempDir('invasives-map-e2e-');
+  const rendererDir = path.join(dir, 'renderer');
+  const db = path.join(dir, 'library.sqlite');
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const requested: string[] = [];
+  const photoIds: number[] = [];
+  let unplacedId = 0;
+
+  /** Share of the map's pixels within 6 levels of `colour`. */
+  async function shareOfColour(colour: [number, number, number]): Promise<number> {
+    const png = await page.getByTestId('map').screenshot();
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let hits = 0;
+    for (let i = 0; i < data.length; i += 3) {
+      if (Math.abs(data[i]! - colour[0]) <= 6 && Math.abs(data[i + 1]! - colour[1]) <= 6 && Math.abs(data[i + 2]! - colour[2]) <= 6) hits++;
+    }
+    return hits / (info.width * info.height);
+  }
+  async function jumpTo(center: [number, number], zoom: number): Promise<void> {
+    await page.getByTestId('map').evaluate(
+      (element, view) =>
+        new Promise<void>((resolve) => {
+          const map = (element as HTMLElement & { stationMap: { map: { jumpTo(v: unknown): void; once(e: string, f: () => void): void } } }).stationMap.map;
+          map.once('idle', () => resolve());
+          map.jumpTo(view);
+        }),
+      { center, zoom },
+    );
+  }
+  async function waitForIdle(): Promise<void> {
+    await page.getByTestId('map').evaluate(
+      (element) =>
+        new Promise<void>((resolve) => {
+          const map = (element as HTMLElement & { stationMap: { map: { loaded(): boolean; once(e: string, f: () => void): void; triggerRepaint(): void } } }).stationMap.map;
+          map.once('idle', () => resolve());
+          map.triggerRepaint();
+        }),
+    );
+  }
+  async function openMap(url: string): Promise<void> {
+    await page.goto(url);
+    await page.locator('[data-testid=map][data-ready=true]').waitFor({ timeout: 60_000 });
+  }
+
+  before(async () => {
+    buildRenderer(rendererDir);
+    await writeRasterMbtiles(path.join(dir, 'park.mbtiles'), { bounds: PARK, minZoom: 0, maxZoom: 15, colour: GREEN, name: 'Green park (MBTiles)' });
+    await writeRasterPmtiles(path.join(dir, 'park.pmtiles'), { bounds: PARK, minZoom: 0, maxZoom: 15, colour: ORANGE, name: 'Orange park (PMTiles)' });
+    server = await startServer({ databasePath: db, rendererDir });
+    const library = server.station.library;
+    const model = library.models.add({ name: 'm', version: '1', contentHash: 'c'.repeat(64), format: 'onnx', sourcePath: dir, labels: SPECIES, preprocessing: {} });
+    library.models.setActive(model.id);
+    const places: ([number, number] | null)[] = [[-93.645, 41.995], [-93.635, 42.0], [-93.63, 41.99], null];
+    places.forEach((place, n) => {
+      const id = library.photos.insert({
+        sha256: String(n + 1).repeat(64), byteSize: 10, importId: null, format: 'jpeg', width: 10, height: 10, orientation: 1,
+        capturedAt: `2026-06-0${n + 1}T10:00:00`, latitude: place?.[1] ?? null, longitude: place?.[0] ?? null, altitude: null,
+        cameraMake: null, cameraModel: null, exifWarning: null,
+      });
+      library.photos.recordPath(id, path.join(dir, `photo-${n}.jpg`), null);
+      library.predictions.save({ photoId: id, modelId: model.id, labels: SPECIES, probabilities: Float32Array.from(n % 2 ? [0.2, 0.8] : [0.9, 0.1]), topK: 2 });
+      if (place) photoIds.push(id);
+      else unplacedId = id;
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('request', (request) => requested.push(request.url()));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('a raster MBTiles added from the map screen is served and drawn (its tiles colour the screenshot)', async () => {
+    await openMap(`${server.url}#/map`);
+    await page.getByText('Basemaps and zones').click();
+    await page.getByLabel('Basemap file (.mbtiles, .pmtiles)').fill(path.join(dir, 'park.mbtiles'));
+    await page.getByRole('button', { name: 'Add basemap' }).click();
+    await page.getByTestId('map-message').filter({ hasText: 'Basemap "Green park (MBTiles)" added' }).waitFor();
+    await page.locator('[data-testid=map][data-basemap-id="1"]').waitFor();
+    await jumpTo([-93.64, 41.995], 14);
+    const green = await shareOfColour(GREEN);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-mbtiles.png') });
+    assert.ok(green > 0.3, `the park's tiles cover the view (${(green * 100).toFixed(1)}% green pixels)`);
+    assert.ok(fs.existsSync(path.join(basemapStoreDir(db), server.station.library.basemaps.get(1)!.fileName)), 'the file is kept with the library');
+  });
+
+  test('a raster PMTiles basemap is drawn when chosen', async () => {
+    await server.station.basemaps.add(path.join(dir, 'park.pmtiles'));
+    await page.reload();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'Orange park (PMTiles)' });
+    await page.locator('[data-testid=map][data-basemap-id="2"]').waitFor();
+    await jumpTo([-93.64, 41.995], 15);
+    const orange = await shareOfColour(ORANGE);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-pmtiles.png') });
+    assert.ok(orange > 0.3, `the PMTiles tiles cover the view (${(orange * 100).toFixed(1)}% orange pixels)`);
+    assert.equal(await shareOfColour(GREEN) < 0.01, true, 'the other basemap is no longer drawn');
+  });
+
+  test('a click at a known screen point over the park basemap places the photo there (within 10 m), after showing the coordinates; undo removes it', async () => {
+    const centre: [number, number] = [-93.64, 41.995];
+    await page.locator(`[data-testid=unplaced-photo][data-photo-id="${unplacedId}"]`).click();
+    await jumpTo(centre, 16.5);
+    const size = await page.getByTestId('map').evaluate((element) => [element.clientWidth, element.clientHeight]);
+    const [dx, dy] = [120, -70];
+    await page.getByTestId('map').click({ position: { x: size[0]! / 2 + dx, y: size[1]! / 2 + dy } });
+    const expected = unprojectOffset(centre, 16.5, dx, dy);
+    const shown = (await page.getByTestId('pending-coordinates').innerText()).split(',').map(Number) as [number, number];
+    assert.ok(metresBetween([shown[1], shown[0]], expected) < 10, `shown before confirming: ${shown.join(', ')} vs ${expected.reverse().join(', ')}`);
+    expected.reverse();
+    assert.equal(server.station.library.positions.get(unplacedId), null, 'nothing stored before confirming');
+    await page.getByRole('button', { name: 'Confirm placement' }).click();
+    await page.getByTestId('map-message').filter({ hasText: `Photo ${unplacedId} placed` }).waitFor();
+    const stored = server.station.library.positions.get(unplacedId)!;
+    const off = metresBetween([stored.longitude, stored.latitude], expected);
+    assert.ok(off < 10, `stored ${stored.latitude}, ${stored.longitude}: ${off.toFixed(2)} m from the clicked point`);
+    assert.ok(stored.uncertaintyMetres! > 0 && stored.uncertaintyMetres! <= 30, `uncertainty from the zoom: ${stored.uncertaintyMetres} m`);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-placed.png') });
+
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByTestId('map-message').filter({ hasText: 'undone' }).waitFor();
+    assert.equal(server.station.library.positions.get(unplacedId), null);
+
+    // The keyboard: Enter proposes the point under the crosshair (the view's centre).
+    await page.locator(`[data-testid=unplaced-photo][data-photo-id="${unplacedId}"]`).click();
+    await jumpTo(centre, 17);
+    await page.locator('[data-testid=map] canvas').focus();
+    await page.keyboard.press('Enter');
+    const atCentre = (await page.getByTestId('pending-coordinates').innerText()).split(',').map(Number) as [number, number];
+    assert.ok(metresBetween([atCentre[1], atCentre[0]], centre) < 1, `Enter proposes the crosshair's point (${atCentre.join(', ')})`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await page.getByTestId('pending-placement').count(), 0);
+  });
+
+  test('clicks do not place when zoomed out or over the world outline alone; typed coordinates do', async () => {
+    await page.locator(`[data-testid=unplaced-photo][data-photo-id="${unplacedId}"]`).click();
+    await jumpTo([-93.64, 41.995], 11);
+    const size = await page.getByTestId('map').evaluate((element) => [element.clientWidth, element.clientHeight]);
+    await page.getByTestId('map').click({ position: { x: size[0]! / 2 + 10, y: size[1]! / 2 + 10 } });
+    await page.getByTestId('map-message').filter({ hasText: 'Zoom in to place by clicking' }).waitFor();
+    assert.equal(await page.getByTestId('pending-placement').count(), 0);
+
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'World outline only' });
+    await page.locator('[data-testid=map][data-basemap-id=""]').waitFor();
+    await jumpTo([-93.64, 41.995], 17);
+    await page.getByTestId('map').click({ position: { x: 300, y: 200 } });
+    await page.getByTestId('map-message').filter({ hasText: 'nothing to aim at' }).waitFor();
+
+    await page.getByLabel('Latitude').fill('41.9971');
+    await page.getByLabel('Longitude').fill('-93.6402');
+    await page.getByLabel('Uncertainty (m)').fill('25');
+    await page.getByRole('button', { name: 'Show on the map' }).click();
+    assert.equal(await page.getByTestId('pending-coordinates').innerText(), '41.997100, -93.640200');
+    await page.getByRole('button', { name: 'Confirm placement' }).click();
+    await page.getByTestId('map-message').filter({ hasText: `Photo ${unplacedId} placed` }).waitFor();
+    const stored = server.station.library.positions.get(unplacedId)!;
+    assert.deepEqual([stored.latitude, stored.longitude, stored.uncertaintyMetres], [41.9971, -93.6402, 25]);
+  });
+
+  test('the world outline (land, sea, borders, graticule) is drawn without a basemap', async () => {
+    await jumpTo([-95, 40], 2);
+    await waitForIdle();
+    const [land, sea] = [await shareOfColour(LAND), await shareOfColour(SEA)];
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-world-outline.png') });
+    assert.ok(land > 0.1 && sea > 0.1, `land ${(land * 100).toFixed(1)}%, sea ${(sea * 100).toFixed(1)}%`);
+  });
+
+  test('the photo view reuses one mini-map for every photo', async () => {
+    await page.goto(`${server.origin}/#/photo/${photoIds[0]}`);
+    await page.getByTestId('mini-map').waitFor();
+    await page.evaluate((id) => (location.hash = `#/photo/${id}`), photoIds[1]);
+    await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), photoIds[1]);
+    await page.evaluate((id) => (location.hash = `#/photo/${id}`), photoIds[2]);
+    await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), photoIds[2]);
+    assert.equal(await page.getByTestId('mini-map').getAttribute('data-map-creations'), '1');
+    assert.equal(await page.locator('[data-testid=mini-map] canvas').count(), 1);
+    await page.getByRole('button', { name: 'open on the map' }).click();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=map]')?.getAttribute('data-zoom')) >= 16);
+    const centre = await page.getByTestId('map').evaluate((element) => {
+      const map = (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map;
+      return [map.getCenter().lng, map.getCenter().lat] as [number, number];
+    });
+    const photo = server.station.library.photos.get(photoIds[2]!)!;
+    assert.ok(metresBetween(centre, [photo.longitude!, photo.latitude!]) < 1, 'the map opens zoomed to the photo');
+  });
+
+  test('a vector MBTiles basemap (gzipped Mapbox Vector Tiles) is drawn with the built-in vector style, labels from local fonts', async () => {
+    const [w, south, e, north] = PARK;
+    const meadow = { type: 'Feature' as const, properties: { name: 'Meadow' }, geometry: { type: 'Polygon' as const, coordinates: [[[w, south], [e, south], [e, north], [w, north], [w, south]]] } };
+    const label = { type: 'Feature' as const, properties: { name: 'Ranger station' }, geometry: { type: 'Point' as const, coordinates: [-93.64, 41.995] } };
+    const file = path.join(dir, 'park-vector.mbtiles');
+    await writeVectorMbtiles(file, { bounds: PARK, minZoom: 0, maxZoom: 14, name: 'Vector park', layers: { park: { type: 'FeatureCollection', features: [meadow] }, places: { type: 'FeatureCollection', features: [label] } } });
+    const added = await server.station.basemaps.add(file);
+    assert.deepEqual([added.tileType, added.vectorLayers], ['mvt', ['park', 'places']]);
+    // Added behind the page's back: a reload lists it.
+    await page.goto(`${server.origin}/#/map`);
+    await page.reload();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'Vector park' });
+    await page.locator(`[data-testid=map][data-basemap-id="${added.id}"]`).waitFor();
+    await jumpTo([-93.64, 41.995], 14);
+    const share = await shareOfColour(PARK_FILL);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-vector.png') });
+    assert.ok(share > 0.3, `the vector park polygon fills the view (${(share * 100).toFixed(1)}%)`);
+  });
+
+  test('a basemap whose file is gone after a restart gets a clear message and the world outline', async () => {
+    await server.close();
+    for (const file of fs.readdirSync(basemapStoreDir(db))) fs.rmSync(path.join(basemapStoreDir(db), file));
+    server = await startServer({ databasePath: db, rendererDir });
+    await openMap(`${server.url}#/map`);
+    await page.getByTestId('basemap-problem').filter({ hasText: 'is gone' }).waitFor();
+    assert.match(await page.getByTestId('basemap-problem').innerText(), /basemap add .*park\.(mbtiles|pmtiles).*world outline is shown/s);
+    await jumpTo([-95, 40], 2);
+    assert.ok((await shareOfColour(LAND)) > 0.1, 'the world outline is still drawn');
+  });
+
+  test('no request left 127.0.0.1', () => {
+    assert.ok(requested.length > 20);
+    const foreign = requested.filter((url) => !/^(http:\/\/127\.0\.0\.1:\d+\/|data:|blob:)/.test(url));
+    assert.deepEqual(foreign, []);
+  });
+});
