@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CallName, CallOutcome } from '../../main/api/contract.js';
+import type { CallName, CallOutcome, OutputFile } from '../../main/api/contract.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { type RunningServer, startServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
@@ -34,20 +34,29 @@ before(async () => {
 });
 after(() => server?.close());
 
-test('export:dwca writes the archive to an absolute path and refuses relative or unwritable ones', async () => {
-  const out = path.join(dir, 'dwca.zip');
-  const written = await call('export:dwca', { outPath: out, withPhotos: true });
+/** Downloads an export as the browser does, into a file (the archive is binary). */
+async function download(file: OutputFile, to: string): Promise<void> {
+  const response = await fetch(`${server.origin}/download/${file.id}`, { headers: { 'x-invasives-token': server.token } });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'application/zip');
+  fs.writeFileSync(to, Buffer.from(await response.arrayBuffer()));
+}
+
+test('export:dwca is delivered like the other exports (a download with a safe name) and takes no path', async () => {
+  const written = await call('export:dwca', { withPhotos: true });
   assert.ok(written.ok, JSON.stringify(written));
-  assert.deepEqual(written.value, { count: 1, leftOut: 0, text: null, outPath: out });
+  assert.equal(written.value.count, 1);
+  assert.equal(written.value.leftOut, 0);
+  assert.match(written.value.file.name, /^invasives-\d{4}-\d{2}-\d{2}-dwca\.zip$/);
+  const out = path.join(dir, 'dwca.zip');
+  await download(written.value.file, out);
   const entries = await readZip(out);
   assert.ok(entries.has('meta.xml') && entries.has('eml.xml') && entries.has('occurrence.txt') && entries.has('multimedia.txt'));
   assert.equal([...entries.keys()].filter((name) => name.startsWith('media/')).length, 1);
 
-  const relative = await call('export:dwca', { outPath: 'dwca.zip' });
-  assert.ok(!relative.ok && relative.error.code === 'INVALID_ARGUMENT' && /not absolute/.test(relative.error.message));
-  const unwritable = await call('export:dwca', { outPath: path.join(dir, 'gone', 'dwca.zip') });
-  assert.ok(!unwritable.ok && unwritable.error.code === 'EXPORT_FAILED' && /does not exist/.test(unwritable.error.message));
-  assert.ok(!fs.existsSync(path.join(dir, 'gone')));
+  const aimed = await call('export:dwca', { outPath: path.join(dir, 'elsewhere.zip') });
+  assert.ok(!aimed.ok && aimed.error.code === 'BAD_ARGUMENTS', 'a path is refused');
+  assert.ok(!fs.existsSync(path.join(dir, 'elsewhere.zip')));
 });
 
 test('dataset:get and dataset:set read and change what eml.xml says; bad values are refused and nothing changes', async () => {
@@ -63,6 +72,8 @@ test('dataset:get and dataset:set read and change what eml.xml says; bad values 
   assert.ok(now.ok);
   assert.equal(now.value.title, 'Parc 2026', 'a refused change changes nothing');
   const out = path.join(dir, 'titled.zip');
-  assert.ok((await call('export:dwca', { outPath: out })).ok);
+  const exported = await call('export:dwca', {});
+  assert.ok(exported.ok);
+  await download(exported.value.file, out);
   assert.match((await readZip(out)).get('eml.xml')!.toString('utf8'), /<title xml:lang="en">Parc 2026<\/title>[\s\S]*publicdomain\/zero/);
 });

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { once } from 'node:events';
 import { StationError } from '../../core/errors.js';
+import { exportToTemporaryFile } from '../../core/export-to-temporary-file.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeDarwinCoreArchive } from '../../core/geo/export-dwca.js';
@@ -84,40 +86,50 @@ filters below do not apply to dwc.
     const query = queryFromOptions(context.options);
     const library = context.library.open('read');
     try {
-      const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);
       const settings = resolveSettings({ databasePath: context.databasePath });
       const darwinCore = {
         recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
         confirmedOnly: context.options['confirmed-only'] === true,
       };
       const excel = context.options.excel === true;
-      let counts: { written: number; leftOut: number; withoutTaxon?: Record<string, number>; media?: number; photosMissing?: Record<string, string> };
-      if (format === 'dwca') {
-        counts = await writeDarwinCoreArchive(library, settings.geo, target, {
-          ...darwinCore,
-          recordedBy: darwinCore.recordedBy ?? undefined,
-          withPhotos: context.options['with-photos'] === true,
-          maxImagePixels: settings.maxImagePixels,
-          onPhotoProgress: context.json ? undefined : (done, total) => context.stderr.write(`\rPhotos for the archive: ${done}/${total}${done === total ? '\n' : ''}`),
-        });
-      } else if (format === 'dwc') {
-        counts = await writeDarwinCoreCsv(library, settings.geo, target, { ...darwinCore, excel });
-      } else if (format === 'csv') {
-        counts = await writeCsvExport(library, query, target, { excel });
+      type Counts = { written: number; leftOut: number; withoutTaxon?: Record<string, number>; media?: number; photosMissing?: Record<string, string> };
+      const write = (target: string): Promise<Counts> => {
+        if (format === 'dwca') {
+          return writeDarwinCoreArchive(library, settings.geo, target, {
+            ...darwinCore,
+            recordedBy: darwinCore.recordedBy ?? undefined,
+            withPhotos: context.options['with-photos'] === true,
+            maxImagePixels: settings.maxImagePixels,
+            onPhotoProgress: context.json ? undefined : (done, total) => context.stderr.write(`\rPhotos for the archive: ${done}/${total}${done === total ? '\n' : ''}`),
+          });
+        }
+        if (format === 'dwc') return writeDarwinCoreCsv(library, settings.geo, target, { ...darwinCore, excel });
+        if (format === 'csv') return writeCsvExport(library, query, target, { excel });
+        return writeGeoJsonExport(library, query, target);
+      };
+      const target = out ? path.resolve(out) : null;
+      let counts: Counts;
+      if (target) {
+        counts = await write(target);
       } else {
-        counts = await writeGeoJsonExport(library, query, target);
-      }
-      if (!out) {
-        context.stdout.write(fs.readFileSync(target));
-        fs.rmSync(path.dirname(target), { recursive: true, force: true });
+        // Written whole first (atomically, like --out), then copied to standard output.
+        const exported = await exportToTemporaryFile(os.tmpdir(), `export.${format}`, write);
+        try {
+          for await (const chunk of fs.createReadStream(exported.file)) {
+            if (!context.stdout.write(chunk)) await once(context.stdout, 'drain');
+          }
+        } finally {
+          await exported.remove();
+        }
+        counts = exported.result;
       }
       if (context.json) {
-        context.stderr.write(`${JSON.stringify({ format, out: out ? target : null, ...counts })}\n`);
+        context.stderr.write(`${JSON.stringify({ format, out: target, ...counts })}\n`);
       } else {
         const darwin = format === 'dwc' || format === 'dwca';
         const leftOut = counts.leftOut && !darwin ? `; ${counts.leftOut} photos without GPS left out` : '';
         const media = counts.media !== undefined ? `, ${counts.media} media` : '';
-        context.stderr.write(`Exported ${counts.written} ${darwin ? 'occurrences' : 'photos'}${media} as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
+        context.stderr.write(`Exported ${counts.written} ${darwin ? 'occurrences' : 'photos'}${media} as ${format}${target ? ` to ${target}` : ''}${leftOut}.\n`);
         for (const [label, n] of Object.entries(counts.withoutTaxon ?? {})) {
           context.stderr.write(`Left out ${n} observation(s) of class "${label}": it is not a scientific name; map it with 'invasives taxa load FILE.csv'.\n`);
         }

@@ -1,11 +1,10 @@
-import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
 import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
 import { captureSortKey } from './capture-time.js';
 import { countryCodeAt, DEFAULT_BORDER_BUFFER_METRES } from './country-code.js';
 import { DATASET_LICENCES, type DatasetLicence, DEFAULT_LICENCE, readDatasetMetadata } from './dataset-metadata.js';
-import { neutraliseCell, UTF8_BOM } from './export-csv.js';
+import { csvRow, UTF8_BOM } from './export-csv.js';
 import { computeObservations } from './observations.js';
 import { resolveTaxon } from './taxa.js';
 import { ZoneIndex } from './zones.js';
@@ -214,9 +213,9 @@ export async function writeDarwinCoreCsv(
   const terms = DARWIN_CORE_COLUMNS.map((column) => column.term);
   await writeStreamAtomically(outPath, (append) => {
     if (options.excel) append(UTF8_BOM);
-    append(stringify([terms], { record_delimiter: '\r\n' }));
+    append(csvRow(terms));
     for (const { record } of occurrences) {
-      append(stringify([terms.map((term) => neutraliseCell(record[term]))], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } }));
+      append(csvRow(terms.map((term) => record[term])));
     }
   });
   return { written: occurrences.length, leftOut: Object.values(withoutTaxon).reduce((sum, n) => sum + n, 0), withoutTaxon };
