@@ -1,6 +1,8 @@
 import { writeStreamAtomically } from '../atomic-file.js';
 import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
+import { publishedCredit } from '../intake/photo-credits.js';
+import { siteOccurrences } from '../sites/site-darwin-core.js';
 import { captureSortKey } from './capture-time.js';
 import { countryCodeAt, DEFAULT_BORDER_BUFFER_METRES } from './country-code.js';
 import { DATASET_LICENCES, type DatasetLicence, DEFAULT_LICENCE, readDatasetMetadata } from './dataset-metadata.js';
@@ -36,9 +38,12 @@ export const DARWIN_CORE_COLUMNS = [
   { term: 'dateIdentified', iri: 'http://rs.tdwg.org/dwc/terms/dateIdentified' },
   { term: 'identificationRemarks', iri: 'http://rs.tdwg.org/dwc/terms/identificationRemarks' },
   { term: 'recordedBy', iri: 'http://rs.tdwg.org/dwc/terms/recordedBy' },
-  { term: 'license', iri: 'http://purl.org/dc/terms/license' },
   { term: 'associatedMedia', iri: 'http://rs.tdwg.org/dwc/terms/associatedMedia' },
   { term: 'occurrenceRemarks', iri: 'http://rs.tdwg.org/dwc/terms/occurrenceRemarks' },
+  { term: 'eventID', iri: 'http://rs.tdwg.org/dwc/terms/eventID' },
+  { term: 'locationID', iri: 'http://rs.tdwg.org/dwc/terms/locationID' },
+  { term: 'license', iri: 'http://purl.org/dc/terms/license' },
+  { term: 'rightsHolder', iri: 'http://purl.org/dc/terms/rightsHolder' },
 ] as const;
 
 export type DarwinCoreTerm = (typeof DARWIN_CORE_COLUMNS)[number]['term'];
@@ -136,6 +141,9 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
     }
     const photos = group.photoIds.map((id) => photoById.get(id)).filter((photo): photo is PhotoSummary => photo !== undefined);
     const first = photos[0]!;
+    // Visitors' photos: credited only with consent, else CC0 or left out (never a contact address).
+    const credit = publishedCredit(library, photos);
+    if (credit.leaveOut) continue;
     const confirmed = group.evidence === 'confirmed';
     const decider = confirmed
       ? photos.filter((photo) => photo.review?.decision === 'confirmed' || photo.review?.decision === 'corrected').sort((a, b) => (a.review!.decidedAt < b.review!.decidedAt ? 1 : -1))[0]
@@ -176,12 +184,42 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
         ]
           .filter((part) => part !== null)
           .join('; ') || null,
-      recordedBy: options.recordedBy ?? null,
-      license: licence.url,
+      recordedBy: credit.recordedBy ?? options.recordedBy ?? null,
+      // A visitor's photo carries the licence its sender chose; the station's own, the dataset's.
+      license: credit.license ?? licence.url,
       associatedMedia: media.length > 0 ? media.join(' | ') : null,
       occurrenceRemarks: photos.length > 1 ? `${photos.length} photos of one observation (burst)` : null,
+      eventID: null,
+      locationID: null,
+      rightsHolder: credit.rightsHolder,
     };
     occurrences.push({ record, photos });
+  }
+  // Re-checks of treated sites: a clean one is an absence, linked to its site (issue 15).
+  for (const visit of siteOccurrences(library)) {
+    const taxon = resolveTaxon(visit.scientificName, mappings, options.kingdom ?? 'Plantae');
+    const invasive = isListedInvasive(taxon?.scientificName ?? visit.scientificName, visit.scientificName);
+    const record: DarwinCoreRecord = {
+      ...visit,
+      scientificName: taxon?.scientificName ?? visit.scientificName,
+      kingdom: taxon?.kingdom ?? options.kingdom ?? 'Plantae',
+      taxonRank: taxon?.taxonRank ?? null,
+      vernacularName: mappings.get(visit.scientificName)?.vernacularName ?? null,
+      geodeticDatum: 'EPSG:4326',
+      georeferenceSources: 'site extent (centre and radius)',
+      countryCode: countryCodeAt(visit.decimalLatitude, visit.decimalLongitude, options.borderBufferMetres ?? DEFAULT_BORDER_BUFFER_METRES),
+      locality: zones.hasZones ? zones.locate(visit.decimalLatitude, visit.decimalLongitude).label : null,
+      establishmentMeans: invasive ? 'introduced' : null,
+      degreeOfEstablishment: invasive ? 'invasive' : null,
+      dateIdentified: visit.eventDate,
+      identificationRemarks: null,
+      associatedMedia: null,
+      recordedBy: visit.recordedBy ?? options.recordedBy ?? null,
+      // A ranger's re-check: the dataset's licence applies.
+      license: licence.url,
+      rightsHolder: null,
+    };
+    occurrences.push({ record, photos: [] });
   }
   return { occurrences, withoutTaxon };
 }

@@ -20,6 +20,7 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   BASELINE_INVALID: 'Past records file not usable',
   BACKUP_INVALID: 'Not a usable backup',
   SPECIES_LIST_INVALID: 'Species list not usable',
+  SUBMISSION_INVALID: 'Submission not usable',
   BASEMAP_INVALID: 'Basemap not usable',
   TAXON_MAPPING_INVALID: 'Taxon mapping not usable',
   EXPORT_FAILED: 'Export could not be written',
