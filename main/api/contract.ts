@@ -130,13 +130,15 @@ export const INPUT_PURPOSES = {
     maxFiles: 20000,
     extensions: ['eml', 'mbox', 'mbx', 'json', 'csv', 'jpg', 'jpeg', 'jpe', 'png', 'tif', 'tiff', 'heic', 'heif', 'hif', 'webp'],
   },
+  /** A station backup (.tar.gz) to restore the library from; the current library is backed up first. */
+  backup: { description: 'a station backup (.tar.gz)', maxBytes: 16 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['gz', 'tgz'] },
   /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
   'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
 } as const;
 export type InputPurpose = keyof typeof INPUT_PURPOSES;
 export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
 /** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
-export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'intake'] as const satisfies readonly InputPurpose[];
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'intake', 'backup'] as const satisfies readonly InputPurpose[];
 export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
 
 /** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
@@ -587,6 +589,10 @@ export const CONTRACT = {
   'backups:create': call<BackupInfo>()(noArgs),
   /** Replaces the library by one of its backups, after checking it; the current library is backed up first. */
   'backups:restore': call<RestoreResult>()(z.strictObject({ name: backupNameSchema })),
+  /** Writes a fresh backup as a download (browser) or for the save dialog (Electron, `files:save`); nothing is kept in the backups folder. */
+  'backups:download': call<{ file: OutputFile; photos: number }>()(noArgs),
+  /** Replaces the library by an uploaded or dialog-chosen backup file, after checking it; the current library is backed up first. */
+  'backups:restoreFile': call<RestoreResult>()(z.strictObject({ file: inputHandleSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;

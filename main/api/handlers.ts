@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StationError } from '../core/errors.js';
 import { isUnderPseudoFileSystem } from '../core/regular-file.js';
+import { backupLibrary, defaultBackupName } from '../core/backup/library-backup.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { readDatasetMetadata, updateDatasetMetadata } from '../core/geo/dataset-metadata.js';
 import { writeDarwinCoreArchive } from '../core/geo/export-dwca.js';
@@ -344,6 +345,11 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'backups:list': () => backups.list(),
     'backups:create': () => backups.create(),
     'backups:restore': ({ name }) => backups.restore(name),
+    'backups:download': async () => {
+      const { file, result } = await transfers.createOutput(defaultBackupName(), 'application/gzip', (target) => backupLibrary(library, target));
+      return { file, photos: result.photos };
+    },
+    'backups:restoreFile': ({ file }) => transfers.useInput(file, 'backup', (backupPath) => backups.restoreFile(backupPath)),
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);

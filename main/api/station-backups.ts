@@ -10,6 +10,8 @@ export interface StationBackups {
   list(): BackupInfo[];
   create(): Promise<BackupInfo>;
   restore(name: string): Promise<RestoreResult>;
+  /** Restores from a backup file the user gave (an upload or a dialog choice), checked like a named one. */
+  restoreFile(backupPath: string): Promise<RestoreResult>;
 }
 
 function infoOf(file: string): BackupInfo {
@@ -41,6 +43,11 @@ export async function createBackup(library: Library): Promise<BackupInfo> {
 export async function restoreNamedBackup(databasePath: string, name: string, closeLibrary: () => Promise<void>): Promise<RestoreResult> {
   const file = path.join(libraryBackupsDir(databasePath), path.basename(name));
   if (!fs.existsSync(file)) throw new StationError('NOT_FOUND', `There is no backup "${name}" in ${libraryBackupsDir(databasePath)}; reload the list.`);
+  return restoreBackupFile(databasePath, file, closeLibrary);
+}
+
+/** Restores any backup file (restoreLibrary checks it and backs the current library up first); same handle rules as above. */
+export async function restoreBackupFile(databasePath: string, backupPath: string, closeLibrary: () => Promise<void>): Promise<RestoreResult> {
   await closeLibrary();
-  return restoreLibrary(file, databasePath);
+  return restoreLibrary(backupPath, databasePath);
 }

@@ -8,7 +8,8 @@ import { AlertsRefresher } from './alerts-refresher.js';
 import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
 import { JobBusyError } from './api-error.js';
-import { type StationBackups, createBackup, listBackups, restoreNamedBackup } from './station-backups.js';
+import { type StationBackups, createBackup, listBackups, restoreBackupFile, restoreNamedBackup } from './station-backups.js';
+import type { RestoreResult } from './contract.js';
 
 export interface StationOptions {
   databasePath: string;
@@ -52,7 +53,8 @@ export function openStation(options: StationOptions): Station {
     const backups: StationBackups = {
       list: () => listBackups(library.databasePath),
       create: () => createBackup(library),
-      restore: (name) => restore(name),
+      restore: (name) => restore((release) => restoreNamedBackup(settings.databasePath, name, release)),
+      restoreFile: (backupPath) => restore((release) => restoreBackupFile(settings.databasePath, backupPath, release)),
     };
     const basemaps = new BasemapLibrary(library);
     const dispatch = createDispatcher(
@@ -99,10 +101,10 @@ export function openStation(options: StationOptions): Station {
     await current.basemaps.close();
     current.library.close();
   };
-  const restore = async (name: string) => {
+  const restore = async (run: (closeLibrary: () => Promise<void>) => Promise<RestoreResult>) => {
     if (current.jobs.status().running) throw new JobBusyError('An import, classification or training is running; cancel it or wait before restoring.');
     try {
-      return await restoreNamedBackup(settings.databasePath, name, release);
+      return await run(release);
     } finally {
       if (!current.library.isOpen) current = assemble(Library.open(settings.databasePath));
       events.emit('library:changed', { reason: 'library restored from a backup' });
