@@ -432,6 +432,14 @@ export interface SiteListItem {
   overdue: boolean;
 }
 const siteId = z.string().trim().min(4).max(64);
+export const SITES_EXPORT_FORMATS = ['geojson', 'csv', 'treatments', 'sheet'] as const;
+export type SitesExportFormat = (typeof SITES_EXPORT_FORMATS)[number];
+export interface SitesExportResult {
+  format: SitesExportFormat;
+  /** Sites written (treatments: treatment rows). */
+  count: number;
+  file: OutputFile;
+}
 const dayDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date such as 2024-05-31');
 const siteExtentSchema = z.union([
   z.strictObject({ type: z.literal('point'), latitude: z.number(), longitude: z.number(), radiusMetres: z.number() }),
@@ -583,6 +591,13 @@ export const CONTRACT = {
   'sites:plan': call<SiteListItem>()(z.strictObject({ siteId, plannedFor: dayDate.optional(), method: z.string().trim().max(100).optional(), ranger: ranger.optional() })),
   'sites:treat': call<SiteListItem>()(siteTreatmentSchema),
   'sites:visit': call<SiteListItem>()(siteVisitSchema),
+  /**
+   * The sites as a download (like `invasives sites export`): GeoJSON or CSV of the sites, the
+   * treatments CSV, or the printable field sheet (HTML) of the named sites or of the due route.
+   */
+  'sites:export': call<SitesExportResult>()(
+    z.strictObject({ format: z.enum(SITES_EXPORT_FORMATS), siteIds: z.array(siteId).max(10_000).optional(), dueWithinWeeks: z.number().int().min(0).max(520).optional() }),
+  ),
   /** The backups in the library's backups folder, newest first. */
   'backups:list': call<BackupInfo[]>()(noArgs),
   /** Writes a consistent backup (database, thumbnails, compiled models) into the backups folder, while the library stays in use. */

@@ -41,6 +41,7 @@ import { toApiError } from './api-error.js';
 import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createSiteHandlers } from './site-handlers.js';
+import { exportSites } from './site-exports.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 
@@ -265,6 +266,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       return stationHandlers['models:calibrate']({ ...rest, fromFolder });
     },
     ...createSiteHandlers(library, alerts, changed),
+    'sites:export': (request) => exportSites(library, transfers, request),
     'alerts:counts': () => alerts.counts(),
     'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
