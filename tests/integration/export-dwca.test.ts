@@ -11,6 +11,7 @@ import { MULTIMEDIA_ROW_TYPE, OCCURRENCE_ROW_TYPE, writeDarwinCoreArchive } from
 import { loadTaxonMapping } from '../../main/core/geo/taxa.js';
 import { refreshObservationGroups } from '../../main/core/geo/observations.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
+import { intake } from '../../main/core/intake/intake.js';
 import { Library } from '../../main/core/library/index.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
 import { withXmpSegment, xmpPacket } from '../fixtures/embed-metadata.js';
@@ -284,4 +285,43 @@ test('the park\'s watch list marks its species introduced / invasive in the arch
   assert.ok(balsam.length > 0);
   for (const row of balsam) assert.deepEqual([row.establishmentMeans, row.degreeOfEstablishment], ['introduced', 'invasive']);
   for (const row of rows.filter((candidate) => candidate.scientificName !== BALSAM)) assert.equal(row.degreeOfEstablishment, '');
+});
+
+test('eml.xml carries the most restrictive licence among the records: a visitor\'s CC-BY photo makes a CC0 dataset CC-BY', async () => {
+  const own = path.join(dir, 'licence-card');
+  await writeCard(own, { 'DCIM/own.JPG': { seed: 31, latitude: 46.7, longitude: 10.2, capturedAt: '2026-06-01T10:00:00', offset: '+02:00' } });
+  const licenceDb = path.join(dir, 'licence', 'library.sqlite');
+  fs.mkdirSync(path.dirname(licenceDb), { recursive: true });
+  const open = Library.open(licenceDb);
+  const settings = resolveSettings({ databasePath: licenceDb });
+  try {
+    await importFolder(open, own, { settings });
+    updateDatasetMetadata(open, { licence: 'CC0-1.0', mediaBaseUrl: 'https://example.org/park' });
+    for (const photo of open.photos.query()) open.reviews.record({ photoId: photo.id, decision: 'confirmed', species: BALSAM, reviewer: 'A. Ranger' });
+    const licenceOf = async (out: string) => {
+      await writeDarwinCoreArchive(open, settings.geo, out);
+      const entries = await readZip(out);
+      const eml = entries.get('eml.xml')!.toString('utf8');
+      await checkEmlXml(eml);
+      return { eml: /<identifier>([^<]+)<\/identifier>/.exec(eml)?.[1], occurrences: readTsv(entries.get('occurrence.txt')!.toString('utf8')), media: readTsv(entries.get('multimedia.txt')!.toString('utf8')) };
+    };
+    const ownOnly = await licenceOf(path.join(dir, 'licence-1.zip'));
+    assert.equal(ownOnly.eml, 'CC0-1.0', 'only the station\'s own records: the dataset setting');
+
+    // A visitor who consented to be named gives a CC-BY photo.
+    const visitors = path.join(dir, 'licence-visitors', 'ana');
+    fs.mkdirSync(visitors, { recursive: true });
+    fs.writeFileSync(path.join(visitors, 'ana.jpg'), await makeJpegWithExif({ seed: 32, latitude: 46.75, longitude: 10.25, capturedAt: '2026-06-02T10:00:00', offset: '+02:00' }));
+    fs.writeFileSync(path.join(visitors, 'submission.json'), JSON.stringify({ name: 'Ana Visitor', licence: 'CC-BY-4.0', consent: 'yes' }));
+    await intake(open, path.dirname(visitors), { settings });
+    for (const photo of open.photos.query()) if (!photo.path.endsWith('own.JPG')) open.reviews.record({ photoId: photo.id, decision: 'confirmed', species: BALSAM, reviewer: 'A. Ranger' });
+    const mixed = await licenceOf(path.join(dir, 'licence-2.zip'));
+    assert.equal(mixed.eml, 'CC-BY-4.0');
+    assert.match((await readZip(path.join(dir, 'licence-2.zip'))).get('eml.xml')!.toString('utf8'), /<url>http:\/\/creativecommons\.org\/licenses\/by\/4\.0\/legalcode<\/url>/);
+    assert.deepEqual(mixed.occurrences.map((row) => row.license).sort(), ['http://creativecommons.org/licenses/by/4.0/legalcode', 'http://creativecommons.org/publicdomain/zero/1.0/legalcode']);
+    assert.equal(mixed.media.filter((row) => row.license === 'http://creativecommons.org/licenses/by/4.0/legalcode').length, 1, 'the visitor\'s photo keeps its own licence in multimedia.txt too');
+    assert.equal(mixed.media.filter((row) => row.license === 'http://creativecommons.org/publicdomain/zero/1.0/legalcode').length, 1, 'the station\'s own photo keeps the dataset licence');
+  } finally {
+    open.close();
+  }
 });

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
 import { StationError, errorMessage } from '../errors.js';
+import { datasetLicence } from '../intake/photo-credits.js';
+import { mostRestrictiveLicence } from '../licences.js';
 import type { Library, PhotoSummary } from '../library/index.js';
 import { DEFAULT_SETTINGS, type GeoSettings } from '../settings.js';
 import { readStoredPhoto } from '../ingest/read-stored-photo.js';
@@ -175,7 +177,9 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
       for (const photo of photos) {
         const identifier = mediaIdentifier(photo);
         if (!identifier) continue;
-        multimediaText += tsvLine([record.occurrenceID, 'StillImage', 'image/jpeg', identifier, photo.capturedAt, recordedBy, licence.url, metadata.publisher]);
+        // A visitor's photo keeps the licence its sender chose (the record's), like its occurrence.
+        const photoLicence = typeof record.license === 'string' && record.license ? record.license : licence.url;
+        multimediaText += tsvLine([record.occurrenceID, 'StillImage', 'image/jpeg', identifier, photo.capturedAt, recordedBy, photoLicence, metadata.publisher]);
         media++;
       }
     }
@@ -183,7 +187,9 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
       { location: 'occurrence.txt', rowType: OCCURRENCE_ROW_TYPE, terms: DARWIN_CORE_COLUMNS.map((column) => column.iri) },
       [{ location: 'multimedia.txt', rowType: MULTIMEDIA_ROW_TYPE, terms: ['http://rs.tdwg.org/dwc/terms/occurrenceID', ...MULTIMEDIA_TERMS.map((column) => column.iri)] }],
     );
-    const eml = buildEmlXml(metadata, coverageOf(occurrences), { packageId: randomUUID(), pubDate: new Date().toISOString().slice(0, 10) });
+    // The dataset is only as open as its most restrictive record: a visitor's CC-BY-NC photo makes the whole archive CC-BY-NC.
+    const archiveLicence = mostRestrictiveLicence([metadata.licence, datasetLicence(occurrences.map((occurrence) => occurrence.record))]);
+    const eml = buildEmlXml({ ...metadata, licence: archiveLicence }, coverageOf(occurrences), { packageId: randomUUID(), pubDate: new Date().toISOString().slice(0, 10) });
 
     const zip = new yazl.ZipFile();
     zip.addBuffer(Buffer.from(meta, 'utf8'), 'meta.xml');
