@@ -46,7 +46,7 @@ export interface HandlerContext {
   basemaps: BasemapLibrary;
 }
 
-function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
+function toQuery(filter: PhotoFilter, page?: { offset?: number; limit?: number; orderAsOf?: string }): PhotoQuery {
   return { ...filter, ...page };
 }
 
@@ -100,11 +100,15 @@ function requireAlert(library: Library, alertId: number) {
 export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile, basemaps }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
   return {
-    'photos:list': ({ filter, offset, limit }) => ({
-      photos: library.photos.query(toQuery(filter, { offset, limit })),
-      total: library.photos.count(toQuery(filter)),
+    'photos:list': ({ filter, offset, limit, orderAsOf }) => ({
+      photos: library.photos.query(toQuery(filter, { offset, limit, orderAsOf })),
+      total: library.photos.count(toQuery(filter, { orderAsOf })),
       offset,
     }),
+    'photos:position': ({ filter, photoId, orderAsOf }) => {
+      const query = toQuery(filter, { orderAsOf });
+      return { index: library.photos.positionOf(query, photoId), total: library.photos.count(query) };
+    },
     'photos:count': ({ filter }) => library.photos.count(toQuery(filter)),
     'photos:get': ({ id }) => {
       const photo = requirePhoto(library, id);
@@ -164,6 +168,13 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       library.reviews.undoLatest(photoId);
       alerts.schedule();
       return requirePhoto(library, photoId);
+    },
+    'reviews:undoMany': ({ photoIds }) => {
+      for (const photoId of photoIds) requirePhoto(library, photoId);
+      const count = library.reviews.undoLatestOfMany(photoIds);
+      alerts.schedule();
+      changed('bulk undo');
+      return { count };
     },
     'species:list': () => {
       const modelLabels = library.models.active()?.labels ?? [];

@@ -67,6 +67,9 @@ const SUMMARY_SELECT = `
     ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)
   LEFT JOIN reviews rv ON rv.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.photo_id = ph.id)`;
 
+/** The joins of SUMMARY_SELECT without its columns (positions and counts need no columns). */
+const SUMMARY_FROM = SUMMARY_SELECT.slice(SUMMARY_SELECT.indexOf('FROM photos ph'));
+
 const EFFECTIVE_SPECIES = `CASE WHEN rv.decision IN ('confirmed', 'corrected') THEN rv.species
                                 WHEN rv.decision = 'rejected' THEN NULL ELSE pr.top_label END`;
 
@@ -136,8 +139,9 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
     conditions.push(`${EFFECTIVE_SPECIES} = @species`);
     params.species = query.species;
   }
+  if (query.orderAsOf !== undefined) params.orderAsOf = query.orderAsOf;
   if (query.status === 'reviewed') conditions.push('rv.id IS NOT NULL');
-  else if (query.status === 'unreviewed') conditions.push('rv.id IS NULL');
+  else if (query.status === 'unreviewed') conditions.push(query.orderAsOf !== undefined ? '(rv.id IS NULL OR rv.decided_at > @orderAsOf)' : 'rv.id IS NULL');
   else if (query.status !== undefined) {
     conditions.push('rv.decision = @status');
     params.status = query.status;
@@ -183,6 +187,13 @@ const ORDERS: Record<NonNullable<PhotoQuery['order']>, string> = {
     coalesce((SELECT 1 - sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 0) DESC,
     pr.margin IS NULL, pr.margin, pr.top_score, ph.id`,
 };
+
+/** The ORDER BY of a query; with orderAsOf, photos decided since then keep their unreviewed place. */
+function orderOf(query: PhotoQuery): string {
+  const order = ORDERS[query.order ?? 'captured'];
+  if (query.order !== 'needs-review' || query.orderAsOf === undefined) return order;
+  return order.replace('(rv.id IS NOT NULL)', '(rv.id IS NOT NULL AND rv.decided_at <= @orderAsOf)');
+}
 
 export interface NewPhoto extends PhotoMetadata {
   sha256: string;
@@ -245,17 +256,25 @@ export class PhotosStore {
       params.limit = query.limit;
       params.offset = query.offset ?? 0;
     }
-    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${ORDERS[query.order ?? 'captured']} ${limit}`;
+    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)} ${limit}`;
     return this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).all(params).map(toSummary);
   }
 
   /** Streams every matching photo without holding them all in memory (exports of big libraries). */
   *iterate(query: PhotoQuery = {}): Generator<PhotoSummary> {
     const { where, params } = buildFilter(query);
-    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${ORDERS[query.order ?? 'captured']}`;
+    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)}`;
     for (const record of this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).iterate(params)) {
       yield toSummary(record);
     }
+  }
+
+  /** A photo's 0-based place in the query's order, or null when the query leaves it out. */
+  positionOf(query: PhotoQuery, photoId: number): number | null {
+    const { where, params } = buildFilter(query);
+    const sql = `SELECT idx FROM (SELECT ph.id AS photo_id, row_number() OVER (ORDER BY ${orderOf(query)}) - 1 AS idx
+                 ${SUMMARY_FROM} ${where}) WHERE photo_id = @photoId`;
+    return this.db.prepare<[Record<string, unknown>], { idx: number }>(sql).get({ ...params, photoId })?.idx ?? null;
   }
 
   count(query: PhotoQuery = {}): number {

@@ -92,6 +92,8 @@ export interface PhotoQuery {
   unknown?: boolean;
   /** 'needs-review' puts the least certain predictions (smallest top-1 margin) first. */
   order?: 'captured' | 'added' | 'needs-review';
+  /** A review session's start (ISO time): photos decided after it keep their unreviewed place in the order and the "unreviewed" filter. */
+  orderAsOf?: string;
   limit?: number;
   offset?: number;
 }
