@@ -58,9 +58,9 @@ export class ReviewQueue {
   /** The photo the cursor should stay on across reloads (known before its page is). */
   private anchorId: number | null = null;
 
-  /** The photo under the cursor, when its page is loaded. */
+  /** The photo under the cursor (the one to come back to while its page is not loaded yet). */
   get cursorPhotoId(): number | null {
-    return this.at(this.cursor)?.id ?? this.anchorId;
+    return this.anchorId ?? this.at(this.cursor)?.id ?? null;
   }
 
   /** Keeps the filter, the session clock and the photo under the cursor for a reload of the page. */
@@ -82,7 +82,7 @@ export class ReviewQueue {
    * the cursor on the photo it was on when that photo is still in the queue.
    */
   async reload(): Promise<void> {
-    const anchor = this.cursorPhotoId;
+    const anchor = this.anchorId ?? this.at(this.cursor)?.id ?? null;
     const generation = ++this.generation;
     this.loading.clear();
     try {
@@ -106,6 +106,7 @@ export class ReviewQueue {
   setFilter(filter: PhotoFilter): void {
     this.anchorId = this.cursorPhotoId;
     this.filter = filter;
+    this.pages = {};
     this.orderAsOf = new Date().toISOString();
     this.cursor = 0;
     this.selected = new Set();
@@ -117,6 +118,7 @@ export class ReviewQueue {
    * page; returns its index. A photo the filters leave out widens the queue to all photos.
    */
   async locate(photoId: number): Promise<{ index: number; widened: boolean } | null> {
+    this.anchorId = null;
     const known = this.indexOf(photoId);
     if (known >= 0) return { index: (this.cursor = known), widened: false };
     let widened = false;
