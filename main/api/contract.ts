@@ -338,6 +338,10 @@ export const CONTRACT = {
   'photos:get': call<PhotoDetail>()(z.strictObject({ id })),
   'photos:filters': call<FilterOptions>()(noArgs),
   'map:points': call<MapPoint[]>()(filterOnly),
+  /** The photo view's mini-map: only the photos around one photo (a bounded payload, whatever the library's size). */
+  'map:nearby': call<MapPoint[]>()(
+    z.strictObject({ photoId: id, radiusM: z.number().min(10).max(50_000).default(2_000), limit: z.number().int().min(1).max(2_000).default(500) }),
+  ),
   'reviews:record': call<PhotoSummary>()(reviewSchema),
   'reviews:bulk': call<{ count: number }>()(bulkReviewSchema),
   'reviews:undo': call<PhotoSummary>()(photoRef),

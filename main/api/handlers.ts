@@ -50,6 +50,18 @@ function toQuery(filter: PhotoFilter, page?: { offset?: number; limit?: number; 
   return { ...filter, ...page };
 }
 
+/** A photo as a point of the map (its position is known). */
+function toMapPoint(photo: PhotoSummary): MapPoint {
+  return {
+    id: photo.id,
+    lat: photo.latitude!,
+    lon: photo.longitude!,
+    species: photo.species,
+    confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+    unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
+  };
+}
+
 function requirePhoto(library: Library, photoId: number) {
   const photo = library.photos.get(photoId);
   if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library (it may have been removed); reload the list.`);
@@ -122,19 +134,14 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       };
     },
     'photos:filters': () => ({ cameras: library.photos.cameras(), imports: library.imports.list() }),
-    'map:points': ({ filter }) => {
-      const points: MapPoint[] = [];
-      for (const photo of library.photos.iterate(toQuery({ ...filter, hasGps: true }))) {
-        points.push({
-          id: photo.id,
-          lat: photo.latitude!,
-          lon: photo.longitude!,
-          species: photo.species,
-          confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
-          unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
-        });
-      }
-      return points;
+    'map:points': ({ filter }) => [...library.photos.iterate(toQuery({ ...filter, hasGps: true }))].map(toMapPoint),
+    'map:nearby': ({ photoId, radiusM, limit }) => {
+      const photo = requirePhoto(library, photoId);
+      if (photo.latitude === null || photo.longitude === null) return [];
+      const dLat = radiusM / 111_320;
+      const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((photo.latitude * Math.PI) / 180)));
+      const within = { south: photo.latitude - dLat, north: photo.latitude + dLat, west: photo.longitude - dLon, east: photo.longitude + dLon };
+      return library.photos.query({ within, order: 'added', limit, offset: 0 }).map(toMapPoint);
     },
     'reviews:record': ({ photoId, decision, species, note, ranger }) => {
       const photo = requirePhoto(library, photoId);

@@ -72,8 +72,14 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
 
   test('a photo opened by its address shows its decision at once, advances, and Previous comes back to it', async () => {
     const opened = order[2]!;
+    const mapCalls: string[] = [];
+    page.on('request', (request) => {
+      const call = /\/api\/(map:[a-z]+)/.exec(request.url())?.[1];
+      if (call) mapCalls.push(call);
+    });
     await page.goto(`${server.url}#/photo/${opened}`);
     await waitShown(opened);
+    await page.waitForFunction(() => document.querySelector('[data-testid=mini-map]') !== null);
     await page.getByRole('button', { name: 'Next' }).and(page.locator(':enabled')).waitFor();
     await page.keyboard.press('Enter');
     await waitShown(order[3]!);
@@ -82,6 +88,8 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     await page.keyboard.press('ArrowLeft');
     await waitShown(opened);
     assert.equal(await page.getByTestId('current-status').innerText(), 'confirmed');
+    assert.ok(mapCalls.includes('map:nearby'), 'the mini-map asks for the neighbourhood');
+    assert.ok(!mapCalls.includes('map:points'), `the photo view never asks for every map point (${mapCalls.join(', ')})`);
   });
 
   test('deciding the last photo of the queue shows the decision on it', async () => {

@@ -56,6 +56,41 @@ test('with the session clock, photos decided since keep their place in needs-rev
   assert.equal(library.photos.count({ status: 'unreviewed' }), 28);
 });
 
+test('within keeps only the photos placed inside a box (the mini-map\'s neighbourhood)', () => {
+  const importId = library.imports.start(dir, null);
+  const place = (sha: string, latitude: number, longitude: number) =>
+    library.photos.insert({
+      sha256: sha, byteSize: 1, importId, format: 'jpeg', width: 10, height: 10, orientation: 1, capturedAt: null,
+      latitude, longitude, altitude: null, cameraMake: null, cameraModel: null, exifWarning: null,
+    });
+  const near = place('near', -33.9, 18.4);
+  const close = place('close', -33.905, 18.41);
+  place('far', -34.5, 19.5);
+  const found = library.photos.query({ within: { south: -33.95, north: -33.85, west: 18.35, east: 18.45 } }).map((photo) => photo.id);
+  assert.deepEqual(found.sort(), [near, close].sort());
+});
+
+test('the grid\'s hot queries read every table other than photos through an index', () => {
+  const filters: Array<Record<string, unknown>> = [
+    {}, { species: 'Acacia dealbata' }, { status: 'unreviewed' }, { status: 'confirmed' }, { status: 'reviewed' },
+    { since: '2026-05-01', until: '2026-06-01' }, { importId: 1 }, { camera: 'Canon' }, { hasGps: true }, { minScore: 0.5, maxScore: 0.9 }, { unknown: true },
+  ];
+  for (const filter of filters) {
+    for (const order of ['needs-review', 'captured', 'added'] as const) {
+      const plan = library.photos.queryPlan({ ...filter, order, limit: 200, offset: 200, orderAsOf: new Date().toISOString() }, 'list');
+      const scans = plan.filter((row) => /^SCAN /.test(row.detail) && !/^SCAN ph\b/.test(row.detail));
+      assert.deepEqual(scans, [], `${order} ${JSON.stringify(filter)}: only photos is walked; everything else is searched`);
+      assert.ok(!plan.some((row) => /AUTOMATIC/.test(row.detail)), 'no automatic index');
+      if (order !== 'needs-review') {
+        const outerSort = plan.filter((row) => row.parent === 0 && /TEMP B-TREE FOR ORDER BY/.test(row.detail));
+        assert.deepEqual(outerSort, [], `${order} ${JSON.stringify(filter)}: the page is read in index order and stops at its limit`);
+      }
+    }
+    const count = library.photos.queryPlan(filter, 'count');
+    assert.deepEqual(count.filter((row) => /^SCAN /.test(row.detail) && !/^SCAN ph\b/.test(row.detail)), [], `count ${JSON.stringify(filter)}`);
+  }
+});
+
 test('undoLatestOfMany takes back a bulk decision as one step and keeps earlier decisions', () => {
   const [a, b, c] = [ids[20]!, ids[21]!, ids[22]!];
   library.reviews.record({ photoId: a, decision: 'unsure' });

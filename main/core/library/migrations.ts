@@ -325,6 +325,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
   `,
+  // 7: the review grid's capture-time order read straight from an index, so a page stops at its LIMIT (i13)
+  `
+  CREATE INDEX photos_by_capture_order ON photos((captured_at IS NULL), captured_at, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

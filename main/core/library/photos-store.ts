@@ -165,6 +165,10 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
   }
   if (query.hasGps === true) conditions.push('coalesce(ph.latitude, pos.latitude) IS NOT NULL');
   if (query.hasGps === false) conditions.push('coalesce(ph.latitude, pos.latitude) IS NULL');
+  if (query.within !== undefined) {
+    conditions.push('coalesce(ph.latitude, pos.latitude) BETWEEN @south AND @north AND coalesce(ph.longitude, pos.longitude) BETWEEN @west AND @east');
+    Object.assign(params, query.within);
+  }
   if (query.minScore !== undefined) {
     conditions.push('pr.top_score >= @minScore');
     params.minScore = query.minScore;
@@ -193,6 +197,21 @@ function orderOf(query: PhotoQuery): string {
   const order = ORDERS[query.order ?? 'captured'];
   if (query.order !== 'needs-review' || query.orderAsOf === undefined) return order;
   return order.replace('(rv.id IS NOT NULL)', '(rv.id IS NOT NULL AND rv.decided_at <= @orderAsOf)');
+}
+
+function listSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = buildFilter(query);
+  const limit = query.limit !== undefined ? 'LIMIT @limit OFFSET @offset' : '';
+  if (query.limit !== undefined) {
+    params.limit = query.limit;
+    params.offset = query.offset ?? 0;
+  }
+  return { sql: `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)} ${limit}`, params };
+}
+
+function countSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = buildFilter(query);
+  return { sql: `SELECT count(*) AS n ${SUMMARY_FROM} ${where}`, params };
 }
 
 export interface NewPhoto extends PhotoMetadata {
@@ -250,14 +269,17 @@ export class PhotosStore {
   }
 
   query(query: PhotoQuery = {}): PhotoSummary[] {
-    const { where, params } = buildFilter(query);
-    const limit = query.limit !== undefined ? 'LIMIT @limit OFFSET @offset' : '';
-    if (query.limit !== undefined) {
-      params.limit = query.limit;
-      params.offset = query.offset ?? 0;
-    }
-    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)} ${limit}`;
+    const { sql, params } = listSql(query);
     return this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).all(params).map(toSummary);
+  }
+
+  /** EXPLAIN QUERY PLAN of the grid's hot queries (a test checks that they use indexes); parent 0 is the outer query. */
+  queryPlan(query: PhotoQuery, kind: 'list' | 'count'): Array<{ detail: string; parent: number }> {
+    const { sql, params } = kind === 'list' ? listSql(query) : countSql(query);
+    return this.db
+      .prepare<[Record<string, unknown>], { detail: string; parent: number }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(params)
+      .map(({ detail, parent }) => ({ detail, parent }));
   }
 
   /** Streams every matching photo without holding them all in memory (exports of big libraries). */
@@ -278,8 +300,7 @@ export class PhotosStore {
   }
 
   count(query: PhotoQuery = {}): number {
-    const { where, params } = buildFilter(query);
-    const sql = `SELECT count(*) AS n FROM (${SUMMARY_SELECT} ${where})`;
+    const { sql, params } = countSql(query);
     return this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get(params)!.n;
   }
 
