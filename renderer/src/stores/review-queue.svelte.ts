@@ -4,6 +4,9 @@ import { api, describeError } from '../lib/api-client.js';
 /** Photos fetched per request as the grid scrolls. */
 export const PAGE_SIZE = 200;
 
+/** Page requests running at once; later wishes of the grid wait (and are replaced when superseded). */
+const MAX_PAGES_IN_FLIGHT = 2;
+
 /** Where the review position is kept across reloads of the page (this tab only). */
 const SAVED_KEY = 'invasives.review-position';
 
@@ -85,6 +88,7 @@ export class ReviewQueue {
     const anchor = this.anchorId ?? this.at(this.cursor)?.id ?? null;
     const generation = ++this.generation;
     this.loading.clear();
+    this.wanted = [];
     try {
       const page = await api.call('photos:list', this.listArgs(0));
       if (generation !== this.generation) return;
@@ -133,6 +137,7 @@ export class ReviewQueue {
     if (widened || !this.loaded || position.total !== this.total) {
       this.generation++;
       this.loading.clear();
+      this.wanted = [];
       this.pages = {};
       this.total = position.total;
       this.loaded = true;
@@ -147,16 +152,32 @@ export class ReviewQueue {
     return this.pages[Math.floor(index / PAGE_SIZE)]?.[index % PAGE_SIZE];
   }
 
-  /** Makes sure the pages covering [from, to] are loaded or loading. */
+  /**
+   * Asks for the pages covering [from, to]: the view's latest wish replaces the earlier ones, so
+   * pages scrolled past before their turn are never requested (fast scrolling to the end costs
+   * the last pages, not every page on the way), and at most MAX_PAGES_IN_FLIGHT run at once.
+   */
   ensure(from: number, to: number): void {
     const first = Math.max(0, Math.floor(from / PAGE_SIZE));
     const last = Math.floor(Math.min(to, this.total - 1) / PAGE_SIZE);
-    for (let page = first; page <= last; page++) void this.loadPage(page);
+    const wanted: number[] = [];
+    for (let page = first; page <= last; page++) if (!this.pages[page] && !this.loading.has(page)) wanted.push(page);
+    this.wanted = wanted;
+    this.pump();
+  }
+
+  /** Pages the grid's view waits for, not requested yet. */
+  private wanted: number[] = [];
+  private inFlight = 0;
+
+  private pump(): void {
+    while (this.inFlight < MAX_PAGES_IN_FLIGHT && this.wanted.length > 0) void this.loadPage(this.wanted.shift()!);
   }
 
   async loadPage(page: number): Promise<void> {
     if (this.pages[page] || this.loading.has(page)) return;
     this.loading.add(page);
+    this.inFlight++;
     const generation = this.generation;
     try {
       const result = await api.call('photos:list', this.listArgs(page * PAGE_SIZE));
@@ -166,6 +187,8 @@ export class ReviewQueue {
       this.error = describeError(error);
     } finally {
       this.loading.delete(page);
+      this.inFlight--;
+      this.pump();
     }
   }
 
