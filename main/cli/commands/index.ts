@@ -9,10 +9,12 @@ import { exportCommand } from './export.js';
 import { exportDatasetCommand } from './export-dataset.js';
 import { gpxCommand } from './gpx.js';
 import { importCommand } from './import.js';
+import { intakeCommand } from './intake.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { serveCommand } from './serve.js';
 import { settingsCommand } from './settings.js';
+import { sitesCommand } from './sites.js';
 import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
 import { trainCommand } from './train.js';
@@ -21,10 +23,12 @@ import { zonesCommand } from './zones.js';
 /** Every `invasives` sub-command, in the order --help lists them. */
 export const COMMANDS: readonly CliCommand[] = [
   importCommand,
+  intakeCommand,
   classifyCommand,
   exportCommand,
   statsCommand,
   alertsCommand,
+  sitesCommand,
   speciesCommand,
   settingsCommand,
   zonesCommand,

@@ -12,7 +12,9 @@ import { PhotosStore } from './photos-store.js';
 import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
+import { SitesStore } from './sites-store.js';
 import { SpeciesListStore } from './species-list-store.js';
+import { SubmissionsStore } from './submissions-store.js';
 import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
@@ -57,6 +59,8 @@ export class Library {
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
   readonly events: EventLog;
+  readonly sites: SitesStore;
+  readonly submissions: SubmissionsStore;
 
   private constructor(
     private readonly db: Db,
@@ -77,6 +81,8 @@ export class Library {
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
     this.events = new EventLog(db);
+    this.sites = new SitesStore(db);
+    this.submissions = new SubmissionsStore(db, this.events);
   }
 
   /** True when some program has the library at `databasePath` open (a restore must not replace it then). */

@@ -20,6 +20,7 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   BASELINE_INVALID: 'Past records file not usable',
   BACKUP_INVALID: 'Not a usable backup',
   SPECIES_LIST_INVALID: 'Species list not usable',
+  SUBMISSION_INVALID: 'Submission not usable',
   BASEMAP_INVALID: 'Basemap not usable',
   DATABASE_NEWER: 'Library from a newer version',
   DATABASE_IN_USE: 'Library in use',

@@ -6,11 +6,12 @@ export type Route =
   /** photoId: open the map zoomed to that photo. */
   | { screen: 'map'; photoId?: number }
   | { screen: 'alerts' }
+  | { screen: 'sites' }
   | { screen: 'export' }
   | { screen: 'models' }
   | { screen: 'train' };
 
-export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models', 'train'] as const;
+export const SCREENS = ['import', 'review', 'map', 'alerts', 'sites', 'export', 'models', 'train'] as const;
 
 type ScreenName = (typeof SCREENS)[number];
 
