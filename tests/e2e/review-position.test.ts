@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
+import { chooseInDialog } from '../helpers/input-files.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -50,7 +51,7 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     await writeCard(card, photos);
     writeTinyOnnxPack(packDir, LONG_LABELS);
     server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
-    const added = await server.station.dispatch('models:add', { packPath: packDir, activate: true });
+    const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
     assert.ok(added.ok, added.ok ? '' : added.error.message);
     const started = await server.station.dispatch('import:start', { rootPath: card });
     assert.ok(started.ok, started.ok ? '' : started.error.message);
