@@ -71,11 +71,18 @@ export type PhotoFilter = z.infer<typeof photoFilterSchema>;
 /** Largest page photos:list returns at once; the grid pages through big libraries. */
 export const MAX_PAGE_SIZE = 1000;
 
+/**
+ * A review session's clock (ISO time): photos decided after it keep the place they had in the
+ * order and in an "unreviewed" filter, so paging stays stable while the ranger decides.
+ */
+const orderAsOf = z.string().datetime({ offset: true }).optional();
 const pageSchema = z.strictObject({
   filter: photoFilterSchema.default({}),
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(200),
+  orderAsOf,
 });
+const positionSchema = z.strictObject({ filter: photoFilterSchema.default({}), photoId: id, orderAsOf });
 const filterOnly = z.strictObject({ filter: photoFilterSchema.default({}) });
 const noArgs = z.strictObject({}).optional();
 const photoRef = z.strictObject({ photoId: id });
@@ -330,6 +337,12 @@ export interface PhotoDetail extends PhotoSummary {
   openSet: UnknownVerdict | null;
 }
 
+/** Where a photo stands in a filtered, ordered queue (index null: the filter leaves it out). */
+export interface PhotoPosition {
+  index: number | null;
+  total: number;
+}
+
 export interface PhotoPage {
   photos: PhotoSummary[];
   total: number;
@@ -475,12 +488,19 @@ function call<Result>() {
 export const CONTRACT = {
   'photos:list': call<PhotoPage>()(pageSchema),
   'photos:count': call<number>()(filterOnly),
+  'photos:position': call<PhotoPosition>()(positionSchema),
   'photos:get': call<PhotoDetail>()(z.strictObject({ id })),
   'photos:filters': call<FilterOptions>()(noArgs),
   'map:points': call<MapPoint[]>()(filterOnly),
+  /** The photo view's mini-map: only the photos around one photo (a bounded payload, whatever the library's size). */
+  'map:nearby': call<MapPoint[]>()(
+    z.strictObject({ photoId: id, radiusM: z.number().min(10).max(50_000).default(2_000), limit: z.number().int().min(1).max(2_000).default(500) }),
+  ),
   'reviews:record': call<PhotoSummary>()(reviewSchema),
   'reviews:bulk': call<{ count: number }>()(bulkReviewSchema),
   'reviews:undo': call<PhotoSummary>()(photoRef),
+  /** Takes back a bulk action as one step: the newest decision on each photo, in one transaction. */
+  'reviews:undoMany': call<{ count: number }>()(z.strictObject({ photoIds: z.array(id).min(1).max(20_000) })),
   'species:list': call<SpeciesList>()(noArgs),
   'species:summary': call<SpeciesSummary[]>()(filterOnly),
   /** Electron's native folder chooser; null when cancelled, or in the browser (which has none). */

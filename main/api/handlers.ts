@@ -71,8 +71,20 @@ export interface NativeDialogs {
   chooseSaveDestination(suggestedName: string, contentType: string): Promise<string | null>;
 }
 
-function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
+function toQuery(filter: PhotoFilter, page?: { offset?: number; limit?: number; orderAsOf?: string }): PhotoQuery {
   return { ...filter, ...page };
+}
+
+/** A photo as a point of the map (its position is known). */
+function toMapPoint(photo: PhotoSummary): MapPoint {
+  return {
+    id: photo.id,
+    lat: photo.latitude!,
+    lon: photo.longitude!,
+    species: photo.species,
+    confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
+    unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
+  };
 }
 
 function requirePhoto(library: Library, photoId: number) {
@@ -130,11 +142,15 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
   const changed = (reason: string) => events.emit('library:changed', { reason });
   const stationHandlers = createStationHandlers(library, settings, alerts, changed);
   return {
-    'photos:list': ({ filter, offset, limit }) => ({
-      photos: library.photos.query(toQuery(filter, { offset, limit })),
-      total: library.photos.count(toQuery(filter)),
+    'photos:list': ({ filter, offset, limit, orderAsOf }) => ({
+      photos: library.photos.query(toQuery(filter, { offset, limit, orderAsOf })),
+      total: library.photos.count(toQuery(filter, { orderAsOf })),
       offset,
     }),
+    'photos:position': ({ filter, photoId, orderAsOf }) => {
+      const query = toQuery(filter, { orderAsOf });
+      return { index: library.photos.positionOf(query, photoId), total: library.photos.count(query) };
+    },
     'photos:count': ({ filter }) => library.photos.count(toQuery(filter)),
     'photos:get': ({ id }) => {
       const photo = requirePhoto(library, id);
@@ -148,19 +164,14 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       };
     },
     'photos:filters': () => ({ cameras: library.photos.cameras(), imports: library.imports.list() }),
-    'map:points': ({ filter }) => {
-      const points: MapPoint[] = [];
-      for (const photo of library.photos.iterate(toQuery({ ...filter, hasGps: true }))) {
-        points.push({
-          id: photo.id,
-          lat: photo.latitude!,
-          lon: photo.longitude!,
-          species: photo.species,
-          confirmed: photo.status === 'confirmed' || photo.status === 'corrected',
-          unknown: photo.status !== 'confirmed' && photo.status !== 'corrected' && photo.prediction?.openSet?.unknown === true,
-        });
-      }
-      return points;
+    'map:points': ({ filter }) => [...library.photos.iterate(toQuery({ ...filter, hasGps: true }))].map(toMapPoint),
+    'map:nearby': ({ photoId, radiusM, limit }) => {
+      const photo = requirePhoto(library, photoId);
+      if (photo.latitude === null || photo.longitude === null) return [];
+      const dLat = radiusM / 111_320;
+      const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((photo.latitude * Math.PI) / 180)));
+      const within = { south: photo.latitude - dLat, north: photo.latitude + dLat, west: photo.longitude - dLon, east: photo.longitude + dLon };
+      return library.photos.query({ within, order: 'added', limit, offset: 0 }).map(toMapPoint);
     },
     'reviews:record': ({ photoId, decision, species, note, ranger }) => {
       const photo = requirePhoto(library, photoId);
@@ -194,6 +205,13 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       library.reviews.undoLatest(photoId);
       alerts.schedule();
       return requirePhoto(library, photoId);
+    },
+    'reviews:undoMany': ({ photoIds }) => {
+      for (const photoId of photoIds) requirePhoto(library, photoId);
+      const count = library.reviews.undoLatestOfMany(photoIds);
+      alerts.schedule();
+      changed('bulk undo');
+      return { count };
     },
     'species:list': () => {
       const modelLabels = library.models.active()?.labels ?? [];

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { StationError } from '../core/errors.js';
 import type { Library } from '../core/library/index.js';
 import { type Settings, thumbnailCacheDir } from '../core/settings.js';
-import { makeThumbnail, openOrientedImage, runImageOutput } from '../core/vision/decode.js';
+import { makeThumbnail } from '../core/vision/decode.js';
+import { cachedDisplayPreview } from './display-preview.js';
 
 /**
  * Photo and thumbnail bytes for the UI, looked up by photo id only: a client never names a
@@ -16,7 +17,6 @@ export interface MediaBytes {
 
 /** Formats every browser shows as they are (Chromium applies EXIF orientation itself). */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
-const DISPLAY_JPEG_QUALITY = 90;
 
 async function readPhotoFile(library: Library, photoId: number): Promise<{ bytes: Buffer; path: string; format: string; sha256: string }> {
   const photo = library.photos.get(photoId);
@@ -48,13 +48,13 @@ export async function readThumbnail(library: Library, settings: Settings, photoI
   return { bytes: thumbnail.jpeg, contentType: 'image/jpeg' };
 }
 
-/** The full photo in a form a browser displays upright: as stored when it can, else re-encoded upright. */
+/** The full photo in a form a browser displays upright: as stored when it can, else a cached upright display-size preview. */
 export async function readDisplayPhoto(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
-  const file = await readPhotoFile(library, photoId);
-  const contentType = BROWSER_FORMATS[file.format];
-  if (contentType) return { bytes: file.bytes, contentType };
-  const image = await openOrientedImage(file.bytes, { maxPixels: settings.maxImagePixels, path: file.path });
-  const bytes = await runImageOutput(file.path, () => image.jpeg({ quality: DISPLAY_JPEG_QUALITY }).toBuffer());
+  const photo = library.photos.get(photoId);
+  if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
+  const contentType = BROWSER_FORMATS[photo.format];
+  if (contentType) return { bytes: (await readPhotoFile(library, photoId)).bytes, contentType };
+  const bytes = await cachedDisplayPreview(library.databasePath, settings, photo.sha256, () => readPhotoFile(library, photoId));
   return { bytes, contentType: 'image/jpeg' };
 }
 

@@ -57,7 +57,7 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
 
   test('an import raises alerts and the navigation shows how many are new', async () => {
     await page.goto(`${server.url}#/import`);
-    await page.getByLabel('Folder').fill(card);
+    await page.getByLabel('Folder (a memory card or a folder of photos)').fill(card);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByTestId('import-finished').waitFor({ timeout: 60_000 });
     const open = server.station.alerts.counts().new;

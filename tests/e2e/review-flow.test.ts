@@ -78,7 +78,7 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
 
   test('the import screen imports a real folder, classifies it and shows the progress', async () => {
     await page.goto(`${server.origin}/#/import`);
-    await page.getByLabel('Folder').fill(card);
+    await page.getByLabel('Folder (a memory card or a folder of photos)').fill(card);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByTestId('import-finished').waitFor({ timeout: 60_000 });
     const finished = await page.getByTestId('import-finished').innerText();

@@ -41,8 +41,8 @@ export function buildRenderer(outDir: string): void {
 export const E2E_LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'not a plant'];
 
 /** A tiny but real ONNX classifier pack (model, classes.txt, preprocessing.json), run by the real runtime. */
-export function writeTinyOnnxPack(packDir: string): void {
-  writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: E2E_LABELS.length, seed: 7 });
-  fs.writeFileSync(path.join(packDir, 'classes.txt'), `${E2E_LABELS.join('\n')}\n`);
+export function writeTinyOnnxPack(packDir: string, labels: readonly string[] = E2E_LABELS): void {
+  writeTinyOnnx(path.join(packDir, 'model.onnx'), { size: 16, classes: labels.length, seed: 7 });
+  fs.writeFileSync(path.join(packDir, 'classes.txt'), `${labels.join('\n')}\n`);
   fs.writeFileSync(path.join(packDir, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
 }

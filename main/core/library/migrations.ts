@@ -493,6 +493,10 @@ export const MIGRATIONS: readonly string[] = [
     value         TEXT NOT NULL
   );
   `,
+  // 10: the review grid's capture-time order read straight from an index, so a page stops at its LIMIT (i13)
+  `
+  CREATE INDEX photos_by_capture_order ON photos((captured_at IS NULL), captured_at, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

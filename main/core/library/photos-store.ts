@@ -70,6 +70,9 @@ const SUMMARY_SELECT = `
     ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)
   LEFT JOIN reviews rv ON rv.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.photo_id = ph.id)`;
 
+/** The joins of SUMMARY_SELECT without its columns (positions and counts need no columns). */
+const SUMMARY_FROM = SUMMARY_SELECT.slice(SUMMARY_SELECT.indexOf('FROM photos ph'));
+
 const EFFECTIVE_SPECIES = `CASE WHEN rv.decision IN ('confirmed', 'corrected') THEN rv.species
                                 WHEN rv.decision = 'rejected' THEN NULL ELSE pr.top_label END`;
 
@@ -141,8 +144,9 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
     conditions.push(`${EFFECTIVE_SPECIES} = @species`);
     params.species = query.species;
   }
+  if (query.orderAsOf !== undefined) params.orderAsOf = query.orderAsOf;
   if (query.status === 'reviewed') conditions.push('rv.id IS NOT NULL');
-  else if (query.status === 'unreviewed') conditions.push('rv.id IS NULL');
+  else if (query.status === 'unreviewed') conditions.push(query.orderAsOf !== undefined ? '(rv.id IS NULL OR rv.decided_at > @orderAsOf)' : 'rv.id IS NULL');
   else if (query.status !== undefined) {
     conditions.push('rv.decision = @status');
     params.status = query.status;
@@ -166,6 +170,10 @@ function buildFilter(query: PhotoQuery): { where: string; params: Record<string,
   }
   if (query.hasGps === true) conditions.push('coalesce(ph.latitude, pos.latitude) IS NOT NULL');
   if (query.hasGps === false) conditions.push('coalesce(ph.latitude, pos.latitude) IS NULL');
+  if (query.within !== undefined) {
+    conditions.push('coalesce(ph.latitude, pos.latitude) BETWEEN @south AND @north AND coalesce(ph.longitude, pos.longitude) BETWEEN @west AND @east');
+    Object.assign(params, query.within);
+  }
   if (query.minScore !== undefined) {
     conditions.push('pr.top_score >= @minScore');
     params.minScore = query.minScore;
@@ -188,6 +196,28 @@ const ORDERS: Record<NonNullable<PhotoQuery['order']>, string> = {
     coalesce((SELECT 1 - sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 0) DESC,
     pr.margin IS NULL, pr.margin, pr.top_score, ph.id`,
 };
+
+/** The ORDER BY of a query; with orderAsOf, photos decided since then keep their unreviewed place. */
+function orderOf(query: PhotoQuery): string {
+  const order = ORDERS[query.order ?? 'captured'];
+  if (query.order !== 'needs-review' || query.orderAsOf === undefined) return order;
+  return order.replace('(rv.id IS NOT NULL)', '(rv.id IS NOT NULL AND rv.decided_at <= @orderAsOf)');
+}
+
+function listSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = buildFilter(query);
+  const limit = query.limit !== undefined ? 'LIMIT @limit OFFSET @offset' : '';
+  if (query.limit !== undefined) {
+    params.limit = query.limit;
+    params.offset = query.offset ?? 0;
+  }
+  return { sql: `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)} ${limit}`, params };
+}
+
+function countSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = buildFilter(query);
+  return { sql: `SELECT count(*) AS n ${SUMMARY_FROM} ${where}`, params };
+}
 
 export interface NewPhoto extends PhotoMetadata {
   sha256: string;
@@ -255,28 +285,38 @@ export class PhotosStore {
   }
 
   query(query: PhotoQuery = {}): PhotoSummary[] {
-    const { where, params } = buildFilter(query);
-    const limit = query.limit !== undefined ? 'LIMIT @limit OFFSET @offset' : '';
-    if (query.limit !== undefined) {
-      params.limit = query.limit;
-      params.offset = query.offset ?? 0;
-    }
-    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${ORDERS[query.order ?? 'captured']} ${limit}`;
+    const { sql, params } = listSql(query);
     return this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).all(params).map(toSummary);
+  }
+
+  /** EXPLAIN QUERY PLAN of the grid's hot queries (a test checks that they use indexes); parent 0 is the outer query. */
+  queryPlan(query: PhotoQuery, kind: 'list' | 'count'): Array<{ detail: string; parent: number }> {
+    const { sql, params } = kind === 'list' ? listSql(query) : countSql(query);
+    return this.db
+      .prepare<[Record<string, unknown>], { detail: string; parent: number }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(params)
+      .map(({ detail, parent }) => ({ detail, parent }));
   }
 
   /** Streams every matching photo without holding them all in memory (exports of big libraries). */
   *iterate(query: PhotoQuery = {}): Generator<PhotoSummary> {
     const { where, params } = buildFilter(query);
-    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${ORDERS[query.order ?? 'captured']}`;
+    const sql = `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)}`;
     for (const record of this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).iterate(params)) {
       yield toSummary(record);
     }
   }
 
-  count(query: PhotoQuery = {}): number {
+  /** A photo's 0-based place in the query's order, or null when the query leaves it out. */
+  positionOf(query: PhotoQuery, photoId: number): number | null {
     const { where, params } = buildFilter(query);
-    const sql = `SELECT count(*) AS n FROM (${SUMMARY_SELECT} ${where})`;
+    const sql = `SELECT idx FROM (SELECT ph.id AS photo_id, row_number() OVER (ORDER BY ${orderOf(query)}) - 1 AS idx
+                 ${SUMMARY_FROM} ${where}) WHERE photo_id = @photoId`;
+    return this.db.prepare<[Record<string, unknown>], { idx: number }>(sql).get({ ...params, photoId })?.idx ?? null;
+  }
+
+  count(query: PhotoQuery = {}): number {
+    const { sql, params } = countSql(query);
     return this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get(params)!.n;
   }
 

@@ -125,4 +125,9 @@ export class ReviewsStore {
     if (latest) this.deleteReview.run(latest.id);
     return latest;
   }
+
+  /** Takes back the newest decision on each photo in one transaction (undo of a bulk action); returns how many were removed. */
+  undoLatestOfMany(photoIds: number[]): number {
+    return this.db.transaction(() => photoIds.filter((photoId) => this.undoLatest(photoId) !== null).length)();
+  }
 }

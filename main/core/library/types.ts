@@ -111,6 +111,10 @@ export interface PhotoQuery {
   unknown?: boolean;
   /** 'needs-review' puts the least certain predictions (smallest top-1 margin) first. */
   order?: 'captured' | 'added' | 'needs-review';
+  /** Only photos placed inside this box (degrees; hand or GPX placements count). */
+  within?: { south: number; west: number; north: number; east: number };
+  /** A review session's start (ISO time): photos decided after it keep their unreviewed place in the order and the "unreviewed" filter. */
+  orderAsOf?: string;
   limit?: number;
   offset?: number;
 }

@@ -4,6 +4,27 @@ import { api, describeError } from '../lib/api-client.js';
 /** Photos fetched per request as the grid scrolls. */
 export const PAGE_SIZE = 200;
 
+/** Page requests running at once; later wishes of the grid wait (and are replaced when superseded). */
+const MAX_PAGES_IN_FLIGHT = 2;
+
+/** Where the review position is kept across reloads of the page (this tab only). */
+const SAVED_KEY = 'invasives.review-position';
+
+interface SavedPosition {
+  filter: PhotoFilter;
+  orderAsOf: string;
+  photoId: number | null;
+}
+
+function loadSaved(): SavedPosition | null {
+  try {
+    const text = sessionStorage.getItem(SAVED_KEY);
+    return text ? (JSON.parse(text) as SavedPosition) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The review queue the grid, the detail screen and the exports share: the filters, the
  * ordered photos matching them (fetched page by page, so 20,000 photos never load at
@@ -11,7 +32,14 @@ export const PAGE_SIZE = 200;
  */
 export class ReviewQueue {
   filter = $state<PhotoFilter>({ order: 'needs-review' });
+  /**
+   * The review session's clock: photos decided after it keep their place in the order, so
+   * decisions, Esc and paging never move photos under the ranger. Reset by a filter change.
+   */
+  orderAsOf = new Date().toISOString();
   total = $state(0);
+  /** True once a first page came back (the grid shows the queue as it stands, not a reload). */
+  loaded = $state(false);
   /** Loaded pages by page index; replaced (not mutated) so the grid re-renders cheaply. */
   pages = $state.raw<Record<number, PhotoSummary[]>>({});
   cursor = $state(0);
@@ -21,52 +49,146 @@ export class ReviewQueue {
   private generation = 0;
   private loading = new Set<number>();
 
-  /** Refetches the count and drops the cached pages (filters changed, photos reviewed elsewhere). */
+  constructor() {
+    const saved = typeof sessionStorage === 'undefined' ? null : loadSaved();
+    if (saved) {
+      this.filter = saved.filter;
+      this.orderAsOf = saved.orderAsOf;
+      this.anchorId = saved.photoId;
+    }
+  }
+
+  /** The photo the cursor should stay on across reloads (known before its page is). */
+  private anchorId: number | null = null;
+
+  /** The photo under the cursor (the one to come back to while its page is not loaded yet). */
+  get cursorPhotoId(): number | null {
+    return this.anchorId ?? this.at(this.cursor)?.id ?? null;
+  }
+
+  /** Keeps the filter, the session clock and the photo under the cursor for a reload of the page. */
+  save(): void {
+    try {
+      const saved: SavedPosition = { filter: $state.snapshot(this.filter), orderAsOf: this.orderAsOf, photoId: this.cursorPhotoId };
+      sessionStorage.setItem(SAVED_KEY, JSON.stringify(saved));
+    } catch {
+      // Storage refused (private mode): the position is simply not kept across reloads.
+    }
+  }
+
+  private listArgs(offset: number) {
+    return { filter: $state.snapshot(this.filter), offset, limit: PAGE_SIZE, orderAsOf: this.orderAsOf };
+  }
+
+  /**
+   * Refetches the count and drops the cached pages (filters changed, photos imported), keeping
+   * the cursor on the photo it was on when that photo is still in the queue.
+   */
   async reload(): Promise<void> {
+    const anchor = this.anchorId ?? this.at(this.cursor)?.id ?? null;
     const generation = ++this.generation;
     this.loading.clear();
+    this.wanted = [];
     try {
-      const page = await api.call('photos:list', { filter: $state.snapshot(this.filter), offset: 0, limit: PAGE_SIZE });
+      const page = await api.call('photos:list', this.listArgs(0));
       if (generation !== this.generation) return;
       this.total = page.total;
       this.pages = { 0: page.photos };
-      this.cursor = Math.min(this.cursor, Math.max(0, page.total - 1));
+      const position = anchor === null ? null : await api.call('photos:position', { filter: $state.snapshot(this.filter), photoId: anchor, orderAsOf: this.orderAsOf });
+      if (generation !== this.generation) return;
+      this.cursor = position?.index ?? Math.min(this.cursor, Math.max(0, page.total - 1));
+      this.anchorId = null;
+      this.loaded = true;
       this.error = null;
+      await this.loadPage(Math.floor(this.cursor / PAGE_SIZE));
+      this.save();
     } catch (error) {
       this.error = describeError(error);
     }
   }
 
   setFilter(filter: PhotoFilter): void {
+    this.anchorId = this.cursorPhotoId;
     this.filter = filter;
+    this.pages = {};
+    this.orderAsOf = new Date().toISOString();
     this.cursor = 0;
     this.selected = new Set();
     void this.reload();
+  }
+
+  /**
+   * Puts the cursor on a photo opened from anywhere (an alert, the map, a reload) and loads its
+   * page; returns its index. A photo the filters leave out widens the queue to all photos.
+   */
+  async locate(photoId: number): Promise<{ index: number; widened: boolean } | null> {
+    this.anchorId = null;
+    const known = this.indexOf(photoId);
+    if (known >= 0) return { index: (this.cursor = known), widened: false };
+    let widened = false;
+    let position = await api.call('photos:position', { filter: $state.snapshot(this.filter), photoId, orderAsOf: this.orderAsOf });
+    if (position.index === null) {
+      this.filter = { order: this.filter.order ?? 'needs-review' };
+      this.selected = new Set();
+      widened = true;
+      position = await api.call('photos:position', { filter: $state.snapshot(this.filter), photoId, orderAsOf: this.orderAsOf });
+    }
+    if (position.index === null) return null;
+    if (widened || !this.loaded || position.total !== this.total) {
+      this.generation++;
+      this.loading.clear();
+      this.wanted = [];
+      this.pages = {};
+      this.total = position.total;
+      this.loaded = true;
+    }
+    this.cursor = position.index;
+    await this.loadPage(Math.floor(position.index / PAGE_SIZE));
+    this.save();
+    return { index: position.index, widened };
   }
 
   at(index: number): PhotoSummary | undefined {
     return this.pages[Math.floor(index / PAGE_SIZE)]?.[index % PAGE_SIZE];
   }
 
-  /** Makes sure the pages covering [from, to] are loaded or loading. */
+  /**
+   * Asks for the pages covering [from, to]: the view's latest wish replaces the earlier ones, so
+   * pages scrolled past before their turn are never requested (fast scrolling to the end costs
+   * the last pages, not every page on the way), and at most MAX_PAGES_IN_FLIGHT run at once.
+   */
   ensure(from: number, to: number): void {
     const first = Math.max(0, Math.floor(from / PAGE_SIZE));
     const last = Math.floor(Math.min(to, this.total - 1) / PAGE_SIZE);
-    for (let page = first; page <= last; page++) void this.loadPage(page);
+    const wanted: number[] = [];
+    for (let page = first; page <= last; page++) if (!this.pages[page] && !this.loading.has(page)) wanted.push(page);
+    this.wanted = wanted;
+    this.pump();
+  }
+
+  /** Pages the grid's view waits for, not requested yet. */
+  private wanted: number[] = [];
+  private inFlight = 0;
+
+  private pump(): void {
+    while (this.inFlight < MAX_PAGES_IN_FLIGHT && this.wanted.length > 0) void this.loadPage(this.wanted.shift()!);
   }
 
   async loadPage(page: number): Promise<void> {
     if (this.pages[page] || this.loading.has(page)) return;
     this.loading.add(page);
+    this.inFlight++;
     const generation = this.generation;
     try {
-      const result = await api.call('photos:list', { filter: $state.snapshot(this.filter), offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+      const result = await api.call('photos:list', this.listArgs(page * PAGE_SIZE));
       if (generation !== this.generation) return;
       this.pages = { ...this.pages, [page]: result.photos };
     } catch (error) {
       this.error = describeError(error);
     } finally {
       this.loading.delete(page);
+      this.inFlight--;
+      this.pump();
     }
   }
 

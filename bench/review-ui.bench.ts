@@ -1,0 +1,140 @@
+/**
+ * Review at field scale: builds a library of N photos (default 20,000, 8 species, predictions
+ * saved through the real stores; no pixels, so thumbnails and photos are missing on purpose and
+ * the figures are the station's and the UI's own), opens the Review screen in Debian's Chromium
+ * and prints:
+ *  - grid page server time (photos:list of 200 + its count) p50/p95 for each order;
+ *  - keyboard decision (Enter) to the next photo shown, p50/p95;
+ *  - fast scroll to the end of the grid, then End + Enter until the last photo is shown;
+ *  - a filter change (order) until the grid shows the new first photo.
+ * Writes .cache/bench/review-ui.json. No test asserts these figures; the targets (issue 13):
+ * decision p95 <= 100 ms, grid page p95 <= 150 ms server-side, scroll-then-open <= 1 s, filter <= 300 ms.
+ *
+ * Run: npm run bench:ui (both UI benches) or node --import tsx bench/review-ui.bench.ts [N]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seededRandom } from '../main/core/seeded-random.js';
+import { startServer } from '../main/server/server.js';
+import { buildRenderer, launchChromium } from '../tests/helpers/browser.js';
+import { REPO_ROOT } from '../tests/helpers/run-cli.js';
+
+const count = Number(process.argv[2] ?? 20_000);
+const DECISIONS = 40;
+const SPECIES = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'Robinia pseudoacacia', 'Fallopia japonica', 'Impatiens glandulifera'];
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const summary = (values: number[]) => ({ p50: Number(percentile(values, 50).toFixed(1)), p95: Number(percentile(values, 95).toFixed(1)), max: Number(Math.max(...values).toFixed(1)) });
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-review-bench-'));
+const rendererDir = path.join(dir, 'renderer');
+buildRenderer(rendererDir);
+const server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
+const browser = await launchChromium();
+try {
+  const library = server.station.library;
+  const model = library.models.add({ name: 'bench', version: '1', contentHash: 'bench', format: 'onnx', sourcePath: dir, labels: SPECIES, preprocessing: {} });
+  library.models.setActive(model.id);
+  const random = seededRandom(13);
+  library.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const id = library.photos.insert({
+        sha256: `review-bench-${i}`, byteSize: 1, importId: null, format: 'jpeg', width: 4000, height: 3000, orientation: 1,
+        capturedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString().slice(0, 19),
+        latitude: 41.92 + random() * 0.16, longitude: -93.76 + random() * 0.24, altitude: null, cameraMake: 'Canon', cameraModel: 'EOS 80D', exifWarning: null,
+      });
+      const probabilities = new Float32Array(SPECIES.length).map(() => random() * 0.1);
+      probabilities[Math.floor(random() * SPECIES.length)] = 0.3 + random() * 0.6;
+      library.predictions.save({ photoId: id, modelId: model.id, labels: SPECIES, probabilities, topK: 5 });
+    }
+  });
+
+  // Grid pages on the server: the handler's own work (list + count), at offsets across the library.
+  const pageTimes: Record<string, number[]> = {};
+  for (const order of ['needs-review', 'captured', 'added'] as const) {
+    pageTimes[order] = [];
+    for (let n = 0; n < 20; n++) {
+      const offset = Math.floor(random() * Math.max(1, count - 200));
+      const started = performance.now();
+      const result = await server.station.dispatch('photos:list', { filter: { order }, offset, limit: 200, orderAsOf: new Date().toISOString() });
+      if (!result.ok) throw new Error(result.error.message);
+      pageTimes[order]!.push(performance.now() - started);
+    }
+  }
+
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  await page.goto(`${server.url}#/review`);
+  await page.getByTestId('photo-total').filter({ hasText: `${count} photos` }).waitFor({ timeout: 120_000 });
+
+  // Fast scroll to the end, then End + Enter until the last photo is shown.
+  const scrollStarted = performance.now();
+  await page.getByTestId('photo-grid').evaluate(async (grid) => {
+    for (let step = 1; step <= 40; step++) {
+      grid.scrollTop = (grid.scrollHeight * step) / 40;
+      await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+    }
+  });
+  const scrolled = performance.now();
+  await page.getByTestId('photo-grid').focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.getByText(`${count} / ${count}`).waitFor({ timeout: 60_000 });
+  const scrollThenOpen = { scrollMs: Math.round(scrolled - scrollStarted), openAfterScrollMs: Math.round(performance.now() - scrolled) };
+
+  // Keyboard decisions from the first photo of the queue: Enter until the next photo is shown.
+  await page.keyboard.press('Escape');
+  await page.getByTestId('photo-grid').focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('photo-detail').waitFor();
+  await page.getByText(`1 / ${count}`).waitFor();
+  // No named inner functions here: tsx's transform would wrap them in a helper the page lacks.
+  const decisions = await page.evaluate(async (n) => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const before = document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id');
+      const started = performance.now();
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      while (document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === before) {
+        if (performance.now() - started > 10_000) throw new Error(`no next photo 10 s after deciding photo ${before}`);
+        await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+      }
+      times.push(performance.now() - started);
+    }
+    return times;
+  }, DECISIONS);
+
+  // A filter change: the order, until the grid shows the new order's first photo.
+  await page.keyboard.press('Escape');
+  await page.getByTestId('photo-grid').waitFor();
+  const firstCaptured = library.photos.query({ order: 'captured', limit: 1, offset: 0 })[0]!.id;
+  const filterStarted = performance.now();
+  await page.getByRole('group', { name: 'Filters' }).locator('select').last().selectOption('captured');
+  await page.locator(`[data-testid=photo-grid] .cell[data-photo-id="${firstCaptured}"]`).waitFor({ timeout: 60_000 });
+  const filterChangeMs = Math.round(performance.now() - filterStarted);
+
+  const result = {
+    photos: count,
+    gridPageServerMs: Object.fromEntries(Object.entries(pageTimes).map(([order, times]) => [order, summary(times)])),
+    decisionToNextPhotoMs: summary(decisions),
+    ...scrollThenOpen,
+    filterChangeMs,
+    measuredAt: new Date().toISOString(),
+  };
+  console.log(`Review, ${count} photos (measured under load; targets: decision p95 <= 100 ms, grid page p95 <= 150 ms, open after scroll <= 1 s, filter <= 300 ms):`);
+  for (const [order, times] of Object.entries(result.gridPageServerMs)) console.log(`  grid page (200) server, ${order}: p50 ${times.p50} ms, p95 ${times.p95} ms`);
+  console.log(`  keyboard decision -> next photo shown: p50 ${result.decisionToNextPhotoMs.p50} ms, p95 ${result.decisionToNextPhotoMs.p95} ms (${DECISIONS} decisions)`);
+  console.log(`  fast scroll to the end: ${result.scrollMs} ms; then End + Enter to the last photo shown: ${result.openAfterScrollMs} ms`);
+  console.log(`  filter change (order) to the new first photo shown: ${result.filterChangeMs} ms`);
+  const out = path.join(REPO_ROOT, '.cache', 'bench', 'review-ui.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await browser.close();
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { displayPreviewDir, DISPLAY_PREVIEW_SIZE } from '../../main/api/display-preview.js';
+import { readDisplayPhoto } from '../../main/api/media.js';
+import { importFolder } from '../../main/core/ingest/import-folder.js';
+import { Library } from '../../main/core/library/index.js';
+import { resolveSettings } from '../../main/core/settings.js';
+import { drawSeededPicture } from '../fixtures/make-photo.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * A photo the browser cannot show as stored (here a 3000×2000 TIFF; HEIC takes the same path)
+ * gets an upright display-size JPEG on its first view, kept beside the library and served from
+ * there afterwards instead of being decoded again.
+ */
+
+const dir = makeTempDir();
+const databasePath = path.join(dir, 'library.sqlite');
+const settings = resolveSettings({ databasePath });
+let library: Library;
+let photoId: number;
+
+before(async () => {
+  const card = path.join(dir, 'card');
+  fs.mkdirSync(card, { recursive: true });
+  await sharp(drawSeededPicture(3000, 2000, 5), { raw: { width: 3000, height: 2000, channels: 3 } }).tiff().toFile(path.join(card, 'scan.tif'));
+  library = Library.open(databasePath);
+  await importFolder(library, card, { settings });
+  const photos = library.photos.query();
+  assert.equal(photos.length, 1);
+  assert.equal(photos[0]!.format, 'tiff');
+  photoId = photos[0]!.id;
+});
+after(() => library.close());
+
+test('the first view makes a cached display-size JPEG; later views read it', async () => {
+  const first = await readDisplayPhoto(library, settings, photoId);
+  assert.equal(first.contentType, 'image/jpeg');
+  const meta = await sharp(first.bytes).metadata();
+  assert.equal(meta.format, 'jpeg');
+  assert.equal(Math.max(meta.width!, meta.height!), DISPLAY_PREVIEW_SIZE);
+  const cacheFile = path.join(displayPreviewDir(databasePath), `${library.photos.get(photoId)!.sha256}.jpg`);
+  assert.deepEqual(fs.readFileSync(cacheFile), first.bytes, 'the preview is kept beside the library');
+
+  // The cache answers the next view: a marker written there is what comes back.
+  const marker = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ff0000' } }).jpeg().toBuffer();
+  fs.writeFileSync(cacheFile, marker);
+  assert.deepEqual((await readDisplayPhoto(library, settings, photoId)).bytes, marker);
+});
