@@ -53,6 +53,29 @@ describe('backups in the browser', { skip: chromiumSkipReason }, () => {
     assert.equal(await panel.getByRole('row').count(), 3, 'the backup and the copy of the replaced library');
   });
 
+  test('download a backup, change a photo, upload the downloaded file and restore from it', async () => {
+    await page.goto(`${server.url}#/export`);
+    const panel = page.getByTestId('backups');
+    const rowsBefore = await panel.getByRole('row').count();
+    const downloading = page.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Download a backup' }).click();
+    const download = await downloading;
+    assert.match(download.suggestedFilename(), /^invasives-backup-.*\.tar\.gz$/);
+    const saved = path.join(dir, download.suggestedFilename());
+    await download.saveAs(saved);
+    await page.getByTestId('backups-message').filter({ hasText: /Backup of 3 photos downloaded/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await panel.getByRole('row').count(), rowsBefore, 'a downloaded backup is not kept on the station');
+
+    const placed = await server.station.dispatch('photos:place', { photoId: 2, latitude: -12.5, longitude: 130.8 });
+    assert.ok(placed.ok);
+    await panel.getByLabel('Backup file to restore').setInputFiles(saved);
+    const restoreFromFile = panel.getByTestId('backup-restore-file');
+    await page.waitForFunction(() => !(document.querySelector('[data-testid=backup-restore-file]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 60_000 });
+    await restoreFromFile.click();
+    await page.getByTestId('backups-message').filter({ hasText: /Library restored from invasives-backup-.*: 3 photos\. The library it replaced was backed up first\./ }).waitFor({ timeout: 60_000 });
+    assert.notEqual(server.station.library.photos.get(2)?.latitude, -12.5, 'the placement made after the download is gone');
+  });
+
   test('a background load that fails shows in the problems banner with its headline', async () => {
     await server.close();
     await page.evaluate(() => (location.hash = '#/review'));
