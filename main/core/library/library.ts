@@ -12,6 +12,7 @@ import { PhotosStore } from './photos-store.js';
 import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
+import { StationSyncStore } from './station-sync-store.js';
 import { SpeciesListStore } from './species-list-store.js';
 import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
@@ -57,6 +58,7 @@ export class Library {
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
   readonly events: EventLog;
+  readonly stationSync: StationSyncStore;
 
   private constructor(
     private readonly db: Db,
@@ -65,7 +67,6 @@ export class Library {
     this.photos = new PhotosStore(db);
     this.calibrations = new CalibrationsStore(db);
     this.predictions = new PredictionsStore(db, this.calibrations);
-    this.reviews = new ReviewsStore(db);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
     this.positions = new PositionsStore(db);
@@ -77,6 +78,8 @@ export class Library {
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
     this.events = new EventLog(db);
+    this.reviews = new ReviewsStore(db, this.events);
+    this.stationSync = new StationSyncStore(db);
   }
 
   /** True when some program has the library at `databasePath` open (a restore must not replace it then). */
