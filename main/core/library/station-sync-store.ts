@@ -221,19 +221,6 @@ export class StationSyncStore {
     }
   }
 
-  /** Models that have no file here (received with predictions from another station): name and version. */
-  modelsWithoutFile(hashes: readonly string[]): string[] {
-    const named: string[] = [];
-    const statement = this.db.prepare<[string], { name: string; version: string; onnx_path: string | null }>(
-      'SELECT name, version, onnx_path FROM models WHERE content_hash = ?',
-    );
-    for (const hash of hashes) {
-      const model = statement.get(hash);
-      if (model && !model.onnx_path) named.push(`${model.name} ${model.version}`);
-    }
-    return named;
-  }
-
   // ---- peers and receipts ------------------------------------------------------------------
 
   peers(): PeerRow[] {

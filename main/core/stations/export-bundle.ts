@@ -102,7 +102,7 @@ export async function exportBundle(library: Library, options: ExportBundleOption
       // Our receipts: what we have of every station we received from (each takes its own and advances its watermark).
       receipts: library.stationSync
         .peers()
-        .filter((known) => known.receivedSeq > 0 && known.receivedBundleAt)
+        .filter((known) => known.receivedBundleAt !== null)
         .map((known) => ({ station: stationId, from: known.stationId, seq: known.receivedSeq, bundleAt: known.receivedBundleAt! })),
     };
     const { checksum } = writer.finish(header);

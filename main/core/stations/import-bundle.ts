@@ -37,7 +37,7 @@ export interface ImportBundleSummary {
   updated: Record<string, number>;
   refolded: number;
   thumbnailsCopied: number;
-  /** Models whose predictions came in but whose files are not here: "name version". */
+  /** Models that came in with predictions but are not installed here (kept, inactive, so their predictions stay named): "name version". */
   modelsMissing: string[];
   conflicts: ReviewConflict[];
 }
@@ -80,7 +80,6 @@ export async function importBundle(library: Library, file: string, options: Impo
     if (summary.sameLibrary) return summary;
 
     const touched = new Map<string, readonly [string, string]>();
-    const modelHashes: string[] = [];
     const receivedAt = new Date().toISOString();
     library.transaction(() => {
       let done = 0;
@@ -93,8 +92,8 @@ export async function importBundle(library: Library, file: string, options: Impo
           } else summary.eventsKnown++;
         } else {
           const record = value as SyncRecord;
-          if (record.kind === 'model') modelHashes.push(String(record.row.content_hash));
           const { result } = library.stationSync.merge(record, receivedAt);
+          if (record.kind === 'model' && result === 'added') summary.modelsMissing.push(`${String(record.row.name)} ${String(record.row.version)}`);
           if (result !== 'same') {
             const bucket = result === 'added' ? summary.added : summary.updated;
             bucket[record.kind] = (bucket[record.kind] ?? 0) + 1;
@@ -130,7 +129,6 @@ export async function importBundle(library: Library, file: string, options: Impo
       await writeFileAtomically(target, jpeg);
       if (++summary.thumbnailsCopied % 5000 === 0) options.onProgress?.('thumbnails', summary.thumbnailsCopied);
     }
-    summary.modelsMissing = library.stationSync.modelsWithoutFile(modelHashes);
     const reviewed = new Set([...touched.values()].filter(([type]) => type === 'review').map(([, id]) => id));
     summary.conflicts = reviewed.size ? reviewConflicts(library, reviewed) : [];
     return summary;
