@@ -3,6 +3,7 @@ import { alertsCommand } from './alerts.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
 import { basemapCommand } from './basemap.js';
+import { bundleCommand, mergeCommand } from './bundle.js';
 import { classifyCommand } from './classify.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
@@ -35,6 +36,8 @@ export const COMMANDS: readonly CliCommand[] = [
   modelsCommand,
   trainCommand,
   exportDatasetCommand,
+  bundleCommand,
+  mergeCommand,
   backupCommand,
   restoreCommand,
   serveCommand,
