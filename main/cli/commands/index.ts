@@ -12,6 +12,7 @@ import { gpxCommand } from './gpx.js';
 import { importCommand } from './import.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
+import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
 import { settingsCommand } from './settings.js';
 import { speciesCommand } from './species.js';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly CliCommand[] = [
   exportDatasetCommand,
   bundleCommand,
   mergeCommand,
+  publishCommand,
   backupCommand,
   restoreCommand,
   serveCommand,
