@@ -17,6 +17,9 @@ import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
+import type { ImportBundleSummary } from '../core/stations/import-bundle.js';
+import type { ReviewConflict } from '../core/stations/conflicts.js';
+import type { PeerRow, ReceivedBundleRow } from '../core/library/station-sync-store.js';
 
 /** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
@@ -24,6 +27,15 @@ export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, 
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { BasemapRow, BasemapStatus };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
+export type { ImportBundleSummary, ReviewConflict, PeerRow, ReceivedBundleRow };
+
+/** The Stations screen: this station, the stations it exchanged bundles with, what it received, the conflicts to resolve. */
+export interface StationsOverview {
+  stationId: string;
+  peers: PeerRow[];
+  bundlesReceived: ReceivedBundleRow[];
+  conflicts: ReviewConflict[];
+}
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -404,6 +416,10 @@ export const CONTRACT = {
   'backups:create': call<BackupInfo>()(noArgs),
   /** Replaces the library by one of its backups, after checking it; the current library is backed up first. */
   'backups:restore': call<RestoreResult>()(z.strictObject({ name: backupNameSchema })),
+  /** Bundles received, from which stations and when, and the photos two stations decided differently on. */
+  'stations:overview': call<StationsOverview>()(noArgs),
+  /** Merges a station bundle, or another station's library file (.sqlite), from this computer (all or nothing). */
+  'stations:import': call<ImportBundleSummary>()(z.strictObject({ path: filePath })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;

@@ -30,6 +30,9 @@ import { toApiError } from './api-error.js';
 import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
+import { importBundle } from '../core/stations/import-bundle.js';
+import { mergeLibraryFile } from '../core/stations/merge-library.js';
+import { reviewConflicts } from '../core/stations/conflicts.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -250,6 +253,20 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'backups:list': () => backups.list(),
     'backups:create': () => backups.create(),
     'backups:restore': ({ name }) => backups.restore(name),
+    'stations:overview': () => ({
+      stationId: library.events.stationId,
+      peers: library.stationSync.peers(),
+      bundlesReceived: library.stationSync.bundlesReceived(),
+      conflicts: reviewConflicts(library),
+    }),
+    'stations:import': async ({ path: file }) => {
+      const summary = /\.(sqlite|db)$/i.test(file) ? await mergeLibraryFile(library, file) : await importBundle(library, file);
+      if (!summary.sameLibrary) {
+        alerts.refreshNow();
+        changed('stations merged');
+      }
+      return summary;
+    },
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);

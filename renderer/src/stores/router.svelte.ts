@@ -8,9 +8,10 @@ export type Route =
   | { screen: 'alerts' }
   | { screen: 'export' }
   | { screen: 'models' }
-  | { screen: 'train' };
+  | { screen: 'train' }
+  | { screen: 'stations' };
 
-export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models', 'train'] as const;
+export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models', 'train', 'stations'] as const;
 
 type ScreenName = (typeof SCREENS)[number];
 
