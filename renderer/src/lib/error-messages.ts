@@ -20,6 +20,8 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   BASELINE_INVALID: 'Past records file not usable',
   BACKUP_INVALID: 'Not a usable backup',
   SPECIES_LIST_INVALID: 'Species list not usable',
+  BUNDLE_INVALID: 'Station bundle not usable',
+  PUBLISH_FAILED: 'Headquarters database not reachable',
   DATABASE_NEWER: 'Library from a newer version',
   DATABASE_IN_USE: 'Library in use',
   DATABASE_CORRUPT: 'Library damaged',
