@@ -1,60 +1,103 @@
 /**
- * `npm run bench`: the import pipeline's speed on this machine, printed and written as JSON
- * (.cache/bench/pipeline.json, or the path given as first argument). Figures, never assertions.
+ * `npm run bench`: the import pipeline's speed on this machine, printed as a table and
+ * written as JSON (.cache/bench/pipeline.json, or the path given as an argument ending in
+ * .json; `--json` also prints the JSON on standard output, the table then goes to standard
+ * error). Figures, never assertions.
  *
- * 1. Xception inference only: ONNX Runtime vs tfjs-wasm (images/s, ratio).
- * 2. End to end: importing a folder of 12-megapixel camera JPEGs with EXIF through Xception
- *    (read + hash + EXIF + thumbnail + decode/resize + inference + SQLite), photos/s, for the
- *    exact (OpenCV INTER_LINEAR on the full frame) and the fast (sharp shrink-on-load) resampler,
- *    and its ratio to the inference-only rate. Peak RSS.
- * 3. With --scale N: imports N small photos through the same model and reports RSS along the way
- *    (the 10,000-photo memory check: `npm run bench -- --scale 10000`, about 20 minutes).
+ * 1. Inference only, Xception 299 px: ONNX Runtime FP32, tfjs-wasm, and the int8 slot.
+ * 2. Per-stage cost in core-ms per photo (CPU time of all the process's threads, one stage at
+ *    a time over 12-megapixel camera JPEGs): read + hash, EXIF, decode, thumbnail,
+ *    resize + normalise, inference, SQLite; exact (full decode, OpenCV INTER_LINEAR) and fast
+ *    (shrink-on-load decode) side by side.
+ * 3. End to end: importing the folder through Xception (FP32), photos/s and core-ms per
+ *    photo, for both resamplers, and the ratio to the inference-only rate. Peak RSS.
+ * 4. With --scale N: imports N distinct 12 MP photos (about 2 MB of disk each) through the
+ *    same model and samples RSS along the way (the 10,000-photo memory check:
+ *    `npm run bench -- --scale 10000`).
  *
- * Options: [out.json] [--photos N (default 16)] [--scale N]
+ * Options: [out.json] [--photos N (default 16)] [--scale N] [--scale-megapixels M (12)] [--json]
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { readPhotoExif } from '../main/core/ingest/exif.js';
 import { importFolder } from '../main/core/ingest/import-folder.js';
+import { readAndHashPhotoFile } from '../main/core/ingest/read-photo-file.js';
 import { Library } from '../main/core/library/index.js';
 import { resolveSettings } from '../main/core/settings.js';
-import { createOnnxClassifier } from '../main/core/vision/inference/onnx-classifier.js';
+import { decodePhoto, thumbnailFromDecoded } from '../main/core/vision/decode-photo.js';
+import { DEFAULT_INFERENCE_WORKERS, DEFAULT_THREADS_PER_WORKER, createOnnxClassifier, resolveOnnxModel } from '../main/core/vision/inference/onnx-classifier.js';
+import { InferenceWorkerPool } from '../main/core/vision/inference/worker-pool.js';
 import { buildXception } from '../main/core/vision/keras/xception.js';
 import type { ModelPack } from '../main/core/vision/model-pack.js';
+import { decodeSizeFor, preprocessDecoded } from '../main/core/vision/preprocess.js';
 import { setSeededWeights } from '../tests/helpers/keras-test-models.js';
-import { measureXceptionRates } from './xception-rates.js';
+import { type OnnxInferenceFigures, cpuMs, measureOnnxInference, measureXceptionRates } from './xception-rates.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const outFile = args.find((a) => a.endsWith('.json')) ?? path.resolve(import.meta.dirname, '../.cache/bench/pipeline.json');
 const PHOTOS = option('--photos', 16);
 const SCALE = option('--scale', 0);
+const SCALE_MEGAPIXELS = option('--scale-megapixels', 12);
+const JSON_OUT = args.includes('--json');
 const SHARED_FLOWERS = path.resolve(import.meta.dirname, '../../shared/data/flowers');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-bench-'));
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-const log = (line: string) => console.log(line);
+/** With --json the JSON owns standard output; the human table goes to standard error. */
+const log = (line: string) => (JSON_OUT ? console.error(line) : console.log(line));
+const round = (x: number, digits = 1) => +x.toFixed(digits);
 
-/** Real flower photos scaled up to 12 MP (or synthetic textures without ../shared), with camera EXIF and GPS. */
-async function writeCameraJpegs(folder: string, count: number, width: number, height: number): Promise<void> {
-  fs.mkdirSync(folder, { recursive: true });
-  const sources = fs.existsSync(SHARED_FLOWERS)
+function sourcePhotos(): string[] {
+  return fs.existsSync(SHARED_FLOWERS)
     ? fs.readdirSync(SHARED_FLOWERS, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && /\.jpe?g$/i.test(e.name)).map((e) => path.join(e.parentPath, e.name)).sort()
     : [];
+}
+
+/**
+ * A 12 MP camera JPEG with EXIF and GPS: a real flower photo scaled up with sensor-like grain
+ * (an upscaled photo alone is too smooth: its JPEG decodes faster than a camera's), or a
+ * synthetic texture without ../shared.
+ */
+async function cameraJpeg(i: number, width: number, height: number, sources: string[]): Promise<Buffer> {
+  const noise = (mean: number, sigma: number) => sharp({ create: { width, height, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean, sigma } } });
+  const base = sources.length
+    ? sharp(sources[i % sources.length]).resize(width, height, { fit: 'fill', kernel: 'cubic' })
+      .composite([{ input: await noise(128, 24).png({ compressionLevel: 1 }).toBuffer(), blend: 'soft-light' }])
+    : noise(110, 40).blur(2);
+  return base
+    .jpeg({ quality: 90 })
+    .withExif({
+      IFD0: { Make: 'Canon', Model: 'EOS 90D' },
+      IFD2: { DateTimeOriginal: `2026:06:01 10:${String(i % 60).padStart(2, '0')}:00` },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: `46/1 ${i % 60}/1 0/1`, GPSLongitudeRef: 'E', GPSLongitude: '7/1 30/1 0/1' },
+    })
+    .toBuffer();
+}
+
+async function writeCameraJpegs(folder: string, count: number, width: number, height: number): Promise<void> {
+  fs.mkdirSync(folder, { recursive: true });
+  const sources = sourcePhotos();
+  for (let i = 0; i < count; i++) fs.writeFileSync(path.join(folder, `IMG_${String(i).padStart(5, '0')}.JPG`), await cameraJpeg(i, width, height, sources));
+}
+
+/**
+ * N distinct photos from a few encodes: each file gets its own JPEG comment right after the
+ * start-of-image marker, so every file has its own hash and is decoded, at the cost of one
+ * encode per 50 files.
+ */
+async function writeDistinctCameraJpegs(folder: string, count: number, width: number, height: number): Promise<void> {
+  fs.mkdirSync(folder, { recursive: true });
+  const sources = sourcePhotos();
+  let base: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i++) {
-    const base = sources.length
-      ? sharp(sources[i % sources.length]).resize(width, height, { fit: 'fill', kernel: 'cubic' })
-      : sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 110, sigma: 40 } } }).blur(2);
-    const jpeg = await base
-      .jpeg({ quality: 90 })
-      .withExif({
-        IFD0: { Make: 'Canon', Model: 'EOS 90D' },
-        IFD2: { DateTimeOriginal: `2026:06:01 10:${String(i % 60).padStart(2, '0')}:00` },
-        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: `46/1 ${i % 60}/1 0/1`, GPSLongitudeRef: 'E', GPSLongitude: '7/1 30/1 0/1' },
-      })
-      .toBuffer();
-    fs.writeFileSync(path.join(folder, `IMG_${String(i).padStart(5, '0')}.JPG`), jpeg);
+    if (i % 50 === 0) base = await cameraJpeg(i / 50, width, height, sources);
+    const text = Buffer.from(`bench photo ${i}`, 'latin1');
+    const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, text.length + 2]), text]);
+    fs.writeFileSync(path.join(folder, `IMG_${String(i).padStart(5, '0')}.JPG`), Buffer.concat([base.subarray(0, 2), comment, base.subarray(2)]));
   }
 }
 
@@ -70,50 +113,228 @@ function xceptionPack(): ModelPack {
   };
 }
 
-async function importRate(folder: string, pack: ModelPack, resampler: 'exact' | 'fast', onRss?: (done: number) => void) {
-  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}.sqlite`);
-  const settings = resolveSettings({ databasePath });
-  const library = Library.open(databasePath);
-  const classifier = await createOnnxClassifier(pack, { cacheDir: path.join(work, 'onnx'), resampler, maxPixels: settings.maxImagePixels });
-  const started = performance.now();
-  const { summary } = await importFolder(library, folder, { settings, classifier, onProgress: (p) => onRss?.(p.filesDone) });
-  const seconds = (performance.now() - started) / 1000;
-  await classifier.close();
-  library.close();
-  return { photos: summary.photosNew, failed: summary.filesFailed, seconds: +seconds.toFixed(1), photosPerSecond: +(summary.photosNew / seconds).toFixed(2) };
+type Resampler = 'exact' | 'fast';
+interface StageCosts {
+  readHash: number;
+  exif: number;
+  decode: number;
+  thumbnail: number;
+  resize: number;
+  sqlite: number;
 }
 
-log(`Invasives Station pipeline benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}`);
+/**
+ * Each stage alone, photo after photo, in core-ms (CPU time of all threads: libvips and libuv
+ * included) per photo. The SQLite stage makes the writes an import makes for a new photo.
+ */
+async function measureStages(folder: string, pack: ModelPack): Promise<Record<Resampler, StageCosts>> {
+  const files = fs.readdirSync(folder).sort().map((f) => path.join(folder, f));
+  const databasePath = path.join(work, 'stages.sqlite');
+  const settings = resolveSettings({ databasePath });
+  const library = Library.open(databasePath);
+  const modelId = library.models.add(pack.identity).id;
+  const importId = library.imports.start(folder, modelId);
+  library.imports.addFiles(importId, files, {});
+  const costs: Record<Resampler, StageCosts> = {
+    exact: { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 },
+    fast: { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 },
+  };
+  const timed = async <T>(add: (ms: number) => void, work: () => Promise<T> | T): Promise<T> => {
+    const start = cpuMs();
+    const result = await work();
+    add(cpuMs() - start);
+    return result;
+  };
+  const probabilities = new Float32Array(pack.identity.labels.length).fill(1 / pack.identity.labels.length);
+  const embedding = new Float32Array(2048);
+  // One untimed pass first: the first photos otherwise pay for JIT compilation and libvips start-up.
+  const warmUp = await readAndHashPhotoFile(files[0]!, settings);
+  await readPhotoExif(warmUp.bytes);
+  for (const resampler of ['exact', 'fast'] as const) {
+    const atLeast = decodeSizeFor(pack.preprocessing, resampler);
+    const warm = await decodePhoto(warmUp.bytes, { maxPixels: settings.maxImagePixels, ...(atLeast ? { atLeast } : {}) });
+    await thumbnailFromDecoded(warm, settings.thumbnailSize);
+    for (let i = 0; i < 3; i++) preprocessDecoded(warm, pack.preprocessing);
+  }
+  for (const file of files) {
+    const { bytes, sha256 } = await timed((ms) => (costs.exact.readHash += ms), () => readAndHashPhotoFile(file, settings));
+    const exif = await timed((ms) => (costs.exact.exif += ms), () => readPhotoExif(bytes));
+    for (const resampler of ['exact', 'fast'] as const) {
+      const atLeast = decodeSizeFor(pack.preprocessing, resampler);
+      const decodeSize = atLeast ? { width: Math.max(atLeast.width, settings.thumbnailSize), height: Math.max(atLeast.height, settings.thumbnailSize) } : undefined;
+      const decoded = await timed((ms) => (costs[resampler].decode += ms), () => decodePhoto(bytes, { maxPixels: settings.maxImagePixels, ...(decodeSize ? { atLeast: decodeSize } : {}) }));
+      await timed((ms) => (costs[resampler].thumbnail += ms), () => thumbnailFromDecoded(decoded, settings.thumbnailSize));
+      await timed((ms) => (costs[resampler].resize += ms), () => preprocessDecoded(decoded, pack.preprocessing));
+    }
+    // The same writes as importOneFile makes for a new photo with a prediction.
+    await timed((ms) => (costs.exact.sqlite += ms), () => library.transaction(() => {
+      const photoId = library.photos.insert({
+        format: 'jpeg', width: exif.width, height: exif.height, orientation: exif.orientation, capturedAt: exif.capturedAt,
+        latitude: exif.latitude, longitude: exif.longitude, altitude: exif.altitude, cameraMake: exif.cameraMake, cameraModel: exif.cameraModel,
+        exifWarning: exif.warning, sha256, byteSize: bytes.length, importId,
+      });
+      library.photos.recordPath(photoId, file, importId);
+      library.predictions.save({ photoId, modelId, labels: pack.identity.labels, probabilities, embedding, topK: settings.topK });
+      library.imports.markFileDone(importId, file, 'new', photoId);
+    }));
+  }
+  library.close();
+  // Read, EXIF and SQLite do not depend on the resampler: measured once, shown in both columns.
+  costs.fast.readHash = costs.exact.readHash;
+  costs.fast.exif = costs.exact.exif;
+  costs.fast.sqlite = costs.exact.sqlite;
+  for (const resampler of ['exact', 'fast'] as const) {
+    for (const key of Object.keys(costs[resampler]) as (keyof StageCosts)[]) costs[resampler][key] = round(costs[resampler][key] / files.length);
+  }
+  return costs;
+}
+
+/**
+ * Inference only as the station runs it during an import: its worker pool
+ * (DEFAULT_INFERENCE_WORKERS x DEFAULT_THREADS_PER_WORKER), one photo per run, every worker
+ * kept busy, inputs ready in advance.
+ */
+async function measurePoolInference(modelPath: string, photos = 16): Promise<OnnxInferenceFigures & { workers: number; threadsPerWorker: number }> {
+  const workers = DEFAULT_INFERENCE_WORKERS;
+  const pool = await InferenceWorkerPool.start({ modelPath, workers, threadsPerWorker: DEFAULT_THREADS_PER_WORKER, modelName: 'bench' });
+  const input = () => Float32Array.from({ length: 299 * 299 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.9);
+  const drain = async (inputs: Float32Array[]) => {
+    await Promise.all(Array.from({ length: workers }, async () => {
+      for (let next = inputs.pop(); next; next = inputs.pop()) await pool.run(next, 1, 299, 299);
+    }));
+  };
+  await drain(Array.from({ length: workers }, input));
+  const inputs = Array.from({ length: photos }, input);
+  const started = performance.now();
+  const cpuStart = cpuMs();
+  await drain(inputs);
+  const ms = (performance.now() - started) / photos;
+  const coreMs = (cpuMs() - cpuStart) / photos;
+  await pool.close();
+  return { msPerImage: round(ms), imagesPerSecond: round(1000 / ms, 2), coreMsPerImage: round(coreMs), batch4MsPerImage: Number.NaN, workers, threadsPerWorker: DEFAULT_THREADS_PER_WORKER };
+}
+
+async function importRate(folder: string, pack: ModelPack, resampler: Resampler, options: { onnxPath?: string; onProgress?: (done: number) => void } = {}) {
+  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}-${Date.now()}.sqlite`);
+  const settings = resolveSettings({ databasePath });
+  const library = Library.open(databasePath);
+  const classifier = await createOnnxClassifier(pack, {
+    cacheDir: path.join(work, 'onnx'), resampler, maxPixels: settings.maxImagePixels, ...(options.onnxPath ? { onnxPath: options.onnxPath } : {}),
+  });
+  const started = performance.now();
+  const cpuStart = cpuMs();
+  const { summary } = await importFolder(library, folder, { settings, classifier, onProgress: (p) => options.onProgress?.(p.filesDone) });
+  const seconds = (performance.now() - started) / 1000;
+  const coreMs = cpuMs() - cpuStart;
+  await classifier.close();
+  library.close();
+  return {
+    photos: summary.photosNew,
+    failed: summary.filesFailed,
+    seconds: round(seconds),
+    photosPerSecond: round(summary.photosNew / seconds, 2),
+    coreMsPerPhoto: round(coreMs / Math.max(1, summary.photosNew)),
+  };
+}
+
+const cell = (value: number | string | null | undefined, width = 10) => String(value ?? '—').padStart(width);
+
+log(`Invasives Station pipeline benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const inference = await measureXceptionRates();
-log(`Xception 299 px inference only: ONNX Runtime ${inference.ortImagesPerSecond} img/s (${inference.ortMsPerImage} ms), tfjs-wasm ${inference.tfjsWasmImagesPerSecond} img/s → ${inference.ortSpeedupOverTfjsWasm}x`);
+const pack = xceptionPack();
+// The bench pack's own compiled graph (30 classes): the one the end-to-end runs use.
+const packModel = await resolveOnnxModel(pack, path.join(work, 'onnx'));
+const fp32: OnnxInferenceFigures = await measureOnnxInference(packModel.path ?? packModel.bytes!);
+const fp32Pool = await measurePoolInference(packModel.path!);
+
+// ── INT8 SLOT ────────────────────────────────────────────────────────────────────────────────
+// i12int8 provides the int8 (QDQ) compile; the lead wires it here, e.g.:
+//   const int8Path = <write compileInt8(pack, calibrationPhotos) to path.join(work, 'int8.onnx')>;
+//   int8 = await measureOnnxInference(int8Path);
+//   endToEnd.int8Exact = await importRate(cameraFolder, pack, 'exact', { onnxPath: int8Path });
+// Every table row and JSON field below already reads `int8` (null until then).
+const int8 = null as OnnxInferenceFigures | null;
+const int8Path = null as string | null;
+// ─────────────────────────────────────────────────────────────────────────────────────────────
 
 const cameraFolder = path.join(work, 'card-12mp');
 await writeCameraJpegs(cameraFolder, PHOTOS, 4000, 3000);
-const pack = xceptionPack();
-const endToEnd: Record<string, unknown> = {};
-for (const resampler of ['exact', 'fast'] as const) {
-  const rate = await importRate(cameraFolder, pack, resampler);
-  const ofInference = rate.photosPerSecond / inference.ortImagesPerSecond!;
-  const overWasm = rate.photosPerSecond / inference.tfjsWasmImagesPerSecond!;
-  endToEnd[resampler] = { ...rate, fractionOfInferenceOnly: +ofInference.toFixed(2), timesTfjsWasm: +overWasm.toFixed(2) };
-  log(`End to end, ${PHOTOS} × 12 MP JPEG, ${resampler} resampler: ${rate.photosPerSecond} photos/s = ${(ofInference * 100).toFixed(0)}% of inference only (target ≥ 75%), ${overWasm.toFixed(1)}x tfjs-wasm (target ≥ 5x)`);
+const stages = await measureStages(cameraFolder, pack);
+
+const endToEnd: Record<string, Awaited<ReturnType<typeof importRate>> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
+const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
+  ['fp32Exact', 'exact', null, fp32],
+  ['fp32Fast', 'fast', null, fp32],
+  ['int8Exact', 'exact', int8Path, int8],
+  ['int8Fast', 'fast', int8Path, int8],
+];
+for (const [name, resampler, onnxPath, figures] of runs) {
+  if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
+  const rate = await importRate(cameraFolder, pack, resampler, onnxPath ? { onnxPath } : {});
+  endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
+}
+
+const stageRows: [string, keyof StageCosts][] = [
+  ['read + hash', 'readHash'], ['EXIF', 'exif'], ['decode', 'decode'], ['thumbnail', 'thumbnail'], ['resize + normalise', 'resize'], ['SQLite', 'sqlite'],
+];
+const beforeInference = (r: Resampler) => round(stageRows.reduce((sum, [, key]) => sum + stages[r][key], 0));
+log('');
+log(`Per photo, ${PHOTOS} × 12 MP JPEG (core-ms = CPU time of all threads; measured one stage at a time)`);
+log(`${'stage (core-ms per photo)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
+for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exact[key])}${cell(stages.fast[key])}`);
+log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
+log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
+log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
+log(`${'inference int8 (slot)'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
+log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
+log('');
+log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
+log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
+log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
+log(`${'inference only, int8 (slot)'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
+log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
+log(`${'end to end, FP32'.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
+log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
+log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
+log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
+log(`${'end to end, int8 (slot; ≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
+log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
+
+function pct(fraction: number | undefined): string | undefined {
+  return fraction === undefined ? undefined : `${Math.round(fraction * 100)}%`;
+}
+function times(rate: number | undefined): string | undefined {
+  return rate === undefined ? undefined : `${(rate / inference.tfjsWasmImagesPerSecond!).toFixed(1)}x`;
 }
 
 let scale: Record<string, unknown> | null = null;
 if (SCALE > 0) {
   const scaleFolder = path.join(work, 'card-scale');
-  await writeCameraJpegs(scaleFolder, SCALE, 1024, 768);
-  const samples: { photos: number; rssMb: number }[] = [];
-  const rate = await importRate(scaleFolder, pack, 'exact', (done) => {
-    if (done % Math.max(1, Math.floor(SCALE / 20)) === 0) samples.push({ photos: done, rssMb: Math.round(process.memoryUsage().rss / 1048576) });
+  const width = Math.round(Math.sqrt((SCALE_MEGAPIXELS * 1e6 * 4) / 3));
+  await writeDistinctCameraJpegs(scaleFolder, SCALE, width, Math.round((width * 3) / 4));
+  // A process of its own: the import's memory, not this benchmark's models and compiler.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), scaleFolder, packModel.path!, String(pack.identity.labels.length), path.join(work, 'scale.sqlite')], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
-  scale = { ...rate, rssSamples: samples, peakRssMb: peakRssMb() };
-  log(`Scale: ${SCALE} photos imported at ${rate.photosPerSecond} photos/s; RSS ${samples.map((s) => s.rssMb).join(' → ')} MB; peak ${peakRssMb()} MB (limit 1536 MB)`);
+  if (child.status !== 0) throw new Error(`the scale import failed (exit ${child.status})`);
+  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { photosPerSecond: number; peakRssMb: number; rssSamples: { rssMb: number }[] };
+  scale = { megapixels: SCALE_MEGAPIXELS, ...result };
+  log('');
+  log(`Scale: ${SCALE} distinct ${SCALE_MEGAPIXELS} MP photos imported at ${result.photosPerSecond} photos/s in a process of its own; RSS ${result.rssSamples.map((s) => s.rssMb).join(' → ')} MB; peak ${result.peakRssMb} MB (target ≤ 1024 MB)`);
 }
 
 log(`Peak RSS of this run: ${peakRssMb()} MB`);
-const report = { date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, inference, endToEnd, scale, peakRssMb: peakRssMb() };
+const report = {
+  date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg(),
+  photos: PHOTOS,
+  inference: { ...inference, fp32, fp32StationPool: fp32Pool, int8 },
+  stagesCoreMsPerPhoto: stages,
+  endToEnd,
+  scale,
+  peakRssMb: peakRssMb(),
+};
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
 log(`Written ${outFile}`);
+if (JSON_OUT) console.log(JSON.stringify(report, null, 2));
 fs.rmSync(work, { recursive: true, force: true });

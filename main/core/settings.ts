@@ -65,7 +65,9 @@ export function defaultDatabasePath(): string {
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
-  importConcurrency: 4,
+  // Two photos in inference (two ONNX Runtime workers) and one decoding keep 2 cores busy;
+  // each photo in flight may hold a decoded full frame (36 MB at 12 MP).
+  importConcurrency: 3,
   maxFileBytes: 512 * 1024 * 1024,
   maxImagePixels: 120_000_000,
   thumbnailSize: 320,

@@ -21,13 +21,13 @@ async function assertProbabilityRows(model: tf.LayersModel, size: number, classe
   }
 }
 
-test('the shared LeafSense .h5 pack: Teachable-Machine style labels, MobileNet preprocessing, valid probabilities', { skip: skipUnlessShared('models', 'keras-h5-mobilenet-leafsense', 'keras_model.h5') }, async () => {
+test('the shared LeafSense .h5 pack: Teachable Machine export (labels, centre crop, [-1, 1]), valid probabilities', { skip: skipUnlessShared('models', 'keras-h5-mobilenet-leafsense', 'keras_model.h5') }, async () => {
   const pack = await loadModelPack(sharedPath('models', 'keras-h5-mobilenet-leafsense', 'keras_model.h5'));
   assert.equal(pack.identity.format, 'keras-h5');
   assert.equal(pack.identity.labels.length, 15);
   assert.equal(pack.identity.labels[0], 'Tomato_healthy');
   assert.equal(pack.identity.labels[14], 'Pepper_bell_Bacterial_spot');
-  assert.deepEqual(pack.preprocessing, { height: 224, width: 224, resize: 'stretch', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' });
+  assert.deepEqual(pack.preprocessing, { height: 224, width: 224, resize: 'centre-crop', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' });
   assert.equal(pack.embeddingLayer, 'global_average_pooling2d_GlobalAveragePooling2D2');
   assert.ok(pack.layersModel);
   await assertProbabilityRows(pack.layersModel, 224, 15);
@@ -41,7 +41,8 @@ test('the shared Teachable Machine TF.js pack: 12 labels from metadata.json, 224
   assert.equal(pack.identity.format, 'tfjs-layers');
   assert.equal(pack.identity.labels.length, 12);
   assert.deepEqual(pack.identity.labels.slice(0, 3), ['Battery', 'biological', 'brown-glass']);
-  assert.equal(pack.preprocessing.mode, 'tf');
+  // @teachablemachine/image: cropTo (centre crop) and x / 127 - 1.
+  assert.deepEqual(pack.preprocessing, { height: 224, width: 224, resize: 'centre-crop', meanRgb: [127, 127, 127], stdRgb: [127, 127, 127], mode: 'torch' });
   assert.deepEqual(pack.layersModel?.inputs[0]?.shape, [null, 224, 224, 3]);
   assert.deepEqual(pack.layersModel?.outputs[0]?.shape, [null, 12]);
   assert.ok(pack.embeddingLayer);
@@ -88,7 +89,7 @@ test('a TF.js folder written by tfjs loads by model.json, and a short weights fi
   const pack = await loadModelPack(path.join(dir, 'model.json'));
   assert.deepEqual(pack.identity.labels, ['a', 'b', 'c', 'd']);
   assert.equal(pack.identity.name, 'tm-test-model');
-  assert.deepEqual(pack.preprocessing, { height: 32, width: 32, resize: 'stretch', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' });
+  assert.deepEqual(pack.preprocessing, { height: 32, width: 32, resize: 'centre-crop', meanRgb: [127, 127, 127], stdRgb: [127, 127, 127], mode: 'torch' });
   const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 9);
   const diff = tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, pack.layersModel?.predict(x) as tf.Tensor)));
   assert.equal((await diff.data())[0], 0);

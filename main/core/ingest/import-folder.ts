@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
 import { StationError, errorMessage } from '../errors.js';
 import type { FileOutcome, Library, PhotoMetadata } from '../library/index.js';
 import { type Settings, thumbnailCacheDir } from '../settings.js';
-import type { Classification, PhotoClassifier } from '../vision/classifier.js';
-import { makeThumbnail } from '../vision/decode.js';
+import type { Classification, ClassifierInput, PhotoClassifier } from '../vision/classifier.js';
+import { type DecodedPhoto, decodePhoto, thumbnailFromDecoded } from '../vision/decode-photo.js';
 import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
+import { readAndHashPhotoFile } from './read-photo-file.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
 import { scanFolder } from '../scan-folder.js';
 import { RateMeter, runWorkQueue } from '../work-queue.js';
@@ -144,36 +144,24 @@ async function isSameFolder(folder: string, device: number): Promise<boolean> {
   }
 }
 
-async function readPhotoFile(filePath: string, settings: Settings): Promise<Buffer> {
-  let stat;
-  try {
-    stat = await fs.stat(filePath);
-  } catch (error) {
-    throw new StationError('FILE_UNREADABLE', `${filePath} could not be read: ${errorMessage(error)}`);
-  }
-  if (stat.size === 0) throw new StationError('FILE_EMPTY', `${filePath} is empty (0 bytes): the copy to the card probably failed.`);
-  if (stat.size > settings.maxFileBytes) {
-    throw new StationError('FILE_TOO_LARGE', `${filePath} is ${stat.size} bytes, more than the ${settings.maxFileBytes} bytes a photo may have.`);
-  }
-  try {
-    return await fs.readFile(filePath);
-  } catch (error) {
-    throw new StationError('FILE_UNREADABLE', `${filePath} could not be read: ${errorMessage(error)}`);
-  }
-}
-
 /** Reads, checks, classifies and stores one file. Never throws: failures are data. */
 async function importOneFile(run: ImportRun, filePath: string): Promise<FileResult> {
   const { library, importId, modelId, options } = run;
   try {
-    const bytes = await readPhotoFile(filePath, options.settings);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const { bytes, sha256 } = await readAndHashPhotoFile(filePath, options.settings);
     const knownId = library.photos.idBySha256(sha256);
     const needsPrediction = options.classifier != null && (knownId === null || !library.predictions.has(knownId, modelId!));
 
-    let metadata: PhotoMetadata | null = null;
-    if (knownId === null) metadata = await readNewPhoto(run, bytes, sha256, filePath);
-    const classification = needsPrediction ? await classifyPhoto(options.classifier!, bytes, filePath) : null;
+    // One decode serves the thumbnail and the classifier (when it takes decoded pixels).
+    const sharesDecode = needsPrediction && options.classifier!.decodeRequest !== undefined;
+    let decoded: DecodedPhoto | null = knownId === null || sharesDecode ? await decodeForImport(run, bytes, filePath, knownId === null, sharesDecode) : null;
+    // Queued first, so that inference of this photo overlaps its thumbnail and EXIF.
+    const classifying = needsPrediction ? classifyPhoto(options.classifier!, { bytes, path: filePath, ...(sharesDecode ? { decoded: decoded! } : {}) }) : null;
+    classifying?.catch(() => undefined); // awaited below; a failure of the thumbnail must not leave it unhandled
+    const metadata = knownId === null ? await readNewPhoto(run, bytes, decoded!, sha256, filePath) : null;
+    // The full-size pixels (tens of MB) must not wait here for the inference queue.
+    decoded = null;
+    const classification = classifying ? await classifying : null;
 
     const outcome = library.transaction((): FileOutcome => {
       // Re-check inside the transaction: the same bytes may have been stored meanwhile from another path.
@@ -211,16 +199,33 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
   }
 }
 
-/** Checks a new photo is a readable image, reads its EXIF and caches its thumbnail. */
-async function readNewPhoto(run: ImportRun, bytes: Buffer, sha256: string, filePath: string): Promise<PhotoMetadata> {
+/**
+ * The photo decoded once for what this file needs: the classifier's decode (the full frame
+ * for the exact resampler), or, for a thumbnail alone, one shrunk on load. Decoding is also
+ * the check that the pixels can be read at all (truncated files fail here).
+ */
+async function decodeForImport(run: ImportRun, bytes: Buffer, filePath: string, needsThumbnail: boolean, forClassifier: boolean): Promise<DecodedPhoto> {
   const format = detectImageFormat(bytes);
   if (!format) {
     throw new StationError('NOT_AN_IMAGE', `${filePath} is not a photo: its content is not JPEG, PNG, TIFF, HEIC or WebP (renamed or damaged file?).`);
   }
   const settings = run.options.settings;
+  const thumbnailSide = { width: settings.thumbnailSize, height: settings.thumbnailSize };
+  const request = forClassifier ? run.options.classifier!.decodeRequest! : { atLeast: thumbnailSide };
+  const atLeast = request.atLeast && needsThumbnail ? largerOf(request.atLeast, thumbnailSide) : request.atLeast;
+  return decodePhoto(bytes, { maxPixels: settings.maxImagePixels, path: filePath, ...(atLeast ? { atLeast } : {}) });
+}
+
+function largerOf(a: { width: number; height: number }, b: { width: number; height: number }): { width: number; height: number } {
+  return { width: Math.max(a.width, b.width), height: Math.max(a.height, b.height) };
+}
+
+/** Reads a new photo's EXIF and caches its thumbnail (colour-managed, from the shared decode). */
+async function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto, sha256: string, filePath: string): Promise<PhotoMetadata> {
+  const format = decoded.format;
+  const settings = run.options.settings;
   const exif = await readPhotoExif(bytes);
-  // Decoding the thumbnail is also the check that the pixels can be read at all (truncated files fail here).
-  const thumbnail = await makeThumbnail(bytes, { size: settings.thumbnailSize, maxPixels: settings.maxImagePixels, path: filePath });
+  const thumbnail = await thumbnailFromDecoded(decoded, settings.thumbnailSize, filePath);
   await writeFileAtomically(path.join(run.thumbnailsDir, `${sha256}.jpg`), thumbnail.jpeg);
   return {
     format,
@@ -237,11 +242,10 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, sha256: string, fileP
   };
 }
 
-async function classifyPhoto(classifier: PhotoClassifier, bytes: Buffer, filePath: string): Promise<Classification> {
-  try {
-    return await classifier.classify({ bytes, path: filePath });
-  } catch (error) {
+/** Not async, so that no frame keeps `input.decoded` alive while the photo waits for inference. */
+function classifyPhoto(classifier: PhotoClassifier, input: ClassifierInput): Promise<Classification> {
+  return classifier.classify(input).catch((error: unknown) => {
     if (error instanceof StationError) throw error;
-    throw new StationError('CLASSIFY_FAILED', `${filePath} could not be classified: ${errorMessage(error)}`);
-  }
+    throw new StationError('CLASSIFY_FAILED', `${input.path} could not be classified: ${errorMessage(error)}`);
+  });
 }

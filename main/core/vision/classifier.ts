@@ -1,3 +1,5 @@
+import type { DecodedPhoto } from './decode-photo.js';
+
 /**
  * The classification stage of the import pipeline. The ingest code depends only on
  * this interface; model packs (Keras .h5, TF.js, ONNX, DEEP-OC archives) provide it.
@@ -7,11 +9,21 @@ import type { ModelIdentity } from '../model-identity.js';
 
 export type { ModelIdentity };
 
-/** A photo handed to the classifier: the file's bytes, decoded by the classifier itself. */
+/** A photo handed to the classifier: the file's bytes, and its pixels when already decoded. */
 export interface ClassifierInput {
   bytes: Buffer;
   /** For error messages only. */
   path: string;
+  /**
+   * The photo decoded once by the caller (decodePhoto with the classifier's `decodeSize`), so
+   * that the thumbnail and the classifier share one decode; without it the classifier decodes `bytes`.
+   */
+  decoded?: DecodedPhoto;
+}
+
+/** Which decode a classifier takes: the full frame, or one shrunk on load to at least a size. */
+export interface DecodeRequest {
+  atLeast?: { width: number; height: number };
 }
 
 export interface Classification {
@@ -23,6 +35,8 @@ export interface Classification {
 
 export interface PhotoClassifier {
   readonly identity: ModelIdentity;
+  /** The decode `classify` can use as `decoded`; absent: it decodes the bytes itself. */
+  readonly decodeRequest?: DecodeRequest;
   /** Rejects with an Error whose message names the file and the problem. */
   classify(input: ClassifierInput): Promise<Classification>;
   /** Frees workers and sessions. */

@@ -47,17 +47,17 @@ export interface ImageSize {
   uprightHeight: number;
 }
 
-const THUMBNAIL_JPEG_QUALITY = 80;
+export const THUMBNAIL_JPEG_QUALITY = 80;
 /** Transparent areas of PNG/WebP/TIFF photos become white, as a viewer would show them. */
-const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
+export const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
 /**
  * libvips' sensitivity to damaged pixel data: 'error' rejects truncated and corrupt
  * images but accepts files whose decoder only warns (e.g. stray bytes after the image).
  */
-const FAIL_ON = 'error' as const;
+export const FAIL_ON = 'error' as const;
 
 // heic-decode ships no type declarations; this is the part of its API we use.
-interface HeicDecoded {
+export interface HeicDecoded {
   width: number;
   height: number;
   data: Uint8ClampedArray;
@@ -112,19 +112,22 @@ function checkNotEmpty(bytes: Buffer, path: string | undefined): ImageFormat {
   return format;
 }
 
-function checkPixels(width: number, height: number, maxPixels: number, path: string | undefined): void {
+export function checkPixels(width: number, height: number, maxPixels: number, path: string | undefined): void {
   if (width * height > maxPixels) {
     throw new StationError('IMAGE_TOO_LARGE', `${fileLabel(path)} is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}; it is refused as a possible decompression bomb (raise maxImagePixels if it is a genuine photo).`);
   }
 }
 
-interface Probe {
+export interface Probe {
   size: ImageSize;
   /** HEVC-coded HEIF, which sharp's prebuilt libvips cannot decode. */
   needsHeicDecoder: boolean;
+  /** The embedded ICC colour profile, when the file has one. */
+  icc: Buffer | null;
 }
 
-async function probe(bytes: Buffer, options: DecodeOptions): Promise<Probe> {
+/** Header checks (empty, not an image, pixel limit) and what the decoders need to know. */
+export async function probe(bytes: Buffer, options: DecodeOptions): Promise<Probe> {
   const format = checkNotEmpty(bytes, options.path);
   let metadata: sharp.Metadata;
   try {
@@ -150,6 +153,7 @@ async function probe(bytes: Buffer, options: DecodeOptions): Promise<Probe> {
       uprightHeight: swap ? width : height,
     },
     needsHeicDecoder,
+    icc: metadata.icc ?? null,
   };
 }
 
@@ -157,7 +161,7 @@ async function probe(bytes: Buffer, options: DecodeOptions): Promise<Probe> {
 // a model input from the same Buffer, so the RGBA result is kept while that Buffer lives.
 const heicCache = new WeakMap<Buffer, Promise<HeicDecoded>>();
 
-function decodeHeic(bytes: Buffer, path: string | undefined): Promise<HeicDecoded> {
+export function decodeHeic(bytes: Buffer, path: string | undefined): Promise<HeicDecoded> {
   let pending = heicCache.get(bytes);
   if (!pending) {
     pending = loadHeicDecode()({ buffer: bytes }).catch((error: unknown) => {

@@ -11,9 +11,11 @@ export interface Preprocessing {
   width: number;
   /**
    * 'stretch': resize the whole frame to height x width, bilinear without antialiasing
-   * (OpenCV INTER_LINEAR), as image-classification-tf does.
+   * (OpenCV INTER_LINEAR), as image-classification-tf and Keras Applications do.
+   * 'centre-crop': scale so the shorter side fits, keep the centre (Teachable Machine's
+   * cropTo), bilinear as well; see preprocess.ts centreCropResize.
    */
-  resize: 'stretch';
+  resize: 'stretch' | 'centre-crop';
   /** Subtracted from each RGB channel (0..255 scale) before `mode` applies. */
   meanRgb: [number, number, number];
   /** Used by mode 'torch' only. */

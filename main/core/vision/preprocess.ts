@@ -1,15 +1,18 @@
 /**
- * Photo -> network input, as DEEP-OC image-classification-tf prepares it
- * (imgclas/data_utils.py: load_image, resize_im, preprocess_batch, standard_tencrop_batch):
- * decode with EXIF orientation, RGB, stretch the whole frame to height x width with
- * OpenCV INTER_LINEAR on uint8 pixels, then subtract the mean and apply `mode`.
+ * Photo -> network input, as each pack family was trained:
+ *  - DEEP-OC image-classification-tf (imgclas/data_utils.py: load_image, resize_im,
+ *    preprocess_batch, standard_tencrop_batch) and Keras Applications nets: decode as
+ *    cv2.imread(IMREAD_COLOR) does (EXIF orientation, no colour management, alpha dropped;
+ *    see decode-photo.ts), stretch the whole frame to height x width with OpenCV
+ *    INTER_LINEAR on uint8 pixels, then subtract the mean and apply `mode`;
+ *  - Teachable Machine: its library's cropTo (scale so the shorter side fits, centre crop;
+ *    see centreCropResize), then x / 127 - 1.
  *
  * The resize is reimplemented here bit for bit (OpenCV's fixed-point arithmetic) because
  * libvips' resamplers antialias and give different pixels.
  */
-import sharp from 'sharp';
 import { StationError } from '../errors.js';
-import { openOrientedImage, runImageOutput } from './decode.js';
+import { type DecodedPhoto, decodePhoto } from './decode-photo.js';
 import type { Preprocessing } from './model-pack.js';
 
 /** Interleaved 8-bit RGB pixels, row-major. */
@@ -19,6 +22,11 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/** Resampler input: RGB, or RGBA whose alpha is skipped (cv2.IMREAD_COLOR drops it). */
+export interface SourcePixels extends RgbImage {
+  channels?: 3 | 4;
+}
+
 export interface PreprocessOptions {
   /** Refuse images with more pixels than this (decompression bombs). */
   maxPixels: number;
@@ -26,8 +34,9 @@ export interface PreprocessOptions {
   path?: string;
   /**
    * 'exact' (default): full-size decode, then OpenCV INTER_LINEAR in TypeScript, as the
-   * model was trained. 'fast': sharp resizes with shrink-on-load (JPEG DCT scaling) and
-   * its antialiasing linear kernel; measured in bench/inference.bench.ts.
+   * model was trained. 'fast': the decoder shrinks on load (JPEG DCT scaling, then libvips'
+   * antialiasing linear reduce) to about the network's size, then the same INTER_LINEAR;
+   * measured in bench/inference.bench.ts.
    */
   resampler?: 'exact' | 'fast';
   /** Ten views (corners, centre, mirrors) instead of one; see tenCropViews. */
@@ -100,17 +109,18 @@ function remapTable(table: AxisTable, offset: number, indexOf: Int32Array): Axis
  * rounded with (sum + 2) >> 2: the rounding of OpenCV's SIMD vertical pass (the path x86
  * builds take for all but the last few bytes of a row).
  */
-function interpolate(src: RgbImage, xs: AxisTable, ys: AxisTable): RgbImage {
+function interpolate(src: SourcePixels, xs: AxisTable, ys: AxisTable): RgbImage {
   const width = xs.first.length;
   const height = ys.first.length;
+  const stride = src.channels ?? 3;
   const out = new Uint8Array(width * height * 3);
   const row0 = new Int32Array(width * 3);
   const row1 = new Int32Array(width * 3);
   const horizontal = (sy: number, into: Int32Array): void => {
-    const base = sy * src.width * 3;
+    const base = sy * src.width * stride;
     for (let dx = 0; dx < width; dx += 1) {
-      const a = base + xs.first[dx]! * 3;
-      const b = base + xs.second[dx]! * 3;
+      const a = base + xs.first[dx]! * stride;
+      const b = base + xs.second[dx]! * stride;
       const w0 = xs.w0[dx]!;
       const w1 = xs.w1[dx]!;
       for (let c = 0; c < 3; c += 1) into[dx * 3 + c] = src.data[a + c]! * w0 + src.data[b + c]! * w1;
@@ -137,9 +147,34 @@ function checkSize(width: number, height: number): void {
 }
 
 /** cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR) on 8-bit RGB, bit for bit. */
-export function resizeInterLinear(src: RgbImage, width: number, height: number): RgbImage {
+export function resizeInterLinear(src: SourcePixels, width: number, height: number): RgbImage {
   checkSize(width, height);
   return interpolate(src, axisTable(src.width, width, true), axisTable(src.height, height, false));
+}
+
+/** `count` consecutive entries of a table from `start`. */
+function sliceTable(table: AxisTable, start: number, count: number): AxisTable {
+  return selectTable(table, Int32Array.from({ length: count }, (_, i) => start + i));
+}
+
+/**
+ * Teachable Machine's crop (@teachablemachine/image, utils/canvas.ts cropTo): the photo is
+ * scaled so its shorter side fits the target (sides rounded up: Math.ceil(side * size / min)),
+ * drawn centred, and the target square keeps the middle (offset ~~((scaled - size) / 2)).
+ * The browser's drawImage scales bilinearly; here that is INTER_LINEAR, computed only at the
+ * rows and columns the crop keeps. Non-square targets generalise it (the cover scale).
+ */
+export function centreCropResize(src: SourcePixels, width: number, height: number): RgbImage {
+  checkSize(width, height);
+  // The same expressions as cropTo, so that the rounding of the scaled sides matches.
+  const scale = width === height ? width / Math.min(src.width, src.height) : Math.max(width / src.width, height / src.height);
+  const scaledWidth = Math.max(width, Math.ceil(src.width * scale));
+  const scaledHeight = Math.max(height, Math.ceil(src.height * scale));
+  const left = Math.trunc((scaledWidth - width) / 2);
+  const top = Math.trunc((scaledHeight - height) / 2);
+  const xs = sliceTable(axisTable(src.width, scaledWidth, true), left, width);
+  const ys = sliceTable(axisTable(src.height, scaledHeight, false), top, height);
+  return interpolate(src, xs, ys);
 }
 
 /** A rectangle of an image, copied. */
@@ -173,7 +208,7 @@ export function mirrorRgb(src: RgbImage): RgbImage {
  * bottom-right) and the centre, each followed by its mirror. Unlike the original, which feeds
  * the crops at their own size, each crop is resized (INTER_LINEAR) to the network's input.
  */
-export function tenCropViews(src: RgbImage, width: number, height: number): RgbImage[] {
+export function tenCropViews(src: SourcePixels, width: number, height: number): RgbImage[] {
   checkSize(width, height);
   const side = Math.min(src.width, src.height);
   const crop = Math.trunc(TEN_CROP_PROPORTION * side);
@@ -245,34 +280,59 @@ export function normalizeInto(image: RgbImage, p: Preprocessing, out: Float32Arr
   }
 }
 
-/** The photo decoded upright at full size (EXIF orientation applied, sRGB, 3 channels). */
+/**
+ * The photo decoded upright at full size as the classifier sees it (EXIF orientation applied,
+ * no colour management, alpha dropped: cv2.imread(IMREAD_COLOR), in RGB order).
+ */
 export async function decodeRgb(bytes: Buffer, options: { maxPixels: number; path?: string }): Promise<RgbImage> {
-  const image = await openOrientedImage(bytes, options);
-  const { data, info } = await runImageOutput(options.path, () => image.raw().toBuffer({ resolveWithObject: true }));
-  return checkedRgb(data, info.width, info.height, info.channels, options.path);
+  const { pixels } = await decodePhoto(bytes, options);
+  return { width: pixels.width, height: pixels.height, data: pixels.channels === 3 ? pixels.data : dropAlpha(pixels.data) };
 }
 
-function checkedRgb(data: Buffer, width: number, height: number, channels: number, path: string | undefined): RgbImage {
-  if (channels !== 3) {
-    throw new StationError('IMAGE_CORRUPT', `${path ? `"${path}"` : 'The image'} decoded to ${channels} channels instead of RGB; convert it to an RGB JPEG.`);
+function dropAlpha(rgba: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) {
+    rgb[o] = rgba[i]!;
+    rgb[o + 1] = rgba[i + 1]!;
+    rgb[o + 2] = rgba[i + 2]!;
   }
-  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return rgb;
 }
 
-/** The fast path: sharp stretches to width x height, with shrink-on-load for JPEG. */
-export async function resizeWithSharp(bytes: Buffer, width: number, height: number, options: { maxPixels: number; path?: string }): Promise<RgbImage> {
-  const image = await openOrientedImage(bytes, options);
-  const { data, info } = await runImageOutput(options.path, () =>
-    image.resize(width, height, { fit: 'fill', kernel: sharp.kernel.linear, fastShrinkOnLoad: true }).raw().toBuffer({ resolveWithObject: true }),
-  );
-  return checkedRgb(data, info.width, info.height, info.channels, options.path);
+/**
+ * The decode a resampler needs: the full frame for 'exact'; for 'fast', shrink-on-load to
+ * at least the network's input size.
+ */
+export function decodeSizeFor(p: Preprocessing, resampler: 'exact' | 'fast' = 'exact'): { width: number; height: number } | undefined {
+  return resampler === 'fast' ? { width: p.width, height: p.height } : undefined;
 }
 
-/** The views of one photo, resized to the network's input, before normalisation. */
+/** The views of one decoded photo, resized to the network's input, before normalisation. */
+export function viewsOfDecoded(photo: DecodedPhoto, p: Preprocessing, options: { tenCrop?: boolean } = {}): RgbImage[] {
+  const src: SourcePixels = photo.pixels;
+  if (options.tenCrop) return tenCropViews(src, p.width, p.height);
+  if (p.resize === 'centre-crop') return [centreCropResize(src, p.width, p.height)];
+  return [resizeInterLinear(src, p.width, p.height)];
+}
+
+/** The views of one photo's bytes (decoded here), before normalisation. */
 export async function photoViews(bytes: Buffer, p: Preprocessing, options: PreprocessOptions): Promise<RgbImage[]> {
-  if (options.tenCrop) return tenCropViews(await decodeRgb(bytes, options), p.width, p.height);
-  if (options.resampler === 'fast') return [await resizeWithSharp(bytes, p.width, p.height, options)];
-  return [resizeInterLinear(await decodeRgb(bytes, options), p.width, p.height)];
+  const atLeast = decodeSizeFor(p, options.resampler);
+  const photo = await decodePhoto(bytes, { maxPixels: options.maxPixels, path: options.path, ...(atLeast ? { atLeast } : {}) });
+  return viewsOfDecoded(photo, p, options);
+}
+
+/** Normalised NHWC float32 of views. */
+function tensorOf(views: RgbImage[], p: Preprocessing): { views: number; data: Float32Array } {
+  const size = p.width * p.height * 3;
+  const data = new Float32Array(views.length * size);
+  views.forEach((view, i) => normalizeInto(view, p, data, i * size));
+  return { views: views.length, data };
+}
+
+/** A decoded photo as network input: NHWC float32, `views` x height x width x 3. */
+export function preprocessDecoded(photo: DecodedPhoto, p: Preprocessing, options: { tenCrop?: boolean } = {}): { views: number; data: Float32Array } {
+  return tensorOf(viewsOfDecoded(photo, p, options), p);
 }
 
 /**
@@ -280,9 +340,5 @@ export async function photoViews(bytes: Buffer, p: Preprocessing, options: Prepr
  * tenCrop).
  */
 export async function preprocessPhoto(bytes: Buffer, p: Preprocessing, options: PreprocessOptions): Promise<{ views: number; data: Float32Array }> {
-  const views = await photoViews(bytes, p, options);
-  const size = p.width * p.height * 3;
-  const data = new Float32Array(views.length * size);
-  views.forEach((view, i) => normalizeInto(view, p, data, i * size));
-  return { views: views.length, data };
+  return tensorOf(await photoViews(bytes, p, options), p);
 }

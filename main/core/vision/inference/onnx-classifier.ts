@@ -9,20 +9,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../settings.js';
 import { StationError } from '../../errors.js';
-import type { Classification, ClassifierInput, ModelIdentity, PhotoClassifier } from '../classifier.js';
+import type { Classification, ClassifierInput, DecodeRequest, ModelIdentity, PhotoClassifier } from '../classifier.js';
 import type { ModelPack, Preprocessing } from '../model-pack.js';
 import { compileKerasToOnnx } from '../onnx/compile-keras-to-onnx.js';
-import { preprocessPhoto } from '../preprocess.js';
+import { decodeSizeFor, preprocessDecoded, preprocessPhoto } from '../preprocess.js';
 import { InferenceWorkerPool } from './worker-pool.js';
 
 /** Bump when the compiler's output changes, so cached .onnx files are rebuilt. */
 export const ONNX_COMPILER_VERSION = 1;
 
-/** 2 cores: one worker whose session uses both; decode runs on libuv threads meanwhile. */
-export const DEFAULT_INFERENCE_WORKERS = 1;
-export const DEFAULT_THREADS_PER_WORKER = 2;
-/** Photos per ONNX run at most; batching beyond a few photos gains nothing measurable on CPU. */
-export const DEFAULT_MAX_BATCH = 4;
+/**
+ * 2 cores: two workers of one intra-op thread each, photos decoding on libuv threads in
+ * between. Measured on Xception (bench/pipeline.bench.ts): one thread costs ~175 core-ms per
+ * photo, two threads sharing a run ~205 (synchronisation), and ~300 when idle threads spin;
+ * with two single-threaded sessions neither core waits for the other, and decoding fills
+ * the gaps.
+ */
+export const DEFAULT_INFERENCE_WORKERS = 2;
+export const DEFAULT_THREADS_PER_WORKER = 1;
+/**
+ * Photos per ONNX run at most. Batching gains nothing measurable on CPU, and each photo of a
+ * batch adds its activations (tens of MB for Xception) to the session's memory arena.
+ */
+export const DEFAULT_MAX_BATCH = 1;
 
 export interface OnnxClassifierOptions {
   /** Where compiled .onnx files are kept, named by content hash. Without it, compile every time. */
@@ -81,6 +90,7 @@ export async function resolveOnnxModel(pack: ModelPack, cacheDir?: string): Prom
 
 class OnnxClassifier implements PhotoClassifier {
   private readonly pending: Pending[] = [];
+  readonly decodeRequest: DecodeRequest;
 
   constructor(
     readonly identity: ModelIdentity,
@@ -88,7 +98,10 @@ class OnnxClassifier implements PhotoClassifier {
     private readonly preprocessing: Preprocessing,
     private readonly pool: InferenceWorkerPool,
     private readonly options: Required<Pick<OnnxClassifierOptions, 'tta' | 'maxPixels' | 'maxBatch' | 'resampler'>>,
-  ) {}
+  ) {
+    const atLeast = decodeSizeFor(preprocessing, options.resampler);
+    this.decodeRequest = atLeast ? { atLeast } : {};
+  }
 
   private closed = false;
 
@@ -96,12 +109,16 @@ class OnnxClassifier implements PhotoClassifier {
     if (this.closed) throw this.closedError(input.path, 'CLASSIFY_FAILED');
     const p = this.preprocessing;
     // sharp decodes on libuv's thread pool, so this overlaps the inference of earlier photos.
-    const { views, data } = await preprocessPhoto(input.bytes, p, {
-      maxPixels: this.options.maxPixels,
-      path: input.path,
-      tenCrop: this.options.tta,
-      resampler: this.options.resampler,
-    });
+    // A caller's decode serves when it has the detail this resampler needs (the full frame for 'exact').
+    const usable = input.decoded && (!input.decoded.reduced || this.options.resampler === 'fast');
+    const { views, data } = usable
+      ? preprocessDecoded(input.decoded!, p, { tenCrop: this.options.tta })
+      : await preprocessPhoto(input.bytes, p, {
+        maxPixels: this.options.maxPixels,
+        path: input.path,
+        tenCrop: this.options.tta,
+        resampler: this.options.resampler,
+      });
     if (this.closed) throw this.closedError(input.path, 'CANCELLED');
     return new Promise((resolve, reject) => {
       this.pending.push({ views, data, path: input.path, resolve, reject });

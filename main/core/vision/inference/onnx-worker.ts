@@ -35,6 +35,12 @@ async function main(): Promise<void> {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Activations freed after each run instead of kept in an arena: ~30 MB less per session
+    // (two sessions run during an import), measured no slower on Xception.
+    enableCpuMemArena: false,
+    // Idle intra-op threads sleep instead of spinning: on 2 cores, the photos being decoded
+    // meanwhile need that CPU (spinning threads burn it between and after ONNX runs).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   const session = init.modelPath
     ? await ort.InferenceSession.create(init.modelPath, options)

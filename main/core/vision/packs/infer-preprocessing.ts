@@ -9,7 +9,11 @@ import { modelInputSize } from './pack-files.js';
  *    which in our terms is (x - 127.5) / 127.5;
  *  - VGG, ResNet50: 'caffe', ImageNet mean subtracted, then BGR;
  *  - DenseNet: 'torch', ImageNet mean and std;
- *  - a graph that starts with a Rescaling layer does it itself: 'raw'.
+ *  - a graph that starts with a Rescaling layer does it itself: 'raw';
+ *  - Teachable Machine's Keras export (a MobileNet body with the layer names TensorFlow.js
+ *    gives, e.g. `dense_Dense3`, because Teachable Machine trains in the browser): its
+ *    snippet feeds ImageOps.fit (centre crop to the square, then resize) and x/127.5 - 1.
+ * Keras Applications nets are stretched to the input size, as `load_img(target_size=...)` does.
  * A `preprocessing.json` beside the model overrides all of this.
  */
 export interface InferredPreprocessing {
@@ -22,6 +26,8 @@ const IMAGENET_MEAN: [number, number, number] = [123.675, 116.28, 103.53];
 const IMAGENET_STD: [number, number, number] = [58.395, 57.12, 57.375];
 /** Caffe-trained nets (VGG/ResNet50) used this mean (given here in RGB order). */
 const CAFFE_MEAN: [number, number, number] = [123.68, 116.779, 103.939];
+/** Names TensorFlow.js gives layers it creates (`<name>_<ClassName><n>`), as in Teachable Machine models. */
+const TFJS_GENERATED_NAME = /^(dense_Dense|global_average_pooling2d_GlobalAveragePooling2D|dropout_Dropout|flatten_Flatten)\d+$/;
 
 export function inferPreprocessing(model: tf.LayersModel, fallbackSize = 224): InferredPreprocessing {
   const names: string[] = [];
@@ -47,7 +53,14 @@ export function inferPreprocessing(model: tf.LayersModel, fallbackSize = 224): I
   if (has(/^conv\d_block\d+_\d_(bn|conv)$/) && has(/^pool\d_conv$/)) {
     return { preprocessing: { ...size, resize: 'stretch', meanRgb: IMAGENET_MEAN, stdRgb: IMAGENET_STD, mode: 'torch' }, reason: 'DenseNet layer names (Keras torch preprocessing)' };
   }
-  const family = has(/^expanded_conv|^Conv1$|^conv_dw_\d+$|^conv_pw_\d+$/) ? 'MobileNet'
+  const mobileNet = has(/^expanded_conv|^Conv1$|^conv_dw_\d+$|^conv_pw_\d+$/);
+  if (mobileNet && has(TFJS_GENERATED_NAME)) {
+    return {
+      preprocessing: { ...size, resize: 'centre-crop', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' },
+      reason: 'Teachable Machine export (MobileNet body, TensorFlow.js layer names): centre crop, inputs scaled to [-1, 1]',
+    };
+  }
+  const family = mobileNet ? 'MobileNet'
     : has(/^block14_sepconv/) ? 'Xception'
     : has(/^mixed\d+/) ? 'Inception'
     : undefined;

@@ -37,7 +37,7 @@ const preprocessingJson = z
     image_size: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
     width: z.number().int().positive().optional(),
-    resize: z.literal('stretch').optional(),
+    resize: z.enum(['stretch', 'centre-crop', 'center-crop']).optional(),
     mean: triple.optional(),
     meanRgb: triple.optional(),
     mean_RGB: triple.optional(),
@@ -51,8 +51,9 @@ const preprocessingJson = z
 
 /**
  * Reads a pack's `preprocessing.json`: `{ "size": 224, "mean": [127.5,127.5,127.5], "std": [1,1,1],
- * "mode": "tf" }` (also `height`/`width`, and DEEP-OC's `image_size`/`mean_RGB`/`std_RGB`/
- * `preprocess_mode` spellings). Missing fields come from `fallback`.
+ * "mode": "tf", "resize": "stretch" }` (also `height`/`width`, DEEP-OC's `image_size`/`mean_RGB`/
+ * `std_RGB`/`preprocess_mode` spellings, and `"resize": "centre-crop"`). Missing fields come
+ * from `fallback`.
  */
 export function readPreprocessingJson(filePath: string, fallback: Preprocessing): Preprocessing {
   let raw: unknown;
@@ -72,7 +73,7 @@ export function readPreprocessingJson(filePath: string, fallback: Preprocessing)
   return {
     height: p.height ?? size ?? fallback.height,
     width: p.width ?? size ?? fallback.width,
-    resize: 'stretch',
+    resize: p.resize === undefined ? fallback.resize : p.resize === 'stretch' ? 'stretch' : 'centre-crop',
     meanRgb: p.mean ?? p.meanRgb ?? p.mean_RGB ?? fallback.meanRgb,
     stdRgb: p.std ?? p.stdRgb ?? p.std_RGB ?? fallback.stdRgb,
     mode: p.mode ?? p.preprocess_mode ?? fallback.mode,

@@ -105,14 +105,15 @@ export async function loadTfjsPack(modelJsonPath: string, options: { sourcePath:
     throw new StationError('MODEL_INVALID', `${path.basename(labelsFile)} lists ${labels.length} labels but the model's output layer has ${outputs ?? 'an unknown number of'} units.`);
   }
 
-  // Teachable Machine feeds its image models x/127.5 - 1 at metadata.imageSize.
   const inferred = inferPreprocessing(model);
   let preprocessing: Preprocessing = inferred.preprocessing;
   let source = `inferred: ${inferred.reason}`;
   if (metadata?.tmVersion !== undefined) {
+    // @teachablemachine/image predicts on cropTo(image, imageSize) (centre crop) and capture(),
+    // which scales pixels as x / 127 - 1: (x - 127) / 127 in our terms.
     const size = typeof metadata.imageSize === 'number' ? metadata.imageSize : preprocessing.height;
-    preprocessing = { height: size, width: size, resize: 'stretch', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' };
-    source = 'Teachable Machine metadata.json (inputs scaled to [-1, 1])';
+    preprocessing = { height: size, width: size, resize: 'centre-crop', meanRgb: [127, 127, 127], stdRgb: [127, 127, 127], mode: 'torch' };
+    source = 'Teachable Machine metadata.json (@teachablemachine/image: centre crop, x / 127 - 1)';
   }
   const preprocessingPath = path.join(dir, PREPROCESSING_FILE_NAME);
   const hasOverride = isFile(preprocessingPath);

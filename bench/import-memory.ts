@@ -1,0 +1,53 @@
+/**
+ * The memory side of `npm run bench -- --scale N`, run by pipeline.bench.ts in a process of
+ * its own, so that the figures are an import's alone (no TensorFlow.js, no compiler): imports
+ * a folder through a compiled ONNX model as `invasives import` does, samples RSS along the
+ * way and prints the result as JSON on standard output.
+ *
+ * Arguments: <folder> <model.onnx> <classes> <library.sqlite>
+ */
+import { importFolder } from '../main/core/ingest/import-folder.js';
+import { Library } from '../main/core/library/index.js';
+import { resolveSettings } from '../main/core/settings.js';
+import { createOnnxClassifier } from '../main/core/vision/inference/onnx-classifier.js';
+
+const [folder, onnxPath, classes, databasePath] = process.argv.slice(2);
+if (!folder || !onnxPath || !classes || !databasePath) throw new Error('usage: import-memory.ts <folder> <model.onnx> <classes> <library.sqlite>');
+const labels = Array.from({ length: Number(classes) }, (_, i) => `species ${i}`);
+const settings = resolveSettings({ databasePath });
+const library = Library.open(databasePath);
+const classifier = await createOnnxClassifier(
+  {
+    identity: { name: 'Xception (seeded, bench)', version: '1', contentHash: 'bench-import-memory', format: 'onnx', sourcePath: onnxPath, labels, preprocessing: {} },
+    preprocessing: { height: 299, width: 299, resize: 'stretch', meanRgb: [127.5, 127.5, 127.5], stdRgb: [1, 1, 1], mode: 'tf' },
+  },
+  { onnxPath, maxPixels: settings.maxImagePixels },
+);
+const rssMb = () => Math.round(process.memoryUsage().rss / 1048576);
+const samples: { photos: number; rssMb: number; seconds: number }[] = [{ photos: 0, rssMb: rssMb(), seconds: 0 }];
+const started = performance.now();
+let total = 0;
+let lastSample = 0;
+const { summary } = await importFolder(library, folder, {
+  settings,
+  classifier,
+  onProgress: (p) => {
+    total = p.filesTotal;
+    const every = Math.max(1, Math.floor(total / 20));
+    if (p.filesDone - lastSample >= every) {
+      lastSample = p.filesDone;
+      samples.push({ photos: p.filesDone, rssMb: rssMb(), seconds: Math.round((performance.now() - started) / 1000) });
+    }
+  },
+});
+const seconds = (performance.now() - started) / 1000;
+await classifier.close();
+library.close();
+console.log(JSON.stringify({
+  photos: summary.photosNew,
+  failed: summary.filesFailed,
+  seconds: +seconds.toFixed(1),
+  photosPerSecond: +(summary.photosNew / seconds).toFixed(2),
+  rssSamples: samples,
+  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+}));

@@ -1,0 +1,114 @@
+import sharp from 'sharp';
+import { StationError } from '../errors.js';
+import type { ImageFormat } from '../image-format.js';
+import {
+  type DecodeOptions,
+  FAIL_ON,
+  FLATTEN_BACKGROUND,
+  THUMBNAIL_JPEG_QUALITY,
+  type Thumbnail,
+  checkPixels,
+  decodeHeic,
+  probe,
+  runImageOutput,
+} from './decode.js';
+import { pngWithIccProfile } from './png-with-icc.js';
+
+/**
+ * One decode per photo, shared by the classifier and the thumbnail.
+ *
+ * The classifier must see the samples DEEP-OC trained on: image-classification-tf reads
+ * photos with `cv2.imread(path, cv2.IMREAD_COLOR)`, which applies the EXIF orientation but
+ * no colour management (an embedded Adobe RGB or ProPhoto profile is ignored) and drops the
+ * alpha channel (the colour under a transparent pixel is kept, not blended). So the pixels
+ * here are the decoder's samples, upright, never converted by their ICC profile. The
+ * thumbnail, which people look at, gets the profile applied after downsizing (see
+ * `thumbnailFromDecoded`), so both come from this one decode.
+ */
+
+// libvips' operation cache only helps repeated identical operations; photo pipelines never
+// repeat one, and cached operations would keep decoded frames (tens of MB each) alive.
+sharp.cache(false);
+
+/** Interleaved 8-bit pixels, row-major: RGB, or RGBA when the photo has transparency. */
+export interface PixelImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  data: Uint8Array;
+}
+
+export interface DecodedPhoto {
+  format: ImageFormat;
+  /** Upright samples as stored (no colour management). Alpha, when present, is for the thumbnail only. */
+  pixels: PixelImage;
+  /** The embedded ICC profile: applied to the thumbnail, never to the classifier's input. */
+  icc: Buffer | null;
+  /** True when the decoder shrank the photo on load (`atLeast`), false for the full frame. */
+  reduced: boolean;
+}
+
+export interface DecodePhotoOptions extends DecodeOptions {
+  /**
+   * Shrink on load (JPEG DCT scaling, then a linear reduce) while keeping both sides at least
+   * this size; the fast resampler and thumbnail-only imports use it. Absent: the full frame,
+   * which the exact resampler needs.
+   */
+  atLeast?: { width: number; height: number };
+}
+
+/**
+ * Decodes a photo once: FILE_EMPTY, NOT_AN_IMAGE, IMAGE_TOO_LARGE or IMAGE_CORRUPT (naming
+ * the file) when it cannot be. HEVC-coded HEIC comes from libheif as it decodes it (its
+ * YCbCr-to-RGB conversion, no ICC conversion), already upright.
+ */
+export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): Promise<DecodedPhoto> {
+  const probed = await probe(bytes, options);
+  const { format } = probed.size;
+  if (probed.needsHeicDecoder) {
+    const decoded = await decodeHeic(bytes, options.path);
+    checkPixels(decoded.width, decoded.height, options.maxPixels, options.path);
+    const data = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
+    return { format, pixels: { width: decoded.width, height: decoded.height, channels: 4, data }, icc: probed.icc, reduced: false };
+  }
+  // ignoreIcc: the samples as stored, as cv2.imread returns them. libheif has already applied
+  // a HEIF's own rotation boxes; every other format follows its EXIF orientation.
+  let image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels, ignoreIcc: true });
+  if (format !== 'heif') image = image.rotate();
+  if (options.atLeast) {
+    image = image.resize(options.atLeast.width, options.atLeast.height, { fit: 'outside', withoutEnlargement: true, kernel: sharp.kernel.linear, fastShrinkOnLoad: true });
+  }
+  // Grey photos become RGB (cv2.IMREAD_COLOR does the same); 16-bit samples become 8-bit.
+  const { data, info } = await runImageOutput(options.path, () => image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }));
+  if (info.channels !== 3 && info.channels !== 4) {
+    throw new StationError('IMAGE_CORRUPT', `${options.path ? `"${options.path}"` : 'The image'} decoded to ${info.channels} channels instead of RGB; convert it to an RGB JPEG.`);
+  }
+  return {
+    format,
+    pixels: { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
+    icc: probed.icc,
+    reduced: options.atLeast !== undefined,
+  };
+}
+
+/**
+ * The review thumbnail from a decoded photo: downsized (longest side `size`, never enlarged),
+ * then converted from the photo's ICC profile to sRGB, transparency over white, JPEG.
+ */
+export async function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
+  const { pixels, icc } = photo;
+  const small = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true });
+  let tagged: sharp.Sharp;
+  if (icc) {
+    // Lossless and small; sharp converts an input's embedded profile to sRGB when it reads it.
+    const png = await runImageOutput(path, () => small.png({ compressionLevel: 0 }).toBuffer());
+    tagged = sharp(pngWithIccProfile(png, icc));
+  } else {
+    tagged = small;
+  }
+  const { data, info } = await runImageOutput(path, () =>
+    tagged.flatten({ background: FLATTEN_BACKGROUND }).jpeg({ quality: THUMBNAIL_JPEG_QUALITY }).toBuffer({ resolveWithObject: true }),
+  );
+  return { jpeg: data, width: info.width, height: info.height };
+}
