@@ -66,6 +66,8 @@ export class ReviewsStore {
   private readonly photoExists;
   private readonly currentPrediction;
   private readonly photoHash;
+  private readonly photoByHash;
+  private readonly deleteOfPhoto;
 
   constructor(
     private readonly db: Db,
@@ -75,6 +77,8 @@ export class ReviewsStore {
       INSERT INTO reviews (photo_id, decision, species, note, reviewer, station, prediction_id, decided_at, event_id)
       VALUES (@photoId, @decision, @species, @note, @reviewer, @station, @predictionId, @decidedAt, @eventId)`);
     this.photoHash = db.prepare<[number], { sha256: string }>('SELECT sha256 FROM photos WHERE id = ?');
+    this.photoByHash = db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?');
+    this.deleteOfPhoto = db.prepare('DELETE FROM reviews WHERE photo_id = ?');
     this.history = db.prepare<[number], ReviewRecord>('SELECT * FROM reviews WHERE photo_id = ? ORDER BY id DESC');
     this.newest = db.prepare<[number], ReviewRecord>('SELECT * FROM reviews WHERE photo_id = ? ORDER BY id DESC LIMIT 1');
     this.deleteReview = db.prepare('DELETE FROM reviews WHERE id = ?');
@@ -127,13 +131,13 @@ export class ReviewsStore {
    * the standing decisions in fold order, so the newest row is the latest decision.
    */
   refold(photoSha256: string): void {
-    const photo = this.db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?').get(photoSha256);
+    const photo = this.photoByHash.get(photoSha256);
     if (!photo) return;
     const { live } = foldReviews(this.events.history(REVIEW_ENTITY, photoSha256));
     const kept = new Map(
       this.history.all(photo.id).map((record) => [record.event_id, record.prediction_id] as const),
     );
-    this.db.prepare('DELETE FROM reviews WHERE photo_id = ?').run(photo.id);
+    this.deleteOfPhoto.run(photo.id);
     for (const event of live) {
       this.insertReview.run({
         photoId: photo.id,

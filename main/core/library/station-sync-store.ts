@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 
 /**
@@ -62,6 +63,16 @@ export class StationSyncStore {
   private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db) {}
+
+  /** A prepared statement, made once per SQL text (a merge runs the same few statements per record). */
+  private cached<P extends unknown[] | Record<string, unknown> = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  }
 
   private columns(table: string): Set<string> {
     let columns = this.columnsCache.get(table);
@@ -138,7 +149,7 @@ export class StationSyncStore {
 
   /** The local id of the photo with these bytes, if it is here. */
   photoId(sha256: string): number | undefined {
-    return this.db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?').get(sha256)?.id;
+    return this.cached<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?').get(sha256)?.id;
   }
 
   /** Merges one record; `receivedAt` is this station's clock (a received photo is new here from then on). */
@@ -153,14 +164,14 @@ export class StationSyncStore {
         return { result: this.insertRow('photos', { ...record.row, added_at: receivedAt }, 'IGNORE') ? 'added' : 'same' };
       case 'prediction': {
         const photoId = this.photoId(record.photo);
-        const modelId = this.db.prepare<[string], { id: number }>('SELECT id FROM models WHERE content_hash = ?').get(record.model)?.id;
+        const modelId = this.cached<[string], { id: number }>('SELECT id FROM models WHERE content_hash = ?').get(record.model)?.id;
         if (photoId === undefined || modelId === undefined) return { result: 'same' };
         return { result: this.insertRow('predictions', { ...record.row, photo_id: photoId, model_id: modelId }, 'IGNORE') ? 'added' : 'same' };
       }
       case 'position': {
         const photoId = this.photoId(record.photo);
         if (photoId === undefined) return { result: 'same' };
-        const current = this.db.prepare<[number], Row>('SELECT * FROM photo_positions WHERE photo_id = ?').get(photoId);
+        const current = this.cached<[number], Row>('SELECT * FROM photo_positions WHERE photo_id = ?').get(photoId);
         if (!current) return { result: this.insertRow('photo_positions', { ...record.row, photo_id: photoId }) ? 'added' : 'same' };
         if (!newer(record.row, omit(current, ['photo_id']), 'set_at')) return { result: 'same' };
         this.insertRow('photo_positions', { ...record.row, photo_id: photoId }, 'REPLACE');
@@ -169,21 +180,20 @@ export class StationSyncStore {
       case 'zone': {
         const row = record.row;
         if (row.kind === 'park') {
-          const current = this.db.prepare<[], Row>("SELECT * FROM zones WHERE kind = 'park' ORDER BY id LIMIT 1").get();
+          const current = this.cached<[], Row>("SELECT * FROM zones WHERE kind = 'park' ORDER BY id LIMIT 1").get();
           if (current && (current.geometry_json === row.geometry_json || !newer(row, omit(current, ['id']), 'loaded_at'))) return { result: 'same' };
-          if (current) this.db.prepare("DELETE FROM zones WHERE kind = 'park'").run();
+          if (current) this.cached("DELETE FROM zones WHERE kind = 'park'").run();
           this.insertRow('zones', row);
           return { result: current ? 'updated' : 'added' };
         }
-        const exists = this.db
-          .prepare<[unknown, unknown, unknown], { id: number }>('SELECT id FROM zones WHERE kind = ? AND name = ? AND geometry_json = ?')
+        const exists = this.cached<[unknown, unknown, unknown], { id: number }>('SELECT id FROM zones WHERE kind = ? AND name = ? AND geometry_json = ?')
           .get(row.kind, row.name, row.geometry_json);
         if (exists) return { result: 'same' };
         this.insertRow('zones', row);
         return { result: 'added' };
       }
       case 'species': {
-        const current = this.db.prepare<[unknown], Row>('SELECT * FROM species_list WHERE species = ?').get(record.row.species);
+        const current = this.cached<[unknown], Row>('SELECT * FROM species_list WHERE species = ?').get(record.row.species);
         if (current && !newer(record.row, current, 'updated_at')) return { result: 'same' };
         this.insertRow('species_list', record.row, 'REPLACE');
         return { result: current ? 'updated' : 'added' };
@@ -191,8 +201,7 @@ export class StationSyncStore {
       case 'alert': {
         const row = record.row;
         const find = () =>
-          this.db
-            .prepare<[unknown, unknown, unknown], Row>('SELECT * FROM alerts WHERE kind = ? AND species = ? AND place_key = ?')
+          this.cached<[unknown, unknown, unknown], Row>('SELECT * FROM alerts WHERE kind = ? AND species = ? AND place_key = ?')
             .get(row.kind, row.species, row.place_key);
         const current = find();
         let result: MergeOutcome['result'] = 'same';
@@ -204,14 +213,14 @@ export class StationSyncStore {
           const decidedCurrent = { ...omit(current, ['id']), _t: current.decided_at ?? current.updated_at };
           if (newer(decidedIncoming, decidedCurrent, '_t') && JSON.stringify(omit(current, ['id'])) !== JSON.stringify(row)) {
             const known = [...this.columns('alerts')].filter((c) => c !== 'id' && c in row);
-            this.db.prepare(`UPDATE alerts SET ${known.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(
+            this.cached(`UPDATE alerts SET ${known.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(
               Object.fromEntries([...known.map((c) => [c, row[c]]), ['id', current.id]]),
             );
             result = 'updated';
           }
         }
         const alertId = find()!.id as number;
-        const link = this.db.prepare('INSERT OR IGNORE INTO alert_photos (alert_id, photo_id) VALUES (?, ?)');
+        const link = this.cached('INSERT OR IGNORE INTO alert_photos (alert_id, photo_id) VALUES (?, ?)');
         for (const sha256 of record.photos) {
           const photoId = this.photoId(sha256);
           if (photoId !== undefined && link.run(alertId, photoId).changes && result === 'same') result = 'updated';
