@@ -3,6 +3,7 @@ import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { RestoreResult } from '../core/backup/library-backup.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
+import type { GpxMatchReport } from '../core/geo/gpx.js';
 import type { BasemapStatus } from '../core/basemaps/tile-archive.js';
 import type { BasemapRow } from '../core/library/basemaps-store.js';
 import type { ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict } from '../core/learning/index.js';
@@ -36,6 +37,7 @@ export interface StationsOverview {
   bundlesReceived: ReceivedBundleRow[];
   conflicts: ReviewConflict[];
 }
+export type { GpxMatchReport };
 
 /**
  * The ONE contract between the review UI and the core: every call (`domain:verb`) with the
@@ -104,10 +106,70 @@ const bulkReviewSchema = z.strictObject({
   ranger: ranger.optional(),
 });
 
+/**
+ * Files crossing the UI boundary. The page never names a path on the station's disk:
+ * - an INPUT (zones, a model pack, a GPX track, past records, a basemap; later intake mail) is an upload in
+ *   the browser (POST UPLOAD_PATH/<purpose>, streamed into a private folder of the library,
+ *   capped by the purpose's size) or a native open dialog run by Electron's main process;
+ *   either way the page holds only the returned opaque `InputFile.handle`;
+ * - an OUTPUT (an export) is written to a private temporary file and handed over as an
+ *   `OutputFile`: the browser downloads it (GET DOWNLOAD_PATH/<id>, Content-Disposition),
+ *   Electron copies it where the native save dialog points (`files:save`).
+ * The command line keeps taking paths: it is the user's own shell.
+ */
+export const INPUT_PURPOSES = {
+  /** A park boundary or management zones (GeoJSON). */
+  zones: { description: 'a zones GeoJSON file', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['geojson', 'json'] },
+  /** A model pack: one file (DEEP-OC .tar.gz, .h5, .onnx, model.json) or a folder's files. */
+  'model-pack': { description: 'a model pack', maxBytes: 4 * 1024 * 1024 * 1024, maxFiles: 5000, extensions: ['gz', 'tgz', 'tar', 'h5', 'hdf5', 'onnx', 'json', 'txt', 'bin'] },
+  /** A GPS unit's track, to place photos without a position. */
+  gpx: { description: 'a GPX track', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['gpx', 'xml'] },
+  /** Past records of species (CSV or GeoJSON points) that raise no alert. */
+  baseline: { description: 'a file of past records', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['csv', 'geojson', 'json'] },
+  /** An offline basemap: one MBTiles or PMTiles file (copied beside the library). */
+  basemap: { description: 'a basemap (MBTiles or PMTiles)', maxBytes: 32 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['mbtiles', 'pmtiles'] },
+  /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
+  'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
+} as const;
+export type InputPurpose = keyof typeof INPUT_PURPOSES;
+export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
+/** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap'] as const satisfies readonly InputPurpose[];
+export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
+
+/** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
+export const UPLOAD_PATH = '/upload';
+export const DOWNLOAD_PATH = '/download';
+/** Upload request headers: the file's name (URI-encoded, may hold folders: "pack/labels.txt") and the upload to add it to. */
+export const UPLOAD_NAME_HEADER = 'x-file-name';
+export const UPLOAD_HANDLE_HEADER = 'x-upload-handle';
+
+const HANDLE_PATTERN = /^in-[A-Za-z0-9_-]{22}$/;
+const OUTPUT_ID_PATTERN = /^out-[A-Za-z0-9_-]{22}$/;
+export const inputHandleSchema = z.string().regex(HANDLE_PATTERN, 'expected a file handle from an upload or a file dialog');
+const outputIdSchema = z.string().regex(OUTPUT_ID_PATTERN, 'expected the id of an exported file');
+
+/** A file (or folder) the user gave the station, as the page knows it: an opaque handle and a display name. */
+export interface InputFile {
+  handle: string;
+  purpose: InputPurpose;
+  /** The file's (or folder's) own name, for display; never a path. */
+  name: string;
+  files: number;
+  bytes: number;
+}
+
+/** A file the station wrote for the user, waiting to be downloaded or saved. */
+export interface OutputFile {
+  id: string;
+  /** Suggested file name (letters, digits, '.', '-', '_' only). */
+  name: string;
+  bytes: number;
+  contentType: string;
+}
+
 const exportSchema = z.strictObject({
   filter: photoFilterSchema.default({}),
-  /** Absolute path to write to; without it the file's text comes back in the result. */
-  outPath: z.string().min(1).max(4096).optional(),
 });
 
 /** One of the top-5 classes of a photo's prediction, with what the model pack says about it. */
@@ -180,15 +242,17 @@ const settingSchema = z.strictObject({
 const calibrateSchema = z.strictObject({
   modelId: id,
   fromLibrary: z.boolean().default(true),
-  /** An absolute folder on this computer with one sub-folder per class. */
+  /** An absolute folder on this computer with one sub-folder per class (typed: browser only, read-only input). */
   fromFolder: z.string().trim().min(1).max(4096).optional(),
+  /** The same folder chosen in the app's folder dialog (import:pickFolder), by handle. */
+  folder: inputHandleSchema.optional(),
   ranger: ranger.optional(),
 });
 
-const filePath = z.string().trim().min(1).max(4096);
 const ZONE_KIND_NAMES = ['park', 'zone'] as const satisfies readonly ZoneKind[];
 const zonesLoadSchema = z.strictObject({
-  path: filePath,
+  /** An upload (browser) or a file chosen in the open dialog (Electron), purpose 'zones'. */
+  file: inputHandleSchema,
   /** 'park': the park boundary; 'zone': the management zones (each replaces those loaded before). */
   kind: z.enum(ZONE_KIND_NAMES),
   /** The feature property naming each management zone. */
@@ -202,8 +266,8 @@ const placeSchema = z.strictObject({
   uncertaintyMetres: z.number().positive().max(1_000_000).optional(),
 });
 const basemapAddSchema = z.strictObject({
-  /** An MBTiles or PMTiles file on this computer (copied beside the library). */
-  path: filePath,
+  /** An MBTiles or PMTiles file, uploaded or chosen in the open dialog (copied beside the library). */
+  file: inputHandleSchema,
   name: z.string().trim().min(1).max(200).optional(),
 });
 
@@ -306,11 +370,20 @@ export interface ExportResult {
   count: number;
   /** Photos matching the filters but left out (GeoJSON: those without a GPS position). */
   leftOut: number;
-  /** The file's text when no outPath was given. */
-  text: string | null;
-  outPath: string | null;
+  /** The written file: downloaded (browser) or saved through the save dialog (Electron). */
+  file: OutputFile;
 }
 
+/** Which folder to import: typed (browser only, read-only input), chosen in Electron's dialog, or a past import resumed. */
+const importStartSchema = z
+  .strictObject({
+    rootPath: z.string().trim().min(1).max(4096).optional(),
+    folder: inputHandleSchema.optional(),
+    importId: id.optional(),
+  })
+  .refine((args) => [args.rootPath, args.folder, args.importId].filter((value) => value !== undefined).length === 1, {
+    message: 'give exactly one of rootPath, folder (a dialog handle) or importId (resume)',
+  });
 /** A backup the station wrote into the library's own backups folder. */
 export interface BackupInfo {
   /** The file's name in the backups folder (the page never names a path). */
@@ -341,9 +414,9 @@ export const CONTRACT = {
   'reviews:undo': call<PhotoSummary>()(photoRef),
   'species:list': call<SpeciesList>()(noArgs),
   'species:summary': call<SpeciesSummary[]>()(filterOnly),
-  /** A native folder chooser where the transport has one (Electron); path null when cancelled or unavailable. */
-  'import:pickFolder': call<{ path: string | null }>()(noArgs),
-  'import:start': call<{ rootPath: string }>()(z.strictObject({ rootPath: z.string().trim().min(1).max(4096) })),
+  /** Electron's native folder chooser; null when cancelled, or in the browser (which has none). */
+  'import:pickFolder': call<InputFile | null>()(noArgs),
+  'import:start': call<{ rootPath: string }>()(importStartSchema),
   /** Cancels the running job: an import or a re-classification. */
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
   'import:status': call<JobStatus>()(noArgs),
@@ -355,7 +428,7 @@ export const CONTRACT = {
   'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
   /** Loads a model pack (DEEP-OC archive or folder, Keras .h5, TF.js, ONNX), compiles and registers it. */
   'models:add': call<ModelRow>()(
-    z.strictObject({ packPath: z.string().trim().min(1).max(4096), timestamp: z.string().min(1).max(100).optional(), activate: z.boolean().default(false) }),
+    z.strictObject({ file: inputHandleSchema, timestamp: z.string().min(1).max(100).optional(), activate: z.boolean().default(false) }),
   ),
   /** Classifies, in the background, every photo the active model has not classified yet. */
   'models:reclassify': call<{ modelId: number }>()(noArgs),
@@ -391,10 +464,28 @@ export const CONTRACT = {
   'alerts:refresh': call<AlertsRefreshed>()(noArgs),
   /** Park boundary and management zones, as loaded into the library. */
   'zones:list': call<ZoneRow[]>()(noArgs),
-  /** Loads a GeoJSON file from this computer as the park boundary or the management zones. */
+  /** Loads an uploaded or dialog-chosen GeoJSON file as the park boundary or the management zones. */
   'zones:load': call<ZoneRow[]>()(zonesLoadSchema),
-  /** A native file chooser for a GeoJSON file where the transport has one (Electron); path null otherwise. */
-  'zones:pickFile': call<{ path: string | null }>()(noArgs),
+  /** Loads an uploaded or dialog-chosen file of past records (CSV or GeoJSON points): places already known raise no alert. */
+  'baseline:load': call<{ records: number; added: number }>()(z.strictObject({ file: inputHandleSchema })),
+  /** Places the photos without a position on an uploaded or dialog-chosen GPX track, by capture time. */
+  'gpx:match': call<GpxMatchReport>()(
+    z.strictObject({
+      file: inputHandleSchema,
+      /** The camera clock's UTC offset, for photos whose capture time has none (e.g. +02:00). */
+      utcOffset: z.string().regex(/^(Z|[+-]\d{2}:?\d{2})$/, 'expected a UTC offset such as +02:00').optional(),
+      /** Seconds to add to the camera's time to get the true time. */
+      clockOffsetSeconds: z.number().int().min(-86_400).max(86_400).default(0),
+      /** Replace earlier GPX positions too (EXIF and hand positions are never replaced). */
+      overwrite: z.boolean().default(false),
+    }),
+  ),
+  /** Electron's native open dialog for an input of this purpose (a folder for model packs when asked); null when cancelled or in the browser. */
+  'files:pick': call<InputFile | null>()(
+    z.strictObject({ purpose: z.enum(UPLOAD_PURPOSE_NAMES), folder: z.boolean().default(false) }),
+  ),
+  /** Electron's native save dialog for an exported file (the dialog asks before replacing a file); saved false when cancelled. */
+  'files:save': call<{ saved: boolean }>()(z.strictObject({ fileId: outputIdSchema })),
   /** Places a photo by hand (wins over its EXIF position; exported with source "manual"). */
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { StationError } from '../core/errors.js';
+import { isUnderPseudoFileSystem } from '../core/regular-file.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
@@ -11,7 +11,12 @@ import type { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { addModelToLibrary } from '../core/vision/open-classifier.js';
 import { type UnknownVerdict, modelVersions, readTrainingReport } from '../core/learning/index.js';
 import { wikipediaArticleUrl } from './species-links.js';
-import { loadZonesFile } from '../core/geo/zones.js';
+import { parseZonesGeoJson } from '../core/geo/zones.js';
+import { readTextFileAsync } from '../core/geo/read-text-file.js';
+import { addBaselineText } from '../core/geo/baseline.js';
+import { parseUtcOffset } from '../core/geo/capture-time.js';
+import { parseGpxTrack, placePhotosOnTrack } from '../core/geo/gpx.js';
+import type { FileTransfers } from './file-transfers.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
 import {
   type CallName,
@@ -20,6 +25,9 @@ import {
   type CallParsedArgs,
   type CallResult,
   type ExportResult,
+  INPUT_PURPOSES,
+  type InputFile,
+  type InputPurpose,
   type MapPoint,
   type PhotoFilter,
   isCallName,
@@ -44,9 +52,20 @@ export interface HandlerContext {
   jobs: JobRunner;
   alerts: AlertsRefresher;
   backups: StationBackups;
-  pickFolder?: () => Promise<string | null>;
-  pickGeoJsonFile?: () => Promise<string | null>;
   basemaps: BasemapLibrary;
+  /** Files crossing the UI boundary (uploads, dialog choices, exports waiting for download). */
+  transfers: FileTransfers;
+  /** The transport's native dialogs (Electron's main process); absent in the browser. */
+  dialogs?: NativeDialogs;
+  /** Whether the page may type a folder to import (browser: yes, read-only input; Electron: the dialog only). */
+  typedImportFolders: boolean;
+}
+
+/** Native open/save dialogs, run by the transport (never by the page); each returns the chosen path or null. */
+export interface NativeDialogs {
+  chooseInput(purpose: InputPurpose, folder: boolean): Promise<string | null>;
+  /** A save destination; the dialog itself asks before replacing an existing file. */
+  chooseSaveDestination(suggestedName: string, contentType: string): Promise<string | null>;
 }
 
 function toQuery(filter: PhotoFilter, page?: { offset: number; limit: number }): PhotoQuery {
@@ -77,31 +96,36 @@ function openSetVerdict(photo: PhotoSummary): UnknownVerdict | null {
 
 type ExportWriter = (library: Library, query: PhotoQuery, outPath: string) => Promise<ExportCounts>;
 
-async function runExport(library: Library, write: ExportWriter, filter: PhotoFilter, outPath: string | undefined, extension: string): Promise<ExportResult> {
-  const query = toQuery(filter);
-  if (outPath) {
-    if (!path.isAbsolute(outPath)) throw new StationError('INVALID_ARGUMENT', `Export path "${outPath}" is not absolute; choose a full path such as /home/ranger/export${extension}.`);
-    const counts = await write(library, query, outPath);
-    return { count: counts.written, leftOut: counts.leftOut, text: null, outPath };
+/** Writes an export to a private temporary file; the page gets its id to download or save it. */
+async function runExport(library: Library, transfers: FileTransfers, write: ExportWriter, filter: PhotoFilter, extension: string, contentType: string): Promise<ExportResult> {
+  const stamp = new Date().toISOString().slice(0, 10);
+  const { file, result } = await transfers.createOutput(`invasives-${stamp}${extension}`, contentType, (target) => write(library, toQuery(filter), target));
+  return { count: result.written, leftOut: result.leftOut, file };
+}
+
+/** A folder to import must hold the user's photos: /proc, /sys and /dev hold kernel state (reads of some never end). */
+async function importableFolder(rootPath: string): Promise<string> {
+  const resolved = path.resolve(rootPath);
+  const real = await fs.realpath(resolved).catch(() => resolved);
+  if (isUnderPseudoFileSystem(resolved) || isUnderPseudoFileSystem(real)) {
+    throw new StationError('NOT_A_FOLDER', `${resolved} is a system folder, not photos; choose the memory card or the folder that holds the photos.`);
   }
-  // Text mode (the browser downloads it): write to a private temp file, read it back.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'invasives-export-'));
-  try {
-    const file = path.join(dir, `export${extension}`);
-    const counts = await write(library, query, file);
-    const text = await fs.readFile(file, 'utf8');
-    return { count: counts.written, leftOut: counts.leftOut, text, outPath: null };
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
+  return resolved;
+}
+
+async function registerChosen(transfers: FileTransfers, chosen: string | null, purpose: InputPurpose): Promise<InputFile | null> {
+  if (!chosen) return null;
+  const stat = await fs.stat(chosen);
+  return transfers.registerChosen(chosen, purpose, { isDirectory: stat.isDirectory(), bytes: stat.isDirectory() ? 0 : stat.size });
 }
 
 function requireAlert(library: Library, alertId: number) {
   if (!library.alerts.get(alertId)) throw new StationError('NOT_FOUND', `Alert ${alertId} is not in the library (a refresh may have withdrawn it); reload the alerts.`);
 }
 
-export function createHandlers({ library, settings, events, jobs, alerts, backups, pickFolder, pickGeoJsonFile, basemaps }: HandlerContext): Handlers {
+export function createHandlers({ library, settings, events, jobs, alerts, backups, basemaps, transfers, dialogs, typedImportFolders }: HandlerContext): Handlers {
   const changed = (reason: string) => events.emit('library:changed', { reason });
+  const stationHandlers = createStationHandlers(library, settings, alerts, changed);
   return {
     'photos:list': ({ filter, offset, limit }) => ({
       photos: library.photos.query(toQuery(filter, { offset, limit })),
@@ -175,8 +199,17 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       return { modelLabels, reviewed, all };
     },
     'species:summary': ({ filter }) => library.speciesSummary(toQuery(filter)),
-    'import:pickFolder': async () => ({ path: pickFolder ? await pickFolder() : null }),
-    'import:start': ({ rootPath }) => jobs.startImport(rootPath),
+    'import:pickFolder': async () => (dialogs ? registerChosen(transfers, await dialogs.chooseInput('photo-folder', true), 'photo-folder') : null),
+    'import:start': async ({ rootPath, folder, importId }) => {
+      if (folder) return transfers.useInput(folder, 'photo-folder', async (chosen) => jobs.startImport(await importableFolder(chosen)));
+      if (importId) {
+        const previous = library.imports.get(importId);
+        if (!previous) throw new StationError('NOT_FOUND', `Import ${importId} is not in the library; reload the list of imports.`);
+        return jobs.startImport(await importableFolder(previous.rootPath));
+      }
+      if (!typedImportFolders) throw new StationError('INVALID_ARGUMENT', 'Choose the folder with the Browse… button (this window takes no typed paths).');
+      return jobs.startImport(await importableFolder(rootPath!));
+    },
     'import:cancel': () => jobs.cancel(),
     'import:status': () => jobs.status(),
     'imports:list': () => library.imports.list(),
@@ -184,12 +217,8 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       if (!library.imports.get(importId)) throw new StationError('NOT_FOUND', `Import ${importId} is not in the library.`);
       return library.imports.errors(importId);
     },
-    'export:csv': async ({ filter, outPath }) => {
-      return runExport(library, writeCsvExport, filter, outPath, '.csv');
-    },
-    'export:geojson': async ({ filter, outPath }) => {
-      return runExport(library, writeGeoJsonExport, filter, outPath, '.geojson');
-    },
+    'export:csv': ({ filter }) => runExport(library, transfers, writeCsvExport, filter, '.csv', 'text/csv; charset=utf-8'),
+    'export:geojson': ({ filter }) => runExport(library, transfers, writeGeoJsonExport, filter, '.geojson', 'application/geo+json'),
     'models:list': () => library.models.list(),
     'models:use': ({ modelId }) => {
       if (!library.models.get(modelId)) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library; add its model pack first.`);
@@ -197,14 +226,29 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       changed('active model');
       return library.models.get(modelId)!;
     },
-    'models:add': async ({ packPath, timestamp, activate }) => {
-      const model = await addModelToLibrary(library, packPath, { timestamp, activate, settings });
+    'models:add': async ({ file, timestamp, activate }) => {
+      const model = await transfers.useInput(file, 'model-pack', (packPath, name, uploaded) =>
+        // An upload is removed after this call: the library records the name it was uploaded as.
+        addModelToLibrary(library, packPath, { timestamp, activate, settings, sourceName: uploaded ? `${name} (uploaded)` : undefined }),
+      );
       changed('model added');
       return model;
     },
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
-    ...createStationHandlers(library, settings, alerts, changed),
+    ...stationHandlers,
+    // A labelled folder to calibrate from is read-only input like a folder to import: typed in
+    // the browser, chosen in the folder dialog (by handle) in the app, never a system folder.
+    'models:calibrate': async ({ folder, fromFolder, ...rest }) => {
+      if (folder) {
+        return transfers.useInput(folder, 'photo-folder', async (chosen) => stationHandlers['models:calibrate']({ ...rest, fromFolder: await importableFolder(chosen) }));
+      }
+      if (fromFolder !== undefined) {
+        if (!typedImportFolders) throw new StationError('INVALID_ARGUMENT', 'Choose the labelled folder with the Browse… button (this window takes no typed paths).');
+        await importableFolder(fromFolder);
+      }
+      return stationHandlers['models:calibrate']({ ...rest, fromFolder });
+    },
     'alerts:counts': () => alerts.counts(),
     'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);
@@ -226,16 +270,48 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     },
     'alerts:refresh': () => alerts.refreshNow(),
     'zones:list': () => library.zones.list(),
-    'zones:load': ({ path: zonesPath, kind, nameProperty }) => {
-      if (!path.isAbsolute(zonesPath)) {
-        throw new StationError('INVALID_ARGUMENT', `Zones file "${zonesPath}" is not a full path; give one such as /home/ranger/zones.geojson.`);
-      }
-      const zones = loadZonesFile(library, zonesPath, kind, nameProperty);
+    'zones:load': async ({ file, kind, nameProperty }) => {
+      const zones = await transfers.useInput(file, 'zones', async (zonesPath, name) => {
+        const { text } = await readTextFileAsync(zonesPath, INPUT_PURPOSES.zones.description);
+        // Messages and the stored source name the file as the user knows it, not the private upload folder.
+        return library.zones.replace(kind, parseZonesGeoJson(text, name, kind, nameProperty), name);
+      });
       alerts.refreshNow();
       changed('zones loaded');
       return zones;
     },
-    'zones:pickFile': async () => ({ path: pickGeoJsonFile ? await pickGeoJsonFile() : null }),
+    'baseline:load': async ({ file }) => {
+      const counts = await transfers.useInput(file, 'baseline', async (baselinePath, name) => {
+        const { text } = await readTextFileAsync(baselinePath, INPUT_PURPOSES.baseline.description);
+        return addBaselineText(library, text, name);
+      });
+      alerts.refreshNow();
+      changed('baseline loaded');
+      return counts;
+    },
+    'gpx:match': async ({ file, utcOffset, clockOffsetSeconds, overwrite }) => {
+      const report = await transfers.useInput(file, 'gpx', async (gpxPath, name) => {
+        const { text } = await readTextFileAsync(gpxPath, INPUT_PURPOSES.gpx.description);
+        return placePhotosOnTrack(library, parseGpxTrack(text, name), name, settings.geo, {
+          offsetMinutes: utcOffset === undefined ? null : parseUtcOffset(utcOffset),
+          clockOffsetSeconds,
+          overwrite,
+        });
+      });
+      alerts.schedule();
+      changed('photos placed by GPX');
+      return report;
+    },
+    'files:pick': async ({ purpose, folder }) => (dialogs ? registerChosen(transfers, await dialogs.chooseInput(purpose, folder), purpose) : null),
+    'files:save': async ({ fileId }) => {
+      const output = transfers.peekOutput(fileId);
+      if (!output) throw new StationError('NOT_FOUND', 'That export is no longer waiting to be saved; export it again.');
+      if (!dialogs) throw new StationError('INVALID_ARGUMENT', 'The browser saves exports as downloads; use the download link.');
+      const destination = await dialogs.chooseSaveDestination(output.name, output.contentType);
+      if (!destination) return { saved: false };
+      await transfers.saveOutput(fileId, destination);
+      return { saved: true };
+    },
     'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres }) => {
       requirePhoto(library, photoId);
       library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres });
@@ -275,7 +351,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       return requirePhoto(library, photoId);
     },
     'basemaps:list': () => basemaps.list(),
-    'basemaps:add': ({ path: file, name }) => basemaps.add(file, name),
+    'basemaps:add': ({ file, name }) => transfers.useInput(file, 'basemap', (basemapPath) => basemaps.add(basemapPath, name)),
     'basemaps:remove': ({ basemapId }) => basemaps.remove(basemapId),
   };
 }

@@ -57,3 +57,23 @@ export async function readDisplayPhoto(library: Library, settings: Settings, pho
   const bytes = await runImageOutput(file.path, () => image.jpeg({ quality: DISPLAY_JPEG_QUALITY }).toBuffer());
   return { bytes, contentType: 'image/jpeg' };
 }
+
+/** A media request of either transport ("thumb" or "photo" and the id text), as a status, a type and bytes. */
+export interface MediaResponse {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+export async function mediaResponse(library: Library, settings: Settings, kind: string, idText: string): Promise<MediaResponse> {
+  const photoId = Number(idText);
+  const text = (status: number, message: string) => ({ status, contentType: 'text/plain; charset=utf-8', body: Buffer.from(message) });
+  if (!/^\d+$/.test(idText) || !Number.isSafeInteger(photoId) || photoId <= 0 || (kind !== 'thumb' && kind !== 'photo')) return text(404, 'Not found.');
+  try {
+    const media = kind === 'thumb' ? await readThumbnail(library, settings, photoId) : await readDisplayPhoto(library, settings, photoId);
+    return { status: 200, contentType: media.contentType, body: media.bytes };
+  } catch (error) {
+    const status = error instanceof StationError && error.code === 'NOT_FOUND' ? 404 : 422;
+    return text(status, error instanceof StationError ? error.message : 'The photo could not be read.');
+  }
+}

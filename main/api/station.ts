@@ -1,7 +1,8 @@
 import { BasemapLibrary } from '../core/basemaps/basemap-library.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
-import { type Dispatch, createDispatcher, createHandlers } from './handlers.js';
+import { type Dispatch, type NativeDialogs, createDispatcher, createHandlers } from './handlers.js';
+import { FileTransfers } from './file-transfers.js';
 import { AlertsRefresher } from './alerts-refresher.js';
 import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
@@ -13,10 +14,10 @@ export interface StationOptions {
   settings?: Partial<Omit<Settings, 'databasePath'>>;
   /** Opens the classifier for imports; default: the library's active model through the model runtime. */
   openClassifier?: ClassifierOpener;
-  /** Shows a native folder chooser (Electron); absent in the browser, where the ranger types the path. */
-  pickFolder?: () => Promise<string | null>;
-  /** Shows a native chooser for a GeoJSON file (Electron); absent in the browser. */
-  pickGeoJsonFile?: () => Promise<string | null>;
+  /** Native open/save dialogs (Electron's main process); absent in the browser, which uploads and downloads. */
+  dialogs?: NativeDialogs;
+  /** Whether the page may type a folder to import (read-only input; the browser transport); Electron sets false (its dialog only). */
+  typedImportFolders?: boolean;
   /** Called with unexpected (non-StationError) failures, for logging. */
   onInternalError?: (call: string, error: unknown) => void;
 }
@@ -28,6 +29,8 @@ export interface Station {
   events: EventBus;
   jobs: JobRunner;
   alerts: AlertsRefresher;
+  /** Uploads, dialog choices and exports waiting for download, by opaque id. */
+  transfers: FileTransfers;
   /** The park's basemaps; the transports serve their tiles by id. */
   basemaps: BasemapLibrary;
   dispatch: Dispatch;
@@ -38,6 +41,8 @@ export function openStation(options: StationOptions): Station {
   const settings = resolveSettings({ ...options.settings, databasePath: options.databasePath });
   const events = new EventBus();
   const reportAlertsError = (error: unknown) => options.onInternalError?.('alerts:refresh', error);
+  // Uploads and exports waiting for download outlive a restore: they are not the library's.
+  const transfers = new FileTransfers(settings.databasePath);
 
   // Everything bound to the open library; rebuilt when a restore replaces the library's files.
   const assemble = (library: Library) => {
@@ -50,7 +55,18 @@ export function openStation(options: StationOptions): Station {
     };
     const basemaps = new BasemapLibrary(library);
     const dispatch = createDispatcher(
-      createHandlers({ library, settings, events, jobs, alerts, backups, basemaps, pickFolder: options.pickFolder, pickGeoJsonFile: options.pickGeoJsonFile }),
+      createHandlers({
+        library,
+        settings,
+        events,
+        jobs,
+        alerts,
+        backups,
+        basemaps,
+        transfers,
+        dialogs: options.dialogs,
+        typedImportFolders: options.typedImportFolders ?? true,
+      }),
       options.onInternalError,
     );
     return { library, alerts, jobs, basemaps, dispatch };
@@ -83,6 +99,7 @@ export function openStation(options: StationOptions): Station {
     get jobs() {
       return current.jobs;
     },
+    transfers,
     get alerts() {
       return current.alerts;
     },
@@ -90,6 +107,9 @@ export function openStation(options: StationOptions): Station {
       return current.basemaps;
     },
     dispatch: (name, rawArgs) => current.dispatch(name, rawArgs),
-    close: release,
+    async close() {
+      await release();
+      await transfers.close();
+    },
   };
 }

@@ -4,9 +4,8 @@
  * their CSV form for import and export. A bad file is refused whole: nothing stored is lost.
  */
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { StationError } from './errors.js';
-import { neutraliseCell } from './geo/export-csv.js';
+import { csvRow } from './geo/export-csv.js';
 import type { Library, NewSpeciesEntry, SpeciesEntry } from './library/index.js';
 
 export const SPECIES_LIST_COLUMNS = ['species', 'watch_list', 'priority', 'min_score', 'alerts', 'can_occur', 'note'] as const;
@@ -117,7 +116,8 @@ export function speciesListCsv(entries: readonly SpeciesEntry[]): string {
     entry.minScore ?? '',
     entry.alertsOn ? 'on' : 'off',
     entry.canOccur ? 'yes' : 'no',
-    neutraliseCell(entry.note ?? ''),
+    entry.note ?? '',
   ]);
-  return stringify([[...SPECIES_LIST_COLUMNS], ...rows], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+  // Through the one CSV writer: every text field quoted, formula starts neutralised.
+  return [[...SPECIES_LIST_COLUMNS], ...rows].map((row) => csvRow(row)).join('');
 }

@@ -34,7 +34,7 @@ export interface ElectronApi {
     on(event: 'window-all-closed' | 'before-quit', listener: () => void): void;
     on(event: 'web-contents-created', listener: (event: unknown, contents: WebContents) => void): void;
     quit(): void;
-    getPath(name: 'userData'): string;
+    getPath(name: 'userData' | 'documents'): string;
   };
   BrowserWindow: new (options: Record<string, unknown>) => BrowserWindow;
   ipcMain: {
@@ -55,6 +55,10 @@ export interface ElectronApi {
       window: BrowserWindow,
       options: { properties: string[]; title?: string; filters?: { name: string; extensions: string[] }[] },
     ): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showSaveDialog(
+      window: BrowserWindow,
+      options: { title?: string; defaultPath?: string; properties?: string[] },
+    ): Promise<{ canceled: boolean; filePath?: string }>;
   };
   shell: { openExternal(url: string): Promise<void> };
   Menu: { setApplicationMenu(menu: null): void };

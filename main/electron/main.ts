@@ -2,8 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answerTileRequest, isTilePath } from '../api/basemap-tiles.js';
-import { readDisplayPhoto, readThumbnail } from '../api/media.js';
-import { rendererContentType } from '../api/renderer-content-types.js';
+import { INPUT_PURPOSES, type InputPurpose } from '../api/contract.js';
+import { mediaResponse } from '../api/media.js';
+import { resolveRendererFile } from '../api/renderer-files.js';
+import { securityHeaders } from '../api/response-headers.js';
 import { openStation } from '../api/station.js';
 import { defaultDatabasePath } from '../core/settings.js';
 import { type BrowserWindow, loadElectron } from './electron-api.js';
@@ -44,54 +46,65 @@ const { app, BrowserWindow, ipcMain, protocol, session, dialog, shell } = loadEl
 protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 
 let mainWindow: BrowserWindow | null = null;
+
+const DIALOG_TITLES: Record<InputPurpose, string> = {
+  zones: 'Choose the park boundary or management zones (GeoJSON)',
+  'model-pack': 'Choose a model pack',
+  gpx: 'Choose the GPS track (GPX)',
+  baseline: 'Choose the past records (CSV or GeoJSON)',
+  basemap: 'Choose a basemap (MBTiles or PMTiles)',
+  'photo-folder': 'Choose the folder of photos to import',
+};
+
+/**
+ * The only way a path reaches the backend from the window: a native dialog run here, in the
+ * main process. The renderer gets an opaque handle back (files:pick, import:pickFolder) and
+ * never sees or sends the path; a save replaces a file only after the dialog asked.
+ */
 const station = openStation({
   databasePath: databasePathFromArgs(process.argv),
-  pickFolder: async () => {
-    if (!mainWindow) return null;
-    const result = await dialog.showOpenDialog(mainWindow, { title: 'Choose the folder of photos to import', properties: ['openDirectory'] });
-    return result.canceled ? null : (result.filePaths[0] ?? null);
-  },
-  pickGeoJsonFile: async () => {
-    if (!mainWindow) return null;
-    const result = await dialog.showOpenDialog(mainWindow, {
-      title: 'Choose the park boundary or management zones (GeoJSON)',
-      properties: ['openFile'],
-      filters: [{ name: 'GeoJSON', extensions: ['geojson', 'json'] }],
-    });
-    return result.canceled ? null : (result.filePaths[0] ?? null);
+  typedImportFolders: false,
+  dialogs: {
+    async chooseInput(purpose, folder) {
+      if (!mainWindow) return null;
+      const extensions = INPUT_PURPOSES[purpose].extensions;
+      const result = await dialog.showOpenDialog(mainWindow, {
+        title: DIALOG_TITLES[purpose],
+        properties: [folder ? 'openDirectory' : 'openFile'],
+        filters: folder || extensions.length === 0 ? undefined : [{ name: INPUT_PURPOSES[purpose].description, extensions: [...extensions] }, { name: 'All files', extensions: ['*'] }],
+      });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    async chooseSaveDestination(suggestedName) {
+      if (!mainWindow) return null;
+      const result = await dialog.showSaveDialog(mainWindow, {
+        title: 'Save the export',
+        defaultPath: path.join(app.getPath('documents'), suggestedName),
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      });
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
   },
 });
 
 async function serveRendererFile(url: string): Promise<Response> {
-  const { pathname } = new URL(url);
-  const file = path.resolve(rendererDir, decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html');
-  if (!file.startsWith(rendererDir + path.sep)) return new Response('Not found', { status: 404 });
+  const resolved = await resolveRendererFile(rendererDir, new URL(url).pathname);
+  if (!resolved.ok) return new Response(resolved.message, { status: resolved.status, headers: securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, true) });
   try {
-    const bytes = await fs.readFile(file);
-    return new Response(bytes, {
-      headers: {
-        'content-type': rendererContentType(file),
-        'content-security-policy': ELECTRON_CONTENT_SECURITY_POLICY,
-        'x-content-type-options': 'nosniff',
-      },
-    });
+    const bytes = await fs.readFile(resolved.file);
+    return new Response(bytes, { headers: { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, resolved.isPage), 'content-type': resolved.contentType } });
   } catch {
-    return new Response('Not found', { status: 404 });
+    return new Response('Not found', { status: 404, headers: securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, true) });
   }
 }
 
 async function serveMedia(url: string): Promise<Response> {
   const { hostname, pathname } = new URL(url);
-  const photoId = Number(pathname.replace(/^\//, ''));
-  if (!Number.isSafeInteger(photoId) || photoId <= 0 || (hostname !== 'thumb' && hostname !== 'photo')) return new Response('Not found', { status: 404 });
-  try {
-    const media = hostname === 'thumb'
-      ? await readThumbnail(station.library, station.settings, photoId)
-      : await readDisplayPhoto(station.library, station.settings, photoId);
-    return new Response(new Uint8Array(media.bytes), { headers: { 'content-type': media.contentType } });
-  } catch (error) {
-    return new Response(String(error), { status: 404 });
-  }
+  const media = await mediaResponse(station.library, station.settings, hostname, pathname.replace(/^\//, ''));
+  const headers: Record<string, string> = { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, true), 'content-type': media.contentType };
+  // The media scheme is another origin than app://station: the window must be allowed to show it.
+  delete headers['cross-origin-resource-policy'];
+  return new Response(new Uint8Array(media.body), { status: media.status, headers });
 }
 
 /** A species' Wikipedia article goes to the system browser; nothing else leaves the app. */
@@ -126,7 +139,10 @@ protocol.handle(APP_SCHEME, async (request) => {
   if (!isTilePath(pathname)) return serveRendererFile(request.url);
   // Basemap tiles on the app's own origin, by basemap id (the same answer as the HTTP server's).
   const tile = await answerTileRequest(station.basemaps, pathname);
-  return new Response(typeof tile.body === 'string' ? tile.body : tile.body ? new Uint8Array(tile.body) : null, { status: tile.status, headers: tile.headers });
+  return new Response(typeof tile.body === 'string' ? tile.body : tile.body ? new Uint8Array(tile.body) : null, {
+    status: tile.status,
+    headers: { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, false), ...tile.headers },
+  });
 });
 protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request.url));
 

@@ -5,19 +5,22 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StationError, errorMessage } from '../core/errors.js';
-import type { EventName } from '../api/contract.js';
-import { rendererContentType } from '../api/renderer-content-types.js';
-import { readDisplayPhoto, readThumbnail } from '../api/media.js';
+import { DOWNLOAD_PATH, type EventName, INPUT_PURPOSES, UPLOAD_HANDLE_HEADER, UPLOAD_NAME_HEADER, UPLOAD_PATH, UPLOAD_PURPOSE_NAMES } from '../api/contract.js';
+import { mediaResponse } from '../api/media.js';
+import { resolveRendererFile } from '../api/renderer-files.js';
+import { securityHeaders } from '../api/response-headers.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
-import { CONTENT_SECURITY_POLICY, TOKEN_HEADER } from './security.js';
+import { CONTENT_SECURITY_POLICY, SERVER_TIMEOUTS, SESSION_COOKIE_PREFIX, TOKEN_HEADER, sameOriginRedirectTarget } from './security.js';
 import { serveTileRoute } from './tile-route.js';
 
 /**
  * The browser transport: the built renderer, the API contract at POST /api/<call>, events
- * as Server-Sent Events at GET /api/events, photos and thumbnails by photo id. Bound to
- * loopback only; every request needs the per-run token (query on the first page load,
- * then an HttpOnly cookie or the x-invasives-token header) and a Host/Origin naming this
- * server, which stops other local pages and DNS-rebinding sites from driving it.
+ * as Server-Sent Events at GET /api/events, photos and thumbnails by photo id, uploads of
+ * input files and downloads of exports. Bound to loopback only. The run's token (from the
+ * printed URL, or a single-use one for --open) is exchanged on first load for a session
+ * cookie with a random per-run name (HttpOnly, SameSite=Strict); every request also needs a
+ * Host/Origin naming this server and a browser fetch context that is not another site or
+ * another localhost port (Sec-Fetch-Site). See README "Security".
  */
 export interface ServerOptions extends StationOptions {
   /** 0 or absent: a free port. */
@@ -28,20 +31,30 @@ export interface ServerOptions extends StationOptions {
   rendererDir?: string;
   /** Fixed token (tests); a random one per run otherwise. */
   token?: string;
+  /** Connection limits; SERVER_TIMEOUTS unless given (tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
+export type ServerTimeouts = { -readonly [K in keyof typeof SERVER_TIMEOUTS]: number };
+
 export interface RunningServer {
-  /** Open this in a browser: carries the token once, then a cookie does. */
+  /** Open this in a browser: carries the run's token once, then a session cookie does. */
   url: string;
   origin: string;
   port: number;
   token: string;
+  /** The session cookie's name (random per run). */
+  sessionCookieName: string;
+  /** A URL whose token works once (for `--open`, where the command line is visible to `ps`). */
+  singleUseUrl(): string;
   station: Station;
   close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const SSE_HEARTBEAT_MS = 20_000;
+/** Sessions a run hands out at most (each first load of the URL makes one). */
+const MAX_SESSIONS = 64;
 
 /** dist/renderer, whether this module runs compiled (dist/main/server) or from source (main/server). */
 export function findRendererDir(): string | null {
@@ -62,10 +75,10 @@ class HttpError extends Error {
   }
 }
 
-function sameSecret(given: string | undefined, token: string): boolean {
+function sameSecret(given: string | undefined | null, secret: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
-  const b = Buffer.from(token);
+  const b = Buffer.from(secret);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
@@ -75,6 +88,12 @@ function readCookie(header: string | undefined, name: string): string | undefine
     if (key === name) return value.join('=');
   }
   return undefined;
+}
+
+function statusOfStationError(error: StationError): number {
+  if (error.code === 'NOT_FOUND') return 404;
+  if (error.code === 'FILE_TOO_LARGE') return 413;
+  return 400;
 }
 
 async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
@@ -104,11 +123,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererDir = options.rendererDir ?? findRendererDir();
   const station = openStation({
     ...options,
+    // The browser types the folder to import (read-only input); it never names a file to read or write.
+    typedImportFolders: true,
     onInternalError: options.onInternalError ?? ((call, error) => console.error(`[invasives serve] ${call} failed:`, error)),
   });
   const sseClients = new Set<http.ServerResponse>();
+  const sessions = new Set<string>();
+  const singleUseTokens = new Set<string>();
+  // Cookies are shared by every port of 127.0.0.1: a random name no other local page can guess
+  // (and HttpOnly: none can read it) keeps them from reading, overwriting or shadowing it.
+  const sessionCookieName = `${SESSION_COOKIE_PREFIX}${randomBytes(12).toString('hex')}`;
   let port = 0;
-  let cookieName = 'invasives_token';
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
@@ -117,49 +142,58 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!allowedHosts().has(request.headers.host ?? '')) throw new HttpError(403, 'Unexpected Host header.');
     const origin = request.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) throw new HttpError(403, 'Cross-origin requests are refused.');
+    // Browsers say where a request comes from: another site, or another port of this host (same-site), is refused.
+    const fetchSite = request.headers['sec-fetch-site'];
+    if (fetchSite === 'cross-site' || fetchSite === 'same-site') throw new HttpError(403, 'Requests from other sites or other local ports are refused.');
     if (sameSecret(request.headers[TOKEN_HEADER] as string | undefined, token)) return 'ok';
-    if (sameSecret(readCookie(request.headers.cookie, cookieName), token)) return 'ok';
-    if (request.method === 'GET' && sameSecret(url.searchParams.get('token') ?? undefined, token)) return 'token-in-query';
+    const session = readCookie(request.headers.cookie, sessionCookieName);
+    if (session && [...sessions].some((known) => sameSecret(session, known))) return 'ok';
+    if (request.method === 'GET') {
+      const given = url.searchParams.get('token');
+      if (sameSecret(given, token)) return 'token-in-query';
+      const single = [...singleUseTokens].find((known) => sameSecret(given, known));
+      if (single) {
+        singleUseTokens.delete(single);
+        return 'token-in-query';
+      }
+    }
     throw new HttpError(401, 'Missing or wrong access token: open the URL printed by `invasives serve` (it carries the token).');
   }
 
+  function headers(holdsData: boolean, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...securityHeaders(CONTENT_SECURITY_POLICY, holdsData), ...extra };
+  }
+
   function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    response.writeHead(status, headers(true, { 'content-type': 'application/json; charset=utf-8' }));
     response.end(JSON.stringify(body));
   }
 
-  function serveStatic(response: http.ServerResponse, pathname: string): void {
-    if (!rendererDir) {
-      response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end('The review UI is not built: run `npm run build:renderer` (or `npm run build`), then restart `invasives serve`.');
+  function startSession(response: http.ServerResponse, url: URL): void {
+    const session = randomBytes(32).toString('base64url');
+    sessions.add(session);
+    if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.values().next().value!);
+    // Swap the token in the address bar for the cookie, so it does not linger in history or screenshots.
+    response.writeHead(303, headers(true, {
+      'set-cookie': `${sessionCookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+      location: sameOriginRedirectTarget(url.pathname),
+    }));
+    response.end();
+  }
+
+  async function serveStatic(response: http.ServerResponse, pathname: string, method: string): Promise<void> {
+    const resolved = await resolveRendererFile(rendererDir, pathname);
+    if (!resolved.ok) throw new HttpError(resolved.status, resolved.message);
+    response.writeHead(200, headers(resolved.isPage, { 'content-type': resolved.contentType }));
+    if (method === 'HEAD') {
+      response.end();
       return;
     }
-    let relative: string;
-    try {
-      relative = decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html';
-    } catch {
-      throw new HttpError(404, 'Not found.');
-    }
-    let file = path.resolve(rendererDir, relative);
-    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) throw new HttpError(404, 'Not found.');
-    // The app has one page: unknown paths without an extension get it too.
-    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      if (path.extname(relative)) throw new HttpError(404, 'Not found.');
-      file = path.join(rendererDir, 'index.html');
-    }
-    const extension = path.extname(file);
-    response.writeHead(200, {
-      'content-type': rendererContentType(file),
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': extension === '.html' ? 'no-store' : 'private, max-age=3600',
-    });
-    fs.createReadStream(file).pipe(response);
+    fs.createReadStream(resolved.file).pipe(response);
   }
 
   function openEventStream(request: http.IncomingMessage, response: http.ServerResponse): void {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    response.writeHead(200, headers(true, { 'content-type': 'text/event-stream', connection: 'keep-alive' }));
     response.write(': connected\n\n');
     sseClients.add(response);
     const unsubscribe = station.events.subscribe((name: EventName, payload: unknown) => {
@@ -174,60 +208,110 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function serveMedia(response: http.ServerResponse, kind: string, idText: string): Promise<void> {
-    const photoId = Number(idText);
-    if (!Number.isSafeInteger(photoId) || photoId <= 0) throw new HttpError(404, 'Not found.');
+    const media = await mediaResponse(station.library, station.settings, kind, idText);
+    response.writeHead(media.status, headers(true, { 'content-type': media.contentType }));
+    response.end(media.body);
+  }
+
+  async function receiveUpload(request: http.IncomingMessage, response: http.ServerResponse, purpose: string): Promise<void> {
+    if (!(UPLOAD_PURPOSE_NAMES as readonly string[]).includes(purpose)) throw new HttpError(404, 'Not found.');
+    const rawName = request.headers[UPLOAD_NAME_HEADER];
+    if (typeof rawName !== 'string' || rawName === '') throw new HttpError(400, `An upload needs the ${UPLOAD_NAME_HEADER} header (the file's name).`);
+    let name: string;
     try {
-      const media = kind === 'thumb'
-        ? await readThumbnail(station.library, station.settings, photoId)
-        : await readDisplayPhoto(station.library, station.settings, photoId);
-      response.writeHead(200, { 'content-type': media.contentType, 'cache-control': 'private, max-age=86400', 'x-content-type-options': 'nosniff' });
-      response.end(media.bytes);
-    } catch (error) {
-      const status = error instanceof StationError && error.code === 'NOT_FOUND' ? 404 : 422;
-      throw new HttpError(status, errorMessage(error));
+      name = decodeURIComponent(rawName);
+    } catch {
+      throw new HttpError(400, `The ${UPLOAD_NAME_HEADER} header is not URI-encoded.`);
     }
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > INPUT_PURPOSES[purpose as (typeof UPLOAD_PURPOSE_NAMES)[number]].maxBytes) {
+      throw new HttpError(413, `${INPUT_PURPOSES[purpose as (typeof UPLOAD_PURPOSE_NAMES)[number]].description} is over its size limit.`);
+    }
+    const handle = request.headers[UPLOAD_HANDLE_HEADER];
+    const uploaded = await station.transfers.receiveUpload(
+      purpose as (typeof UPLOAD_PURPOSE_NAMES)[number],
+      name,
+      request as AsyncIterable<Buffer>,
+      typeof handle === 'string' ? handle : undefined,
+    );
+    sendJson(response, 200, uploaded);
+  }
+
+  async function serveDownload(response: http.ServerResponse, id: string): Promise<void> {
+    const output = station.transfers.takeOutput(id);
+    if (!output) throw new HttpError(404, 'That export is no longer waiting (each is downloaded once); export it again.');
+    response.writeHead(200, headers(true, {
+      'content-type': output.contentType,
+      'content-length': String(output.bytes),
+      'content-disposition': `attachment; filename="${output.name}"`,
+    }));
+    const stream = fs.createReadStream(output.path);
+    stream.pipe(response);
+    await new Promise<void>((resolve) => {
+      response.on('close', resolve);
+      stream.on('error', () => {
+        response.destroy();
+        resolve();
+      });
+    });
+    await output.done();
   }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const access = authorise(request, url);
-    if (access === 'token-in-query') {
-      // Swap the token in the address bar for a cookie, so it does not linger in history or screenshots.
-      url.searchParams.delete('token');
-      response.writeHead(303, {
-        'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        location: `${url.pathname}${url.search}`,
-        'cache-control': 'no-store',
-      });
+    const method = request.method ?? 'GET';
+    if (authorise(request, url) === 'token-in-query') return startSession(response, url);
+    if (method === 'GET' && url.searchParams.has('token')) {
+      // Already in a session: still take the token out of the address bar.
+      response.writeHead(303, headers(true, { location: sameOriginRedirectTarget(url.pathname) }));
       response.end();
       return;
     }
+    if (url.pathname === '/api/events' && method === 'GET') return openEventStream(request, response);
     const apiMatch = /^\/api\/([a-z]+:[a-zA-Z]+)$/.exec(url.pathname);
-    if (url.pathname === '/api/events' && request.method === 'GET') return openEventStream(request, response);
     if (apiMatch) {
-      if (request.method !== 'POST') throw new HttpError(405, 'API calls are POST requests.');
+      if (method !== 'POST') throw new HttpError(405, 'API calls are POST requests.');
       const outcome = await station.dispatch(apiMatch[1]!, await readJsonBody(request));
       return sendJson(response, 200, outcome);
     }
     const mediaMatch = /^\/media\/(thumb|photo)\/(\d+)$/.exec(url.pathname);
-    if (mediaMatch && request.method === 'GET') return serveMedia(response, mediaMatch[1]!, mediaMatch[2]!);
+    if (mediaMatch && method === 'GET') return serveMedia(response, mediaMatch[1]!, mediaMatch[2]!);
     if (await serveTileRoute(station, request, response, url.pathname)) return;
-    if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')) throw new HttpError(404, 'Not found.');
-    if (request.method !== 'GET' && request.method !== 'HEAD') throw new HttpError(405, 'Method not allowed.');
-    serveStatic(response, url.pathname);
+    const uploadMatch = new RegExp(`^${UPLOAD_PATH}/([a-z-]+)$`).exec(url.pathname);
+    if (uploadMatch) {
+      if (method !== 'POST') throw new HttpError(405, 'Uploads are POST requests.');
+      return receiveUpload(request, response, uploadMatch[1]!);
+    }
+    const downloadMatch = new RegExp(`^${DOWNLOAD_PATH}/(out-[A-Za-z0-9_-]{22})$`).exec(url.pathname);
+    if (downloadMatch && method === 'GET') return serveDownload(response, downloadMatch[1]!);
+    if (/^\/(api|media|upload|download)(\/|$)/.test(url.pathname)) throw new HttpError(404, 'Not found.');
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'Method not allowed.');
+    return serveStatic(response, url.pathname, method);
   }
 
-  const server = http.createServer((request, response) => {
+  const timeouts: ServerTimeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
+  const server = http.createServer({ connectionsCheckingInterval: timeouts.checkIntervalMs }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
+      const status = error instanceof HttpError ? error.status : error instanceof StationError ? statusOfStationError(error) : 500;
       if (response.headersSent) {
         response.destroy();
         return;
       }
-      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(error instanceof HttpError ? error.message : `Internal error: ${errorMessage(error)}`);
+      const message = error instanceof HttpError || error instanceof StationError ? error.message : `Internal error: ${errorMessage(error)}`;
+      // A refused request whose body was not read (an upload over its limit) is not drained:
+      // the connection is closed once the answer is out, and the client told so.
+      const unread = !request.complete;
+      response.writeHead(status, headers(true, { 'content-type': 'text/plain; charset=utf-8', ...(unread ? { connection: 'close' } : {}) }));
+      response.end(message, () => {
+        if (unread) request.destroy();
+      });
     });
   });
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.timeout = timeouts.idleSocketMs;
+  server.maxHeadersCount = 100;
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -241,8 +325,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   port = (server.address() as AddressInfo).port;
-  // Cookies are shared across ports of one host: name it per port so two servers do not clash.
-  cookieName = `invasives_token_${port}`;
   const origin = `http://127.0.0.1:${port}`;
 
   return {
@@ -250,6 +332,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     origin,
     port,
     token,
+    sessionCookieName,
+    singleUseUrl() {
+      const single = randomBytes(24).toString('base64url');
+      singleUseTokens.add(single);
+      return `${origin}/?token=${single}`;
+    },
     station,
     async close() {
       for (const client of sseClients) client.end();

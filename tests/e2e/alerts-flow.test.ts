@@ -7,13 +7,14 @@ import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
+import { chooseInDialog } from '../helpers/input-files.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * Issues 3 and 5 on screen, in Debian's Chromium against the browser transport: an import
  * raises alerts (badge in the navigation), a ranger acknowledges one and dismisses another
  * with a reason, the states survive a reload; an alert's photo shows its top species with a
- * Wikipedia link that stays shut offline; zones load from a GeoJSON path and a photo
+ * Wikipedia link that stays shut offline; zones load from an uploaded GeoJSON file and a photo
  * without GPS is placed on the map by typed coordinates. Screenshots go to test-results/e2e/.
  */
 
@@ -43,7 +44,7 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
     writeTinyOnnxPack(packDir);
     // Every prediction may raise an alert: the tiny random model is never very sure.
     server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } } });
-    const added = await server.station.dispatch('models:add', { packPath: packDir, activate: true });
+    const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
     assert.ok(added.ok, added.ok ? '' : added.error.message);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -127,7 +128,7 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
     await shoot('photo-species-info');
   });
 
-  test('the map draws zones loaded from a GeoJSON path and places a photo without GPS by typed coordinates', async () => {
+  test('the map draws zones loaded from an uploaded GeoJSON file and places a photo without GPS by typed coordinates', async () => {
     const zonesFile = path.join(dir, 'zones.geojson');
     const square = (lon: number, lat: number, d: number) => [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]];
     fs.writeFileSync(zonesFile, JSON.stringify({
@@ -140,7 +141,8 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
     await page.goto(`${server.origin}/#/map`);
     await page.locator('[data-testid=map][data-ready=true]').waitFor();
     await page.getByText('Basemaps and zones').click();
-    await page.getByLabel('Zones GeoJSON file').fill(zonesFile);
+    await page.getByLabel('Zones GeoJSON file').setInputFiles(zonesFile);
+    await page.getByTestId('chosen-file').filter({ hasText: 'zones.geojson' }).waitFor();
     await page.getByRole('button', { name: 'Load zones' }).click();
     await page.getByTestId('map-message').filter({ hasText: 'Loaded 2 zone(s)' }).waitFor();
     assert.deepEqual(server.station.library.zones.list().map((zone) => zone.name), ['Upper slopes', 'Wetland']);

@@ -48,7 +48,13 @@ describe('review station in Electron', { skip: skipReason }, () => {
 
   test('an import through the window stores the photos, and a review survives a restart', async () => {
     await appWindow.evaluate(() => (location.hash = '#/import'));
-    await appWindow.getByLabel('Folder').fill(path.join(dir, 'CARD'));
+    // The folder comes from the native dialog run by the main process (answered here for the test);
+    // the window holds only its handle.
+    await app.evaluate(({ dialog }, folder) => {
+      dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [folder] });
+    }, path.join(dir, 'CARD'));
+    await appWindow.getByRole('button', { name: 'Browse…' }).click();
+    await appWindow.getByTestId('chosen-folder').filter({ hasText: 'CARD' }).waitFor();
     await appWindow.getByRole('button', { name: 'Import', exact: true }).click();
     await appWindow.getByTestId('import-finished').waitFor({ timeout: 30_000 });
     await appWindow.evaluate(() => (location.hash = '#/review'));

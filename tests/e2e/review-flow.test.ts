@@ -64,12 +64,16 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
   test('the models screen adds a model pack and makes it active', async () => {
     await page.goto(`${server.url}#/models`);
     assert.ok(!page.url().includes('token='), 'the token leaves the address bar once the cookie is set');
-    await page.getByLabel(/Add a model pack/).fill(packDir);
+    // The pack's files are uploaded (the page never names a path on the station).
+    await page.getByLabel(/Add a model pack/).setInputFiles(fs.readdirSync(packDir).map((name) => path.join(packDir, name)));
+    await page.getByTestId('chosen-file').filter({ hasText: '3 files' }).waitFor();
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByTestId('model-card').filter({ hasText: 'active' }).waitFor({ timeout: 60_000 });
     await shoot('models');
     const active = server.station.library.models.active();
     assert.deepEqual(active?.labels, E2E_LABELS);
+    assert.match(active!.sourcePath, /\(uploaded\)$/, 'the library records the uploaded name, not the removed temporary copy');
+    assert.equal(await page.getByLabel(/Add a model pack/).inputValue(), '', 'the file field is cleared for the next pack');
   });
 
   test('the import screen imports a real folder, classifies it and shows the progress', async () => {

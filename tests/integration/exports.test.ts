@@ -104,3 +104,21 @@ test('an export that fails leaves no half-written file under the final name', as
   assert.equal(fs.readFileSync(out, 'utf8'), 'previous export\n');
   assert.deepEqual(fs.readdirSync(dir).filter((name) => name.includes('.partial')), []);
 });
+
+test('every CSV text field is quoted (RFC 4180), shell-like values included, and reads back unchanged; numbers stay bare', async () => {
+  const out = path.join(dir, 'quoted.csv');
+  const photos = byName(library.photos.query());
+  const shellLike = `$(touch ${path.join(dir, 'pwned')})`;
+  library.reviews.record({ photoId: photos['south-west.JPG']!.id, decision: 'corrected', species: shellLike, note: 'x; rm -rf ~' });
+  await writeCsvExport(library, {}, out);
+  const lines = fs.readFileSync(out, 'utf8').split('\r\n').filter(Boolean);
+  for (const line of lines) {
+    // Split on commas outside quotes and check each raw field: quoted text, a bare number, or empty.
+    const raw = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((field) => field.replace(/,$/, '')).filter((_, index, all) => index < all.length - 1 || all[index] !== '');
+    for (const field of raw) assert.match(field, /^(|"([^"]|"")*"|-?\d+(\.\d+)?(e-?\d+)?)$/, `field ${field} of line ${line.slice(0, 40)}… is quoted or a number`);
+  }
+  const row = byName(parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[])['south-west.JPG']!;
+  assert.equal(row.reviewed_species, shellLike, 'the value reads back unchanged');
+  assert.ok(fs.readFileSync(out, 'utf8').includes(`"${shellLike}"`));
+  library.reviews.undoLatest(photos['south-west.JPG']!.id);
+});

@@ -39,12 +39,14 @@ describe('contract: alerts, zones and placement calls', () => {
     assert.equal(parseCallArgs('alerts:dismiss', { alertId: 2, reason: 'x'.repeat(501) }).ok, false);
   });
 
-  test('zones:load needs a path and a kind (park or zone); the name property defaults to "name"', () => {
-    const parsed = parseCallArgs('zones:load', { path: '/data/zones.geojson', kind: 'zone' });
+  test('zones:load needs a file handle (never a path) and a kind (park or zone); the name property defaults to "name"', () => {
+    const handle = 'in-AAAAAAAAAAAAAAAAAAAAAA';
+    const parsed = parseCallArgs('zones:load', { file: handle, kind: 'zone' });
     assert.ok(parsed.ok);
     assert.equal(parsed.args.nameProperty, 'name');
-    assert.equal(parseCallArgs('zones:load', { path: '/data/zones.geojson', kind: 'county' }).ok, false);
-    assert.equal(parseCallArgs('zones:load', { path: '  ', kind: 'park' }).ok, false);
+    assert.equal(parseCallArgs('zones:load', { file: handle, kind: 'county' }).ok, false);
+    assert.equal(parseCallArgs('zones:load', { file: '/data/zones.geojson', kind: 'park' }).ok, false);
+    assert.equal(parseCallArgs('zones:load', { path: '/data/zones.geojson', kind: 'park' }).ok, false);
     assert.equal(parseCallArgs('zones:load', { kind: 'park' }).ok, false);
   });
 

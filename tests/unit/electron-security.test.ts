@@ -13,6 +13,7 @@ import {
   isTrustedSender,
   isWikipediaUrl,
 } from '../../main/electron/security.js';
+import { securityHeaders } from '../../main/api/response-headers.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/server/security.js';
 import { REPO_ROOT } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -151,7 +152,9 @@ describe('Electron shell source: every window uses the settings module', () => {
       assert.ok(created.slice(0, 1200).includes(guard), `web-contents-created installs ${guard}`);
     }
     assert.match(created, /return \{ action: 'deny' \}/, 'new windows are denied');
-    assert.match(main, /'content-security-policy': ELECTRON_CONTENT_SECURITY_POLICY/, 'renderer files are served with the CSP header');
+    const served = main.slice(main.indexOf('async function serveRendererFile'), main.indexOf('/** A species'));
+    assert.equal((served.match(/new Response\(/g) ?? []).length, (served.match(/securityHeaders\(ELECTRON_CONTENT_SECURITY_POLICY/g) ?? []).length, 'every app:// and media response carries the security headers with the CSP');
+    assert.equal(securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, true)['content-security-policy'], ELECTRON_CONTENT_SECURITY_POLICY);
     assert.match(main, /setPermissionRequestHandler\(.*GRANTED_PERMISSIONS/, 'permission requests go through GRANTED_PERMISSIONS');
     assert.doesNotMatch(main, /nodeIntegration:\s*true|contextIsolation:\s*false|sandbox:\s*false|webSecurity:\s*false/, 'no preference is weakened in the shell');
   });

@@ -23,7 +23,7 @@ test('baseline CSV errors name the file, the line and what is wrong', () => {
   refuse('species,lat\nA,1\n', /no longitude column/);
   refuse('species,latitude,longitude\nA,46.6,10.2\nB,north,10.2\n', /line 3 has no WGS84 decimal latitude\/longitude/);
   refuse('species,latitude,longitude\n,46.6,10.2\n', /line 2 has no species/);
-  refuse('species,latitude,longitude,date\nA,46.6,10.2,last summer\n', /"last summer", not an ISO date/);
+  refuse('species,latitude,longitude,date\nA,46.6,10.2,last summer\n', /line 2 has a date that is not an ISO date/);
   refuse('species,latitude,longitude\n', /no records/);
 });
 

@@ -76,9 +76,9 @@ test('local capture times become UTC with the recorded offset, else the given on
 test('files that are not GPX tracks are refused with what is wrong', () => {
   const refuse = (xml: string, pattern: RegExp) =>
     assert.throws(() => parseGpxTrack(xml, 'bad.gpx'), (error: unknown) => error instanceof StationError && error.code === 'GPX_INVALID' && pattern.test(error.message));
-  refuse('<kml xmlns="http://www.opengis.net/kml/2.2"></kml>', /root element is <kml>/);
+  refuse('<kml xmlns="http://www.opengis.net/kml/2.2"></kml>', /root element is not <gpx>/);
   refuse(gpx([{ lat: 46.6, lon: 10.1 }]), /no track points with a time/);
   refuse(gpx([{ lat: 146.6, lon: 10.1, time: '2026-06-01T08:00:00Z' }]), /track point 0 has no valid lat\/lon/);
-  refuse(gpx([{ lat: 46.6, lon: 10.1, time: 'yesterday' }]), /"yesterday", not an ISO 8601/);
+  refuse(gpx([{ lat: 46.6, lon: 10.1, time: 'yesterday' }]), /track point 0 has a time that is not an ISO 8601/);
   refuse('<gpx><trk><trkseg><trkpt lat="1" lon="2"></trkseg></gpx>', /not well-formed XML/);
 });

@@ -7,6 +7,7 @@ import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import { type RunningServer, startServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
+import { downloadOverHttp, uploadOverHttp } from '../helpers/input-files.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -170,26 +171,30 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
     assert.equal(alert?.evidence, 'confirmed');
   });
 
-  test('zones:load stores the zones (full paths only), zones:list returns them, and new-zone alerts follow', async () => {
+  test('zones:load stores uploaded zones (never a path), zones:list returns them, and new-zone alerts follow', async () => {
     const file = path.join(dir, 'zones.geojson');
     const square = (lon: number, lat: number, d: number) => [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]];
     fs.writeFileSync(file, JSON.stringify({
       type: 'FeatureCollection',
       features: [{ type: 'Feature', properties: { name: 'Lower slopes' }, geometry: { type: 'Polygon', coordinates: square(18.42, -33.91, 0.01) } }],
     }));
-    const relative = await call('zones:load', { path: 'zones.geojson', kind: 'zone' });
-    assert.equal(relative.ok ? null : relative.error.code, 'INVALID_ARGUMENT');
-    const loaded = await value('zones:load', { path: file, kind: 'zone' });
+    const byPath = await call('zones:load', { path: file, kind: 'zone' });
+    assert.equal(byPath.ok ? null : byPath.error.code, 'BAD_ARGUMENTS', 'a path is not an argument the page can give');
+    const upload = await uploadOverHttp(server, 'zones', file);
+    assert.deepEqual([upload.name, upload.files, upload.purpose], ['zones.geojson', 1, 'zones']);
+    const loaded = await value('zones:load', { file: upload.handle, kind: 'zone' });
     assert.deepEqual(loaded.map((zone) => [zone.kind, zone.name]), [['zone', 'Lower slopes']]);
     assert.deepEqual((await value('zones:list', undefined)).map((zone) => zone.name), ['Lower slopes']);
     const zoneAlerts = await value('alerts:list', { kind: 'new-zone' });
     assert.deepEqual(zoneAlerts.map((alert) => [alert.placeLabel, alert.photoIds]), [['Lower slopes', [photoIds[0]]]]);
 
     fs.writeFileSync(path.join(dir, 'broken.geojson'), '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]}');
-    const broken = await call('zones:load', { path: path.join(dir, 'broken.geojson'), kind: 'park' });
+    const broken = await call('zones:load', { file: (await uploadOverHttp(server, 'zones', path.join(dir, 'broken.geojson'))).handle, kind: 'park' });
     assert.equal(broken.ok ? null : broken.error.code, 'GEOJSON_INVALID');
-    const picked = await value('zones:pickFile', undefined);
-    assert.equal(picked.path, null, 'the browser transport has no native file chooser');
+    const again = await call('zones:load', { file: upload.handle, kind: 'zone' });
+    assert.equal(again.ok ? null : again.error.code, 'NOT_FOUND', 'an upload serves one call');
+    const picked = await value('files:pick', { purpose: 'zones' });
+    assert.equal(picked, null, 'the browser transport has no native file chooser');
   });
 
   test('photos:place puts a photo without GPS on the map and in exports; photos:unplace takes it off', async () => {
@@ -199,13 +204,38 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
     assert.deepEqual([placed.latitude, placed.longitude, placed.positionSource], [-33.93, 18.45, 'manual']);
     assert.ok((await value('map:points', {})).some((point) => point.id === unplaced && point.lat === -33.93));
     const exported = await value('export:geojson', {});
-    const features = (JSON.parse(exported.text!) as { features: { properties: Record<string, unknown> }[] }).features;
+    const features = (JSON.parse((await downloadOverHttp(server, exported.file)).text) as { features: { properties: Record<string, unknown> }[] }).features;
     assert.equal(features.length, 3, 'the placed photo is exported too');
 
     const outside = await call('photos:place', { photoId: unplaced, latitude: 95, longitude: 0 });
     assert.equal(outside.ok ? null : outside.error.code, 'BAD_ARGUMENTS');
     const cleared = await value('photos:unplace', { photoId: unplaced });
     assert.deepEqual([cleared.latitude, cleared.positionSource], [null, null]);
+  });
+
+  test('gpx:match places a photo from an uploaded track; baseline:load reads uploaded past records; neither takes a path', async () => {
+    const unplaced = photoIds[2]!;
+    const track = path.join(dir, 'walk.gpx');
+    // The photo says 15:00 local time without a zone; the camera was at +02:00, so 13:00 UTC.
+    fs.writeFileSync(track, `<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
+<trkpt lat="-33.9300" lon="18.4500"><time>2026-05-03T12:59:00Z</time></trkpt>
+<trkpt lat="-33.9320" lon="18.4520"><time>2026-05-03T13:01:00Z</time></trkpt></trkseg></trk></gpx>`);
+    const byPath = await call('gpx:match', { path: track });
+    assert.equal(byPath.ok ? null : byPath.error.code, 'BAD_ARGUMENTS');
+    const report = await value('gpx:match', { file: (await uploadOverHttp(server, 'gpx', track)).handle, utcOffset: '+02:00' });
+    assert.deepEqual(report.placed.map((placed) => placed.photoId), [unplaced]);
+    const photo = server.station.library.photos.get(unplaced)!;
+    assert.equal(photo.positionSource, 'gpx');
+    assert.ok(Math.abs(photo.latitude! - -33.931) < 1e-6, `interpolated between the two fixes (${photo.latitude})`);
+
+    const past = path.join(dir, 'past.csv');
+    fs.writeFileSync(past, 'species,latitude,longitude,date\nArundo donax,-33.91,18.42,2019-06-30\nArundo donax,-33.95,18.47,2020-01-01\n');
+    assert.deepEqual(await value('baseline:load', { file: (await uploadOverHttp(server, 'baseline', past)).handle }), { records: 2, added: 2 });
+    const broken = path.join(dir, 'notes.csv');
+    fs.writeFileSync(broken, 'secret-column,other\nhunter2,x\n');
+    const refused = await call('baseline:load', { file: (await uploadOverHttp(server, 'baseline', broken)).handle });
+    assert.equal(refused.ok ? null : refused.error.code, 'BASELINE_INVALID');
+    assert.ok(!JSON.stringify(refused).includes('hunter2') && !JSON.stringify(refused).includes('secret-column'), 'the error does not quote the file');
   });
 });
 

@@ -6,6 +6,7 @@ import type { EventMap, EventName } from '../../main/api/contract.js';
 import { openStation } from '../../main/api/station.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
 import { writeTinyOnnx } from '../fixtures/make-model-packs.js';
+import { chooseInDialog } from '../helpers/input-files.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** The station's background jobs through the dispatcher, as either transport calls them. */
@@ -69,7 +70,7 @@ describe('background jobs (import, re-classify)', () => {
     writeTinyOnnx(path.join(pack, 'model.onnx'), { size: 16, classes: 3, seed: 3 });
     fs.writeFileSync(path.join(pack, 'classes.txt'), 'Acacia dealbata\nArundo donax\nnot a plant\n');
     fs.writeFileSync(path.join(pack, 'preprocessing.json'), JSON.stringify({ mean: [127.5, 127.5, 127.5], mode: 'tf' }));
-    const added = await station.dispatch('models:add', { packPath: pack, activate: true });
+    const added = await station.dispatch('models:add', { file: chooseInDialog(station, pack, 'model-pack').handle, activate: true });
     assert.ok(added.ok, added.ok ? '' : added.error.message);
     assert.equal(added.value.isActive, true);
     assert.equal(station.library.stats().withPrediction, 0);
@@ -86,7 +87,7 @@ describe('background jobs (import, re-classify)', () => {
 
   test('a pack path that does not exist fails with a message naming it', async () => {
     const missing = path.join(dir, 'no-such-pack');
-    const outcome = await station.dispatch('models:add', { packPath: missing });
+    const outcome = await station.dispatch('models:add', { file: chooseInDialog(station, missing, 'model-pack').handle });
     assert.ok(!outcome.ok);
     assert.notEqual(outcome.error.code, 'INTERNAL');
     assert.ok(outcome.error.message.includes(missing), outcome.error.message);

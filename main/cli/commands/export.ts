@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { once } from 'node:events';
 import { StationError } from '../../core/errors.js';
+import { exportToTemporaryFile } from '../../core/export-to-temporary-file.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
@@ -67,23 +69,34 @@ filters below do not apply to dwc.
     const library = context.library.open('read');
     try {
       const out = context.options.out as string | undefined;
-      const target = out ? path.resolve(out) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-export-')), `export.${format}`);
-      const counts =
+      const write = (target: string) =>
         format === 'dwc'
-          ? await writeDarwinCoreCsv(library, resolveSettings({ databasePath: context.databasePath }).geo, target, {
+          ? writeDarwinCoreCsv(library, resolveSettings({ databasePath: context.databasePath }).geo, target, {
               recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
               confirmedOnly: context.options['confirmed-only'] === true,
             })
-          : await WRITERS[format](library, query, target);
-      if (!out) {
-        context.stdout.write(fs.readFileSync(target));
-        fs.rmSync(path.dirname(target), { recursive: true, force: true });
+          : WRITERS[format](library, query, target);
+      const target = out ? path.resolve(out) : null;
+      let counts;
+      if (target) {
+        counts = await write(target);
+      } else {
+        // Written whole first (atomically, like --out), then copied to standard output.
+        const exported = await exportToTemporaryFile(os.tmpdir(), `export.${format}`, write);
+        try {
+          for await (const chunk of fs.createReadStream(exported.file)) {
+            if (!context.stdout.write(chunk)) await once(context.stdout, 'drain');
+          }
+        } finally {
+          await exported.remove();
+        }
+        counts = exported.result;
       }
       if (context.json) {
-        context.stderr.write(`${JSON.stringify({ format, out: out ? target : null, ...counts })}\n`);
+        context.stderr.write(`${JSON.stringify({ format, out: target, ...counts })}\n`);
       } else {
         const leftOut = counts.leftOut ? `; ${counts.leftOut} photos without GPS left out` : '';
-        context.stderr.write(`Exported ${counts.written} ${format === 'dwc' ? 'occurrences' : 'photos'} as ${format}${out ? ` to ${target}` : ''}${leftOut}.\n`);
+        context.stderr.write(`Exported ${counts.written} ${format === 'dwc' ? 'occurrences' : 'photos'} as ${format}${target ? ` to ${target}` : ''}${leftOut}.\n`);
       }
       return 0;
     } finally {

@@ -40,7 +40,8 @@ Options:
     const server = await startServer({ databasePath: context.databasePath, port });
     if (context.json) context.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, databasePath: context.databasePath })}\n`);
     else context.stdout.write(`Review station for ${context.databasePath}\nOpen ${server.url}\n(Ctrl-C to stop)\n`);
-    if (context.options.open) openInBrowser(server.url);
+    // The browser gets a token that works once: the command line of the opener is visible to `ps`.
+    if (context.options.open) openInBrowser(server.singleUseUrl());
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

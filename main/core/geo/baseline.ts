@@ -9,6 +9,9 @@ const LATITUDE_NAMES = ['latitude', 'decimallatitude', 'lat', 'y'];
 const LONGITUDE_NAMES = ['longitude', 'decimallongitude', 'lon', 'lng', 'long', 'x'];
 const DATE_NAMES = ['date', 'eventdate', 'observed_on', 'observedon', 'observed'];
 
+/** Geometry type names a message may repeat (anything else in the file is never quoted). */
+const GEOMETRY_TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection'];
+
 function invalid(source: string, what: string): StationError {
   return new StationError('BASELINE_INVALID', `${source}: ${what}`);
 }
@@ -26,11 +29,11 @@ function toRecord(species: unknown, latitude: unknown, longitude: unknown, date:
   const lat = typeof latitude === 'number' ? latitude : Number(String(latitude ?? '').trim() || NaN);
   const lon = typeof longitude === 'number' ? longitude : Number(String(longitude ?? '').trim() || NaN);
   if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-    throw invalid(source, `${where} has no WGS84 decimal latitude/longitude (got ${String(latitude)}, ${String(longitude)}).`);
+    throw invalid(source, `${where} has no WGS84 decimal latitude/longitude.`);
   }
   const observedOn = typeof date === 'string' && date.trim() ? date.trim() : null;
   if (observedOn && !/^\d{4}(-\d{2}(-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(observedOn)) {
-    throw invalid(source, `${where} has the date "${observedOn}", not an ISO date like 2019-06-30.`);
+    throw invalid(source, `${where} has a date that is not an ISO date like 2019-06-30.`);
   }
   return { species: name, latitude: lat, longitude: lon, observedOn };
 }
@@ -41,13 +44,15 @@ export function parseBaselineCsv(text: string, source: string): BaselineRecord[]
   try {
     rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
   } catch (error) {
-    throw invalid(source, `not a readable CSV file (${(error as Error).message}).`);
+    // csv-parse's messages may quote the text; only the line number is repeated.
+    const line = (error as { lines?: number }).lines;
+    throw invalid(source, `not a readable CSV file${line ? ` (line ${line})` : ''}; save it as comma-separated UTF-8.`);
   }
   if (rows.length === 0) throw invalid(source, 'no records (expected a header row and one row per record).');
   const header = Object.keys(rows[0]!);
   for (const [what, names] of [['species', SPECIES_NAMES], ['latitude', LATITUDE_NAMES], ['longitude', LONGITUDE_NAMES]] as const) {
     if (!header.some((column) => names.includes(column.trim().toLowerCase()))) {
-      throw invalid(source, `no ${what} column (found: ${header.join(', ')}); name it one of ${names.join(', ')}.`);
+      throw invalid(source, `no ${what} column among its ${header.length} columns; name it one of ${names.join(', ')}.`);
     }
   }
   // Line numbers count the header as line 1.
@@ -61,8 +66,8 @@ export function parseBaselineGeoJson(text: string, source: string): BaselineReco
   let document: { type?: unknown; features?: unknown };
   try {
     document = JSON.parse(text) as typeof document;
-  } catch (error) {
-    throw invalid(source, `not valid JSON (${(error as Error).message}).`);
+  } catch {
+    throw invalid(source, 'not valid JSON; save the past records as GeoJSON or CSV (UTF-8).');
   }
   if (document?.type !== 'FeatureCollection' || !Array.isArray(document.features)) {
     throw invalid(source, 'expected a GeoJSON FeatureCollection of Point features.');
@@ -72,7 +77,7 @@ export function parseBaselineGeoJson(text: string, source: string): BaselineReco
     const geometry = feature?.geometry;
     const points =
       geometry?.type === 'Point' ? [geometry.coordinates] : geometry?.type === 'MultiPoint' && Array.isArray(geometry.coordinates) ? geometry.coordinates : null;
-    if (!points) throw invalid(source, `feature ${index} is a ${geometry?.type ?? 'feature without geometry'}; past records must be Point features.`);
+    if (!points) throw invalid(source, `feature ${index} is ${GEOMETRY_TYPES.includes(geometry?.type ?? '') ? `a ${geometry!.type}` : 'a feature without a GeoJSON geometry'}; past records must be Point features.`);
     const properties = feature.properties ?? {};
     for (const point of points as unknown[]) {
       const [longitude, latitude] = Array.isArray(point) ? point : [];
@@ -85,7 +90,12 @@ export function parseBaselineGeoJson(text: string, source: string): BaselineReco
 
 /** Imports a baseline file (.csv, or .geojson/.json); returns how many records it holds and how many were new. */
 export function importBaselineFile(library: Library, filePath: string): { records: number; added: number } {
-  const { resolved, text } = readTextFile(filePath);
-  const records = /\.(geo)?json$/i.test(resolved) || /^\s*\{/.test(text) ? parseBaselineGeoJson(text, resolved) : parseBaselineCsv(text, resolved);
-  return { records: records.length, added: library.baseline.add(records, resolved) };
+  const { resolved, text } = readTextFile(filePath, 'a baseline file');
+  return addBaselineText(library, text, resolved);
+}
+
+/** Past records from a file's text (GeoJSON when named .geojson/.json or starting with "{", CSV otherwise); `source` names the file. */
+export function addBaselineText(library: Library, text: string, source: string): { records: number; added: number } {
+  const records = /\.(geo)?json$/i.test(source) || /^\s*\{/.test(text) ? parseBaselineGeoJson(text, source) : parseBaselineCsv(text, source);
+  return { records: records.length, added: library.baseline.add(records, source) };
 }

@@ -1,10 +1,9 @@
-import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomically, writeStreamAtomically } from '../atomic-file.js';
 import type { AlertRow, AlertState, BoundingBox, Library, PhotoSummary } from '../library/index.js';
 import { BasemapLibrary } from '../basemaps/basemap-library.js';
 import { renderBasemapImage } from '../basemaps/render-basemap-image.js';
 import { alertMapArea, alertMapSvg, escapeXml } from './alert-map-svg.js';
-import { neutraliseCell } from './export-csv.js';
+import { csvRow } from './export-csv.js';
 
 /** One row per alert in the CSV report (GeoJSON properties alike). */
 export interface AlertReportRecord {
@@ -73,10 +72,10 @@ export interface AlertReportFilter {
 export async function writeAlertsCsv(library: Library, outPath: string, filter: AlertReportFilter = {}): Promise<{ written: number }> {
   const alerts = library.alerts.list(filter);
   await writeStreamAtomically(outPath, (append) => {
-    append(stringify([ALERT_REPORT_COLUMNS as string[]], { record_delimiter: '\r\n' }));
+    append(csvRow(ALERT_REPORT_COLUMNS));
     for (const alert of alerts) {
       const record = alertReportRecordOf(alert);
-      append(stringify([ALERT_REPORT_COLUMNS.map((column) => neutraliseCell(record[column]))], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } }));
+      append(csvRow(ALERT_REPORT_COLUMNS.map((column) => record[column])));
     }
   });
   return { written: alerts.length };

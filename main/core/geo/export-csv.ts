@@ -11,18 +11,23 @@ export function neutraliseCell(value: unknown): unknown {
   return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
 }
 
-function csvLine(values: readonly unknown[]): string {
-  return stringify([values.map(neutraliseCell)], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+/**
+ * One RFC 4180 record (CRLF): every text field quoted, so no reader splits a value into bare
+ * words of its own; numbers stay bare; formula starts neutralised. Every CSV the station
+ * writes goes through here. (Where a file is written is the real guard: the UI never names a path.)
+ */
+export function csvRow(values: readonly unknown[]): string {
+  return stringify([values.map(neutraliseCell)], { record_delimiter: '\r\n', quoted_string: true, cast: { number: (n) => String(n) } });
 }
 
 /** RFC 4180 CSV (UTF-8, CRLF, header row), one row per photo matching `query`, written atomically. */
 export async function writeCsvExport(library: Library, query: PhotoQuery, outPath: string): Promise<ExportCounts> {
   let written = 0;
   await writeStreamAtomically(outPath, (append) => {
-    append(csvLine(EXPORT_COLUMNS));
+    append(csvRow(EXPORT_COLUMNS));
     for (const photo of library.photos.iterate(query)) {
       const record = exportRecordOf(photo);
-      append(csvLine(EXPORT_COLUMNS.map((column) => record[column])));
+      append(csvRow(EXPORT_COLUMNS.map((column) => record[column])));
       written++;
     }
   });

@@ -1,8 +1,7 @@
-import { stringify } from 'csv-stringify/sync';
 import { writeStreamAtomically } from '../atomic-file.js';
 import type { Library, PhotoSummary, PositionSource } from '../library/index.js';
 import type { GeoSettings } from '../settings.js';
-import { neutraliseCell } from './export-csv.js';
+import { csvRow } from './export-csv.js';
 import { computeObservations } from './observations.js';
 import { ZoneIndex } from './zones.js';
 
@@ -120,9 +119,9 @@ export async function writeDarwinCoreCsv(library: Library, settings: GeoSettings
   const records = darwinCoreRecords(library, settings, options);
   const terms = DARWIN_CORE_COLUMNS.map((column) => column.term);
   await writeStreamAtomically(outPath, (append) => {
-    append(stringify([terms], { record_delimiter: '\r\n' }));
+    append(csvRow(terms));
     for (const record of records) {
-      append(stringify([terms.map((term) => neutraliseCell(record[term]))], { record_delimiter: '\r\n', cast: { number: (n) => String(n) } }));
+      append(csvRow(terms.map((term) => record[term])));
     }
   });
   return { written: records.length, leftOut: 0 };

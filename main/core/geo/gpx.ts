@@ -27,11 +27,13 @@ export function parseGpxTrack(xml: string, source: string): TrackPoint[] {
     };
     document = new DOMParser({ onError }).parseFromString(xml, 'text/xml');
   } catch (error) {
-    throw new StationError('GPX_INVALID', `${source} is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+    // The parser's message can quote the text; only its line number is repeated.
+    const line = /line:\s*(\d+)/.exec((error as Error).message)?.[1];
+    throw new StationError('GPX_INVALID', `${source} is not well-formed XML${line ? ` (line ${line})` : ''}; export the track again as GPX.`);
   }
   const root = document.documentElement;
   if (!root || root.localName !== 'gpx') {
-    throw new StationError('GPX_INVALID', `${source} is not a GPX file (its root element is <${root?.localName ?? 'none'}>, expected <gpx>).`);
+    throw new StationError('GPX_INVALID', `${source} is not a GPX file (its root element is not <gpx>).`);
   }
   const points: TrackPoint[] = [];
   const elements = root.getElementsByTagNameNS('*', 'trkpt');
@@ -40,14 +42,14 @@ export function parseGpxTrack(xml: string, source: string): TrackPoint[] {
     const latitude = Number(element.getAttribute('lat'));
     const longitude = Number(element.getAttribute('lon'));
     if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
-      throw new StationError('GPX_INVALID', `${source}: track point ${index} has no valid lat/lon attributes (lat="${element.getAttribute('lat')}", lon="${element.getAttribute('lon')}").`);
+      throw new StationError('GPX_INVALID', `${source}: track point ${index} has no valid lat/lon attributes (decimal degrees).`);
     }
     const timeElement = element.getElementsByTagNameNS('*', 'time').item(0);
     const text = timeElement?.textContent?.trim();
     if (!text) continue;
     // GPX times are UTC (xsd:dateTime); a time without a zone is read as UTC too.
     const time = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
-    if (!Number.isFinite(time)) throw new StationError('GPX_INVALID', `${source}: track point ${index} has the time "${text}", not an ISO 8601 date-time.`);
+    if (!Number.isFinite(time)) throw new StationError('GPX_INVALID', `${source}: track point ${index} has a time that is not an ISO 8601 date-time (such as 2026-05-01T09:00:00Z).`);
     points.push({ time, latitude, longitude });
   }
   if (points.length === 0) {
@@ -122,8 +124,12 @@ export interface GpxMatchReport {
 
 /** Places the photos that have no position by time-matching them to a GPX track; each position is stored with source 'gpx'. */
 export function matchPhotosToGpx(library: Library, gpxPath: string, settings: GeoSettings, options: GpxMatchOptions = {}): GpxMatchReport {
-  const { resolved, text: xml } = readTextFile(gpxPath);
-  const track = parseGpxTrack(xml, resolved);
+  const { resolved, text: xml } = readTextFile(gpxPath, 'a GPX track');
+  return placePhotosOnTrack(library, parseGpxTrack(xml, resolved), path.basename(resolved), settings, options);
+}
+
+/** The same, from a parsed track (`trackName` names it in each position's detail): what the UI uses after reading an upload. */
+export function placePhotosOnTrack(library: Library, track: TrackPoint[], trackName: string, settings: GeoSettings, options: GpxMatchOptions = {}): GpxMatchReport {
   const report: GpxMatchReport = { trackPoints: track.length, placed: [], refused: [], alreadyPlaced: 0 };
   const wanted = options.photoIds ? new Set(options.photoIds) : null;
   const clockOffset = (options.clockOffsetSeconds ?? 0) * 1000;
@@ -154,7 +160,7 @@ export function matchPhotosToGpx(library: Library, gpxPath: string, settings: Ge
         latitude: position.latitude,
         longitude: position.longitude,
         source: 'gpx',
-        detail: `${path.basename(resolved)}, nearest fix ${Math.round(position.gapSeconds)} s away`,
+        detail: `${trackName}, nearest fix ${Math.round(position.gapSeconds)} s away`,
       });
       report.placed.push({ photoId: photo.id, latitude: position.latitude, longitude: position.longitude, gapSeconds: position.gapSeconds });
     }

@@ -1,13 +1,16 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { StationError } from '../errors.js';
+import { MAX_TEXT_FILE_BYTES, readRegularFile, readRegularFileSync } from '../regular-file.js';
 
-/** A ranger's file (GeoJSON, CSV, GPX) as text, with its absolute path; unreadable → FILE_UNREADABLE naming it. */
-export function readTextFile(filePath: string): { resolved: string; text: string } {
-  const resolved = path.resolve(filePath);
-  try {
-    return { resolved, text: fs.readFileSync(resolved, 'utf8') };
-  } catch (error) {
-    throw new StationError('FILE_UNREADABLE', `Cannot read ${resolved}: ${(error as Error).message}`);
-  }
+/**
+ * A ranger's file (GeoJSON, CSV, GPX) as text, with its absolute path. Regular files only, at
+ * most 64 MiB; unreadable → FILE_UNREADABLE naming it (never quoting it).
+ */
+export function readTextFile(filePath: string, what = 'a zones, GPX or baseline file'): { resolved: string; text: string } {
+  const { resolved, bytes } = readRegularFileSync(filePath, { maxBytes: MAX_TEXT_FILE_BYTES, what });
+  return { resolved, text: bytes.toString('utf8') };
+}
+
+/** The same, asynchronous: what the UI transports use. */
+export async function readTextFileAsync(filePath: string, what = 'a zones, GPX or baseline file'): Promise<{ resolved: string; text: string }> {
+  const { resolved, bytes } = await readRegularFile(filePath, { maxBytes: MAX_TEXT_FILE_BYTES, what });
+  return { resolved, text: bytes.toString('utf8') };
 }

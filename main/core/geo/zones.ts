@@ -25,7 +25,7 @@ function invalid(source: string, what: string): StationError {
 
 function checkPosition(position: unknown, where: () => string, source: string): void {
   if (!Array.isArray(position) || position.length < 2 || !position.every((value) => typeof value === 'number' && Number.isFinite(value))) {
-    throw invalid(source, `${where()} has a position that is not [longitude, latitude] numbers: ${JSON.stringify(position)}.`);
+    throw invalid(source, `${where()} has a position that is not [longitude, latitude] numbers.`);
   }
   const [longitude, latitude] = position as number[];
   if (Math.abs(longitude!) > 180 || Math.abs(latitude!) > 90) {
@@ -53,6 +53,13 @@ function checkPolygon(rings: unknown, where: string, source: string): void {
   });
 }
 
+const GEOJSON_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection', 'Feature', 'FeatureCollection']);
+
+/** A GeoJSON type name for a message; anything else is not repeated (an error never quotes the file). */
+function typeName(type: unknown): string {
+  return typeof type === 'string' && GEOJSON_TYPES.has(type) ? type : 'geometry of no GeoJSON type';
+}
+
 function checkGeometry(geometry: unknown, where: string, source: string): ZoneGeometry {
   const candidate = geometry as { type?: unknown; coordinates?: unknown } | null;
   if (!candidate || typeof candidate !== 'object') throw invalid(source, `${where} has no geometry.`);
@@ -62,7 +69,7 @@ function checkGeometry(geometry: unknown, where: string, source: string): ZoneGe
     if (!Array.isArray(candidate.coordinates) || candidate.coordinates.length === 0) throw invalid(source, `${where} is an empty MultiPolygon.`);
     candidate.coordinates.forEach((polygon: unknown, index) => checkPolygon(polygon, `${where}, polygon ${index}`, source));
   } else {
-    throw invalid(source, `${where} is a ${String(candidate.type)}; zones must be Polygon or MultiPolygon geometries.`);
+    throw invalid(source, `${where} is a ${typeName(candidate.type)}; zones must be Polygon or MultiPolygon geometries.`);
   }
   return { type: candidate.type, coordinates: candidate.coordinates } as ZoneGeometry;
 }
@@ -90,8 +97,9 @@ export function parseZonesGeoJson(text: string, source: string, kind: ZoneKind, 
   let document: { type?: unknown; features?: unknown; geometry?: unknown; properties?: unknown };
   try {
     document = JSON.parse(text) as typeof document;
-  } catch (error) {
-    throw invalid(source, `not valid JSON (${(error as Error).message}).`);
+  } catch {
+    // JSON.parse's message quotes the text it choked on: never echoed (the file may not be GeoJSON at all).
+    throw invalid(source, 'not valid JSON; save the zones as a GeoJSON file (UTF-8).');
   }
   let features: { geometry?: unknown; properties?: Record<string, unknown> | null }[];
   if (document?.type === 'FeatureCollection') {
@@ -102,13 +110,13 @@ export function parseZonesGeoJson(text: string, source: string, kind: ZoneKind, 
   } else if (document?.type === 'Polygon' || document?.type === 'MultiPolygon') {
     features = [{ geometry: document, properties: null }];
   } else {
-    throw invalid(source, `a GeoJSON ${String(document?.type)}; expected a FeatureCollection of Polygon or MultiPolygon features.`);
+    throw invalid(source, `a ${typeName(document?.type)}; expected a GeoJSON FeatureCollection of Polygon or MultiPolygon features.`);
   }
   if (features.length === 0) throw invalid(source, 'the FeatureCollection has no features.');
   const zones = features.map((feature, index) => {
     const rawName = feature?.properties?.[nameProperty];
     const name = typeof rawName === 'string' && rawName.trim() ? rawName.trim() : typeof rawName === 'number' ? String(rawName) : null;
-    const where = `feature ${index}${name ? ` ("${name}")` : ''}`;
+    const where = `feature ${index}`;
     const geometry = checkGeometry(feature?.geometry, where, source);
     return { kind, name: name ?? `zone ${index + 1}`, geometry, bbox: boundingBoxOf(geometry) };
   });
@@ -117,13 +125,14 @@ export function parseZonesGeoJson(text: string, source: string, kind: ZoneKind, 
     const geometry: ZoneGeometry = polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons };
     return [{ kind, name: zones.length === 1 && zones[0]!.name !== 'zone 1' ? zones[0]!.name : 'park', geometry, bbox: boundingBoxOf(geometry) }];
   }
-  const seen = new Set<string>();
-  for (const zone of zones) {
-    if (seen.has(zone.name)) {
-      throw invalid(source, `two zones are named "${zone.name}"; give each zone its own "${nameProperty}" (or merge them into one MultiPolygon).`);
+  const seen = new Map<string, number>();
+  zones.forEach((zone, index) => {
+    const first = seen.get(zone.name);
+    if (first !== undefined) {
+      throw invalid(source, `features ${first} and ${index} have the same name; give each zone its own "${nameProperty}" (or merge them into one MultiPolygon).`);
     }
-    seen.add(zone.name);
-  }
+    seen.set(zone.name, index);
+  });
   return zones;
 }
 

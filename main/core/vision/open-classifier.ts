@@ -15,6 +15,8 @@ export interface AddModelOptions {
   /** Make it the active model. */
   activate?: boolean;
   settings: Settings;
+  /** What the library records as the pack's source when the path is a temporary copy (an upload): its name as the user knows it. */
+  sourceName?: string;
 }
 
 /**
@@ -34,7 +36,8 @@ export async function addModelToLibrary(library: Library, sourcePath: string, op
     onnxPath = path.join(storeDir, `${pack.identity.contentHash}.onnx`);
     await writeFileAtomically(onnxPath, Buffer.from(compiled.bytes!));
   }
-  const row = library.models.add({ ...pack.identity, preprocessing: { ...pack.preprocessing } }, onnxPath);
+  const identity = options.sourceName ? { ...pack.identity, sourcePath: options.sourceName } : pack.identity;
+  const row = library.models.add({ ...identity, preprocessing: { ...pack.preprocessing } }, onnxPath);
   if (options.activate) library.models.setActive(row.id);
   return library.models.get(row.id)!;
 }

@@ -1,5 +1,12 @@
 import {
   ApiCallError,
+  DOWNLOAD_PATH,
+  type InputFile,
+  type OutputFile,
+  type UploadPurpose,
+  UPLOAD_HANDLE_HEADER,
+  UPLOAD_NAME_HEADER,
+  UPLOAD_PATH,
   type CallName,
   type CallOutcome,
   type CallResult,
@@ -102,6 +109,46 @@ export function thumbnailUrl(photoId: number): string {
 }
 export function photoUrl(photoId: number): string {
   return isElectron ? `invasives-media://photo/${photoId}` : `/media/photo/${photoId}`;
+}
+
+/**
+ * Browser only: uploads the files the user picked (one file, or a folder's files with their
+ * relative names) as one input of `purpose`; the page keeps the returned handle, never a path.
+ */
+export async function uploadFiles(purpose: UploadPurpose, files: readonly File[]): Promise<InputFile> {
+  let uploaded: InputFile | null = null;
+  for (const file of files) {
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      [UPLOAD_NAME_HEADER]: encodeURIComponent(file.webkitRelativePath || file.name),
+    };
+    if (uploaded) headers[UPLOAD_HANDLE_HEADER] = uploaded.handle;
+    let response: Response;
+    try {
+      response = await fetch(`${UPLOAD_PATH}/${purpose}`, { method: 'POST', headers, body: file, credentials: 'same-origin' });
+    } catch (error) {
+      throw new ApiCallError('TRANSPORT', `The upload of ${file.name} did not reach the station (${String(error)}).`, 'upload');
+    }
+    if (!response.ok) throw new ApiCallError(response.status === 413 ? 'FILE_TOO_LARGE' : 'TRANSPORT', await response.text(), 'upload');
+    uploaded = (await response.json()) as InputFile;
+  }
+  if (!uploaded) throw new ApiCallError('FILE_EMPTY', 'No file was chosen.', 'upload');
+  return uploaded;
+}
+
+/**
+ * Hands an exported file to the user: Electron's save dialog (run by the main process, which
+ * asks before replacing a file), or a download in the browser. Returns what happened, for the status line.
+ */
+export async function deliverExport(file: OutputFile): Promise<'saved' | 'not saved' | 'downloaded'> {
+  if (isElectron) return (await api.call('files:save', { fileId: file.id })).saved ? 'saved' : 'not saved';
+  const link = document.createElement('a');
+  link.href = `${DOWNLOAD_PATH}/${encodeURIComponent(file.id)}`;
+  link.download = file.name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  return 'downloaded';
 }
 
 export { describeError } from './error-messages.js';
