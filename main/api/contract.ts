@@ -128,13 +128,15 @@ export const INPUT_PURPOSES = {
   baseline: { description: 'a file of past records', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['csv', 'geojson', 'json'] },
   /** An offline basemap: one MBTiles or PMTiles file (copied beside the library). */
   basemap: { description: 'a basemap (MBTiles or PMTiles)', maxBytes: 32 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['mbtiles', 'pmtiles'] },
+  /** Another station's bundle, or its library file (.sqlite), to merge here. */
+  'station-bundle': { description: 'a station bundle or library file', maxBytes: 64 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['bundle', 'sqlite', 'db'] },
   /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
   'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
 } as const;
 export type InputPurpose = keyof typeof INPUT_PURPOSES;
 export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
 /** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
-export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap'] as const satisfies readonly InputPurpose[];
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'station-bundle'] as const satisfies readonly InputPurpose[];
 export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
 
 /** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
@@ -509,8 +511,8 @@ export const CONTRACT = {
   'backups:restore': call<RestoreResult>()(z.strictObject({ name: backupNameSchema })),
   /** Bundles received, from which stations and when, and the photos two stations decided differently on. */
   'stations:overview': call<StationsOverview>()(noArgs),
-  /** Merges a station bundle, or another station's library file (.sqlite), from this computer (all or nothing). */
-  'stations:import': call<ImportBundleSummary>()(z.strictObject({ path: filePath })),
+  /** Merges a station bundle, or another station's library file (.sqlite), uploaded or chosen in the open dialog (all or nothing). */
+  'stations:import': call<ImportBundleSummary>()(z.strictObject({ file: inputHandleSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;

@@ -335,8 +335,10 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       bundlesReceived: library.stationSync.bundlesReceived(),
       conflicts: reviewConflicts(library),
     }),
-    'stations:import': async ({ path: file }) => {
-      const summary = /\.(sqlite|db)$/i.test(file) ? await mergeLibraryFile(library, file) : await importBundle(library, file);
+    'stations:import': async ({ file }) => {
+      const summary = await transfers.useInput(file, 'station-bundle', (filePath, name) =>
+        /\.(sqlite|db)$/i.test(name) ? mergeLibraryFile(library, filePath) : importBundle(library, filePath, { label: name }),
+      );
       if (!summary.sameLibrary) {
         alerts.refreshNow();
         changed('stations merged');

@@ -57,13 +57,13 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
     await page.getByLabel('Ranger name').fill('Ben');
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByTestId('stations').waitFor();
-    await page.getByTestId('stations-file').fill(bundle);
+    await page.getByLabel('Bundle or library file from another station').setInputFiles(bundle);
     await page.getByRole('button', { name: 'Merge' }).click();
     await page.getByTestId('stations-message').filter({ hasText: 'photo(s) decided differently' }).waitFor();
     const conflicts = page.getByTestId('stations-conflicts');
     await conflicts.getByText('confirmed Ailanthus altissima by Ana at North').waitFor();
     await conflicts.getByText('rejected by Ben at South').waitFor();
-    await page.getByTestId('stations-received').getByText('north.bundle').waitFor();
+    await page.getByTestId('stations-received').getByText('north.bundle', { exact: true }).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'stations.png'), fullPage: true });
     await conflicts.locator('.decision').filter({ hasText: 'confirmed Ailanthus altissima' }).getByRole('button', { name: 'Keep this' }).click();
     await page.getByText('No photo was decided differently at two stations.').waitFor();

@@ -6,6 +6,7 @@ import { Library } from '../../main/core/library/index.js';
 import { exportBundle } from '../../main/core/stations/export-bundle.js';
 import { type RunningServer, startServer } from '../../main/server/server.js';
 import { addPhoto } from '../helpers/station-library.js';
+import { uploadOverHttp } from '../helpers/input-files.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** The Stations screen's calls through the real HTTP transport: merge a bundle, see it received, resolve a conflict. */
@@ -41,7 +42,7 @@ describe('stations calls over HTTP', () => {
     const photo = await addPhoto(other, 'shared');
     other.reviews.record({ photoId: photo.id, decision: 'unsure', reviewer: 'Ana' });
     await exportBundle(other, { out: path.join(dir, 'first.bundle'), full: true });
-    const first = await value('stations:import', { path: path.join(dir, 'first.bundle') });
+    const first = await value('stations:import', { file: (await uploadOverHttp(server, 'station-bundle', path.join(dir, 'first.bundle'))).handle });
     assert.equal(first.added.photo, 1);
     const localId = here.stationSync.photoId(photo.sha256)!;
 
@@ -49,18 +50,18 @@ describe('stations calls over HTTP', () => {
     here.reviews.record({ photoId: localId, decision: 'rejected', reviewer: 'Ben' });
     await exportBundle(other, { out: path.join(dir, 'second.bundle'), full: true });
     other.close();
-    const second = await value('stations:import', { path: path.join(dir, 'second.bundle') });
+    const second = await value('stations:import', { file: (await uploadOverHttp(server, 'station-bundle', path.join(dir, 'second.bundle'))).handle });
     assert.equal(second.conflicts.length, 1);
 
     const overview = await value('stations:overview', {});
     assert.equal(overview.stationId, here.events.stationId);
-    assert.equal(overview.bundlesReceived.length, 2);
+    assert.deepEqual(overview.bundlesReceived.map((b) => b.file).sort(), ['first.bundle', 'second.bundle']);
     assert.equal(overview.conflicts.length, 1);
     const keep = overview.conflicts[0]!.decisions.find((d) => d.decision === 'confirmed')!;
     await value('reviews:record', { photoId: localId, decision: keep.decision, species: keep.species, ranger: 'Ben' });
     assert.deepEqual((await value('stations:overview', {})).conflicts, []);
 
-    const refused = await call('stations:import', { path: path.join(dir, 'missing.bundle') });
-    assert.equal(refused.ok, false);
+    const refused = await call('stations:import', { path: path.join(dir, 'second.bundle') });
+    assert.equal(refused.ok, false, 'the page never names a path on the station');
   });
 });
