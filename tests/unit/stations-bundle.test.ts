@@ -264,3 +264,15 @@ test('an undone decision stays withdrawn after a merge', async () => {
   a.close();
   b.close();
 });
+
+test('a photo that arrives after its review events gets its current decision', async () => {
+  const { dir, a, b } = twoStations();
+  const one = await addPhoto(a, 'one');
+  a.reviews.record({ photoId: one.id, decision: 'confirmed', species: 'Ailanthus altissima', reviewer: 'Ana' });
+  // The review events reach B first (as in a bundle whose photo records were lost), then the photo.
+  for (const event of a.events.after(0)) b.events.receive(event);
+  await send(a, b, dir);
+  assert.equal(b.reviews.current(b.stationSync.photoId(one.sha256)!)!.species, 'Ailanthus altissima');
+  a.close();
+  b.close();
+});

@@ -4,6 +4,7 @@ import { StationError } from '../errors.js';
 import type { Library, PortableEvent } from '../library/index.js';
 import { SCHEMA_VERSION } from '../library/migrations.js';
 import type { SyncRecord } from '../library/station-sync-store.js';
+import { REVIEW_ENTITY } from '../library/review-events.js';
 import { thumbnailCacheDir } from '../settings.js';
 import { BUNDLE_FORMAT_VERSION, BundleReader } from './bundle-file.js';
 import { type ReviewConflict, reviewConflicts } from './conflicts.js';
@@ -102,6 +103,11 @@ export async function importBundle(library: Library, file: string, options: Impo
         } else {
           const record = value as SyncRecord;
           const { result } = library.stationSync.merge(record, receivedAt);
+          // A photo that arrives after its review events (an earlier bundle) gets its review rows now.
+          if (record.kind === 'photo' && result === 'added') {
+            const sha256 = String(record.row.sha256);
+            touched.set(`${REVIEW_ENTITY}\u0000${sha256}`, [REVIEW_ENTITY, sha256]);
+          }
           if (record.kind === 'model' && result === 'added') summary.modelsMissing.push(`${String(record.row.name)} ${String(record.row.version)}`);
           if (result !== 'same') {
             const bucket = result === 'added' ? summary.added : summary.updated;
