@@ -8,8 +8,10 @@
  * 3. Exact (full decode + OpenCV INTER_LINEAR) vs fast (sharp shrink-on-load) preprocessing
  *    on the real photos of ../shared: how far the fast path moves the probabilities of a
  *    real pretrained model (max |dp|, top-1 agreement) and what it saves in time.
+ * 4. FP32 vs int8 (bench/int8-rates.ts): Xception 299 ms/image both ways (7- and 8-bit
+ *    weights), and the real pretrained packs' int8 agreement with FP32 on held-out flowers.
  *
- * Run: node --import tsx bench/inference.bench.ts [out.json] [--photos N]
+ * Run: node --import tsx bench/inference.bench.ts [out.json] [--photos N] [--only int8]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +27,7 @@ import type { Preprocessing } from '../main/core/vision/model-pack.js';
 import { findEmbeddingLayer } from '../main/core/vision/packs/pack-files.js';
 import { preprocessPhoto } from '../main/core/vision/preprocess.js';
 import { setSeededWeights } from '../tests/helpers/keras-test-models.js';
+import { measureInt8RealModel, measureInt8Xception, sharedModelDirs } from './int8-rates.js';
 import { measureXceptionRates } from './xception-rates.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../shared');
@@ -32,6 +35,7 @@ const args = process.argv.slice(2);
 const outFile = args.find((a) => a.endsWith('.json')) ?? path.resolve(import.meta.dirname, '../.cache/bench/inference.json');
 const photoLimit = Number(args[args.indexOf('--photos') + 1] ?? 0) || Infinity;
 const THREADS = 2;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 
 function now(): number {
   return performance.now();
@@ -166,6 +170,8 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, ortThreads: THREADS };
   // Other work on the machine skews every figure here; the load average says how much there was.
   report.loadAverageAtStart = os.loadavg().map((v) => +v.toFixed(2));
+  if (only === null || only === 'int8') await benchInt8(report);
+  if (only === 'int8') return finish(report);
   console.log('Xception 299 px, seeded weights: ONNX Runtime vs tfjs-wasm ...');
   report.xception = await measureXceptionRates();
   console.table(report.xception);
@@ -190,6 +196,27 @@ async function main(): Promise<void> {
     console.log(resampler.model);
     console.table({ all: resampler.all, over1Megapixel: resampler.over1Megapixel });
   }
+  finish(report);
+}
+
+async function benchInt8(report: Record<string, unknown>): Promise<void> {
+  console.log('FP32 vs int8, Xception 299 px (seeded weights, 2 threads, batch 1) ...');
+  const xception = await measureInt8Xception();
+  report.int8Xception = xception;
+  console.table(xception);
+  const real: Record<string, unknown>[] = [];
+  for (const dir of sharedModelDirs()) {
+    console.log(`FP32 vs int8, ${path.basename(dir)} on held-out flower photos ...`);
+    const figures = await measureInt8RealModel(dir, photoLimit === Infinity ? 200 : Math.min(200, photoLimit), photoLimit === Infinity ? 100 : Math.min(100, photoLimit));
+    real.push(figures);
+    const { candidates, ...flat } = figures;
+    console.table(flat);
+    console.table(candidates as object[]);
+  }
+  report.int8RealModels = real;
+}
+
+function finish(report: Record<string, unknown>): void {
   report.loadAverageAtEnd = os.loadavg().map((v) => +v.toFixed(2));
   console.log(`Load average (1, 5, 15 min) at start ${String(report.loadAverageAtStart)}, at end ${String(report.loadAverageAtEnd)}`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

@@ -4,7 +4,8 @@
  * .json; `--json` also prints the JSON on standard output, the table then goes to standard
  * error). Figures, never assertions.
  *
- * 1. Inference only, Xception 299 px: ONNX Runtime FP32, tfjs-wasm, and the int8 slot.
+ * 1. Inference only, Xception 299 px: ONNX Runtime FP32, tfjs-wasm, and int8 (QDQ graph of
+ *    bench/int8-rates.ts's compileInt8Graph, as `models add --int8` compiles it).
  * 2. Per-stage cost in core-ms per photo (CPU time of all the process's threads, one stage at
  *    a time over 12-megapixel camera JPEGs): read + hash, EXIF, decode, thumbnail,
  *    resize + normalise, inference, SQLite; exact (full decode, OpenCV INTER_LINEAR) and fast
@@ -34,6 +35,7 @@ import { buildXception } from '../main/core/vision/keras/xception.js';
 import type { ModelPack } from '../main/core/vision/model-pack.js';
 import { decodeSizeFor, preprocessDecoded } from '../main/core/vision/preprocess.js';
 import { setSeededWeights } from '../tests/helpers/keras-test-models.js';
+import { compileInt8Graph } from './int8-rates.js';
 import { type OnnxInferenceFigures, cpuMs, measureOnnxInference, measureXceptionRates } from './xception-rates.js';
 
 const args = process.argv.slice(2);
@@ -247,14 +249,13 @@ const packModel = await resolveOnnxModel(pack, path.join(work, 'onnx'));
 const fp32: OnnxInferenceFigures = await measureOnnxInference(packModel.path ?? packModel.bytes!);
 const fp32Pool = await measurePoolInference(packModel.path!);
 
-// ── INT8 SLOT ────────────────────────────────────────────────────────────────────────────────
-// i12int8 provides the int8 (QDQ) compile; the lead wires it here, e.g.:
-//   const int8Path = <write compileInt8(pack, calibrationPhotos) to path.join(work, 'int8.onnx')>;
-//   int8 = await measureOnnxInference(int8Path);
-//   endToEnd.int8Exact = await importRate(cameraFolder, pack, 'exact', { onnxPath: int8Path });
-// Every table row and JSON field below already reads `int8` (null until then).
-const int8 = null as OnnxInferenceFigures | null;
-const int8Path = null as string | null;
+// ── INT8 ─────────────────────────────────────────────────────────────────────────────────────
+// The pack's FP32 graph quantised as `models add --int8` does (calibrated on 16 photos of
+// ../shared's flowers, or seeded noise without it; the agreement gate is off: random weights).
+const int8Path = path.join(work, 'onnx', 'xception-bench.int8.onnx');
+fs.mkdirSync(path.dirname(int8Path), { recursive: true });
+fs.writeFileSync(int8Path, await compileInt8Graph(packModel.path ?? packModel.bytes!, pack.preprocessing));
+const int8: OnnxInferenceFigures | null = await measureOnnxInference(int8Path);
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 
 const cameraFolder = path.join(work, 'card-12mp');
@@ -285,19 +286,19 @@ for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exac
 log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
 log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
 log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
-log(`${'inference int8 (slot)'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
+log(`${'inference int8'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
 log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
 log('');
 log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
 log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
 log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
-log(`${'inference only, int8 (slot)'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
+log(`${'inference only, int8'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
 log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
 log(`${'end to end, FP32'.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
 log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
 log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
 log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
-log(`${'end to end, int8 (slot; ≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
+log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
 log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
 
 function pct(fraction: number | undefined): string | undefined {

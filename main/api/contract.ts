@@ -13,6 +13,7 @@ import type { CalibrationResult } from '../core/learning/calibrate-model.js';
 import type { CalibrationSummary } from '../core/library/calibrations-store.js';
 import type { SpeciesEntry } from '../core/library/species-list-store.js';
 import type { StationSettingsValues } from '../core/station-settings.js';
+import type { SiteFold, SiteState } from '../core/sites/site-lifecycle.js';
 import type { ZoneKind, ZoneRow } from '../core/library/zones-store.js';
 import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
@@ -21,12 +22,15 @@ import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDeci
 import type { ImportBundleSummary } from '../core/stations/import-bundle.js';
 import type { ReviewConflict } from '../core/stations/conflicts.js';
 import type { PeerRow, ReceivedBundleRow } from '../core/library/station-sync-store.js';
+import type { IntakeSummary } from '../core/intake/intake-summary.js';
+import type { PendingPlacement } from '../core/library/submissions-store.js';
 
 /** The core's data types the UI sees, re-exported: the renderer imports types from this file only. */
 export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgress, TrainingReport, UnknownVerdict };
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { BasemapRow, BasemapStatus };
+export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 export type { ImportBundleSummary, ReviewConflict, PeerRow, ReceivedBundleRow };
 
@@ -37,6 +41,7 @@ export interface StationsOverview {
   bundlesReceived: ReceivedBundleRow[];
   conflicts: ReviewConflict[];
 }
+export type { SiteFold, SiteState };
 export type { GpxMatchReport };
 
 /**
@@ -108,7 +113,7 @@ const bulkReviewSchema = z.strictObject({
 
 /**
  * Files crossing the UI boundary. The page never names a path on the station's disk:
- * - an INPUT (zones, a model pack, a GPX track, past records, a basemap; later intake mail) is an upload in
+ * - an INPUT (zones, a model pack, a GPX track, past records, a basemap, visitors' mail) is an upload in
  *   the browser (POST UPLOAD_PATH/<purpose>, streamed into a private folder of the library,
  *   capped by the purpose's size) or a native open dialog run by Electron's main process;
  *   either way the page holds only the returned opaque `InputFile.handle`;
@@ -130,13 +135,20 @@ export const INPUT_PURPOSES = {
   basemap: { description: 'a basemap (MBTiles or PMTiles)', maxBytes: 32 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['mbtiles', 'pmtiles'] },
   /** Another station's bundle, or its library file (.sqlite), to merge here. */
   'station-bundle': { description: 'a station bundle or library file', maxBytes: 64 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['bundle', 'sqlite', 'db'] },
+  /** Visitors' submissions: a saved mail (.eml), a mailbox (.mbox), or a folder of submitter folders (photos + sidecars). */
+  intake: {
+    description: "visitors' mail (.eml, .mbox) or submitter folders",
+    maxBytes: 8 * 1024 * 1024 * 1024,
+    maxFiles: 20000,
+    extensions: ['eml', 'mbox', 'mbx', 'json', 'csv', 'jpg', 'jpeg', 'jpe', 'png', 'tif', 'tiff', 'heic', 'heif', 'hif', 'webp'],
+  },
   /** A folder of photos to import (Electron's folder dialog; nothing is uploaded). */
   'photo-folder': { description: 'a folder of photos', maxBytes: 0, maxFiles: 0, extensions: [] },
 } as const;
 export type InputPurpose = keyof typeof INPUT_PURPOSES;
 export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
 /** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
-export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'station-bundle'] as const satisfies readonly InputPurpose[];
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'intake', 'station-bundle'] as const satisfies readonly InputPurpose[];
 export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
 
 /** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
@@ -187,7 +199,7 @@ export interface ClassInfo {
 const alertRef = z.strictObject({ alertId: id, ranger: ranger.optional() });
 /** Kept here as literals (the contract imports no runtime code); `satisfies` ties them to the core's unions. */
 export const ALERT_STATE_NAMES = ['new', 'acknowledged', 'dismissed'] as const satisfies readonly AlertState[];
-export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'] as const satisfies readonly AlertKind[];
+export const ALERT_KIND_NAMES = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism', 'regrowth'] as const satisfies readonly AlertKind[];
 const alertFilterFields = z.strictObject({
   state: z.enum(ALERT_STATE_NAMES).optional(),
   kind: z.enum(ALERT_KIND_NAMES).optional(),
@@ -400,6 +412,45 @@ export interface FilterOptions {
   imports: ImportSummary[];
 }
 
+/** A site as the Sites screen lists it: the fold, its state as of today, its centre, area and linked photos. */
+export interface SiteListItem {
+  site: SiteFold;
+  displayState: SiteState | 'recheck-due';
+  latitude: number;
+  longitude: number;
+  areaSquareMetres: number;
+  photoIds: number[];
+  dueOn: string | null;
+  overdue: boolean;
+}
+const siteId = z.string().trim().min(4).max(64);
+const dayDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date such as 2024-05-31');
+const siteExtentSchema = z.union([
+  z.strictObject({ type: z.literal('point'), latitude: z.number(), longitude: z.number(), radiusMetres: z.number() }),
+  z.strictObject({ type: z.literal('polygon'), coordinates: z.array(z.array(z.array(z.number()))) }),
+]);
+const siteTreatmentSchema = z.strictObject({
+  siteId,
+  treatedOn: dayDate.optional(),
+  method: z.string().trim().min(1).max(100),
+  product: z.string().trim().max(200).optional(),
+  dose: z.string().trim().max(200).optional(),
+  crew: z.string().trim().max(500).optional(),
+  areaSquareMetres: z.number().min(0).optional(),
+  notes: z.string().max(5000).optional(),
+  photoIds: z.array(id).max(1000).optional(),
+  ranger: ranger.optional(),
+  reason: z.string().max(2000).optional(),
+});
+const siteVisitSchema = z.strictObject({
+  siteId,
+  visitedOn: dayDate.optional(),
+  outcome: z.enum(['clean', 'regrowth']),
+  statement: z.string().trim().min(1).max(5000),
+  photoIds: z.array(id).max(1000),
+  ranger: ranger.optional(),
+});
+
 /** Declares a call: its argument schema now, its result type as the type parameter. */
 function call<Result>() {
   return <Args extends z.ZodType>(args: Args) => ({ args, result: undefined as unknown as Result });
@@ -422,6 +473,14 @@ export const CONTRACT = {
   /** Cancels the running job: an import or a re-classification. */
   'import:cancel': call<{ cancelled: boolean }>()(noArgs),
   'import:status': call<JobStatus>()(noArgs),
+  /** Visitors' submissions: a .eml/.mbox file or a folder of submitter folders (sidecars); photos go through the import, then the active model classifies them. */
+  'intake:start': call<IntakeSummary>()(
+    z
+      .strictObject({ path: z.string().trim().min(1).max(4096).optional(), file: inputHandleSchema.optional(), ranger: ranger.optional() })
+      .refine((args) => (args.path === undefined) !== (args.file === undefined), { message: 'give exactly one of path (a typed folder) or file (an upload or a dialog handle)' }),
+  ),
+  /** Photos without GPS whose submission describes a place, with that text: the Map screen's placement list. */
+  'intake:pendingPlaces': call<PendingPlacement[]>()(noArgs),
   'imports:list': call<ImportSummary[]>()(noArgs),
   'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
   'export:csv': call<ExportResult>()(exportSchema),
@@ -503,6 +562,14 @@ export const CONTRACT = {
   'training:versions': call<ModelVersionSummary[]>()(noArgs),
   /** The stored report of a trained version (null for models not trained at the station). */
   'training:report': call<TrainingReport | null>()(z.strictObject({ modelId: id })),
+  /** Sites with their state as of today (issue 15); `weeks`: only those with a re-check due within that many weeks. */
+  'sites:list': call<SiteListItem[]>()(z.strictObject({ dueWithinWeeks: z.number().int().min(0).max(520).optional() }).optional()),
+  'sites:createFromPhoto': call<SiteListItem>()(z.strictObject({ photoId: id, radiusMetres: z.number().positive().max(100_000).default(10), ranger: ranger.optional() })),
+  'sites:create': call<SiteListItem>()(z.strictObject({ species: speciesName, extent: siteExtentSchema, name: z.string().trim().max(200).optional(), confirmed: z.boolean().default(false), firstRecordOn: dayDate.optional(), ranger: ranger.optional() })),
+  'sites:confirm': call<SiteListItem>()(z.strictObject({ siteId, ranger: ranger.optional(), reason: z.string().max(2000).optional() })),
+  'sites:plan': call<SiteListItem>()(z.strictObject({ siteId, plannedFor: dayDate.optional(), method: z.string().trim().max(100).optional(), ranger: ranger.optional() })),
+  'sites:treat': call<SiteListItem>()(siteTreatmentSchema),
+  'sites:visit': call<SiteListItem>()(siteVisitSchema),
   /** The backups in the library's backups folder, newest first. */
   'backups:list': call<BackupInfo[]>()(noArgs),
   /** Writes a consistent backup (database, thumbnails, compiled models) into the backups folder, while the library stays in use. */
@@ -530,6 +597,12 @@ export const RANGER_CALLS = [
   'species:importCsv',
   'settings:set',
   'models:calibrate',
+  'sites:createFromPhoto',
+  'sites:create',
+  'sites:confirm',
+  'sites:plan',
+  'sites:treat',
+  'sites:visit',
 ] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 

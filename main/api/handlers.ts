@@ -37,10 +37,12 @@ import type { EventBus } from './events.js';
 import { toApiError } from './api-error.js';
 import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
+import { createSiteHandlers } from './site-handlers.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 import { importBundle } from '../core/stations/import-bundle.js';
 import { mergeLibraryFile } from '../core/stations/merge-library.js';
 import { reviewConflicts } from '../core/stations/conflicts.js';
+import { createIntakeHandlers } from './intake-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
 export type Handlers = { [K in CallName]: (args: CallParsedArgs<K>) => Promise<CallResult<K>> | CallResult<K> };
@@ -237,6 +239,10 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'models:reclassify': () => jobs.startReclassify(),
     'stats:get': () => library.stats(),
     ...stationHandlers,
+    ...createIntakeHandlers(library, settings, jobs, alerts, changed, {
+      useInput: (handle, use) => transfers.useInput(handle, 'intake', (filePath, name) => use(filePath, name)),
+      typedFolders: typedImportFolders,
+    }),
     // A labelled folder to calibrate from is read-only input like a folder to import: typed in
     // the browser, chosen in the folder dialog (by handle) in the app, never a system folder.
     'models:calibrate': async ({ folder, fromFolder, ...rest }) => {
@@ -249,6 +255,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       }
       return stationHandlers['models:calibrate']({ ...rest, fromFolder });
     },
+    ...createSiteHandlers(library, alerts, changed),
     'alerts:counts': () => alerts.counts(),
     'alerts:acknowledge': ({ alertId, ranger }) => {
       requireAlert(library, alertId);

@@ -29,6 +29,8 @@ export const STATION_ERROR_CLASSES = {
   /** A watch list / park species list with unknown species or bad values (nothing stored). */
   SPECIES_LIST_INVALID: 'input',
   BACKUP_INVALID: 'input',
+  /** A citizen submission's sidecar (CSV/JSON) or mail that cannot be taken in (bad licence, unknown column...); nothing stored. */
+  SUBMISSION_INVALID: 'input',
   /** A basemap file that is not MBTiles/PMTiles, or declares another projection or no bounds. */
   BASEMAP_INVALID: 'input',
   /** A station bundle that is truncated, tampered with (checksum), not a bundle, or from a newer schema (nothing merged). */

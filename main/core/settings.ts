@@ -55,8 +55,8 @@ export interface GeoSettings {
 }
 
 /** The alert kinds (kept here as names so that settings depend on nothing else). */
-export type AlertKindName = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism';
-export const DEFAULT_ALERT_PRIORITY: readonly AlertKindName[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'];
+export type AlertKindName = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism' | 'regrowth';
+export const DEFAULT_ALERT_PRIORITY: readonly AlertKindName[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'regrowth', 'unknown-organism'];
 
 export const APP_NAME = 'invasives-station';
 

@@ -83,7 +83,9 @@ export function readStationSettings(library: Library, geo: GeoSettings = DEFAULT
   const values = defaults(geo) as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(library.stationSettings.values())) {
     if (!(key in STATION_SETTINGS)) continue;
-    const parsed = STATION_SETTINGS[key as StationSettingKey].schema.safeParse(value);
+    // An order stored before a kind existed (e.g. 'regrowth') keeps the ranger's order, the new kinds after it.
+    const upgraded = key === 'alertPriority' && Array.isArray(value) ? [...value, ...DEFAULT_ALERT_PRIORITY.filter((kind) => !value.includes(kind))] : value;
+    const parsed = STATION_SETTINGS[key as StationSettingKey].schema.safeParse(upgraded);
     if (parsed.success) values[key] = parsed.data;
   }
   return values as unknown as StationSettingsValues;

@@ -25,7 +25,7 @@ test('real flower photos, MobileNet body as backbone: a useful head, cached embe
   const settings = resolveSettings({ databasePath: path.join(dir, 'library.sqlite') });
   const library = Library.open(settings.databasePath);
   try {
-    const first = await trainModel(library, { settings, fromFolders: folders, backbone: sharedPath('models/tfjs-mobilenet-waste'), seed: 2 });
+    const first = await trainModel(library, { settings, fromFolders: folders, backbone: sharedPath('models/tfjs-mobilenet-waste'), seed: 2, augment: true });
     const { report, model } = first;
     assert.deepEqual(model.labels, SPECIES);
     assert.equal(report.trainingPhotos, SPECIES.length * PER_SPECIES);
@@ -34,9 +34,12 @@ test('real flower photos, MobileNet body as backbone: a useful head, cached embe
     assert.ok(report.evaluation.top1 >= 0.66, `pretrained features tell these flowers apart better than chance (1/3): top-1 ${report.evaluation.top1}`);
     assert.equal(library.models.get(report.parentModel.id)?.format, 'tfjs-layers', 'the backbone pack was added to the library');
 
-    const second = await trainModel(library, { settings, fromFolders: folders, backbone: String(report.parentModel.id), seed: 2 });
+    const second = await trainModel(library, { settings, fromFolders: folders, backbone: String(report.parentModel.id), seed: 2, augment: true });
     assert.equal(second.report.embeddings.fromCache, SPECIES.length * PER_SPECIES, 'embeddings come from the cache the second time');
     assert.equal(second.report.embeddings.computed, 0);
+    assert.equal(report.augmentedViews?.computed, report.species.reduce((sum, s) => sum + s.train, 0), 'augmented views of the training photos (asked for)');
+    assert.equal(report.augmentedViews?.perPhoto, 7);
+    assert.equal(second.report.augmentedViews?.computed, 0, 'and the views\' embeddings too');
     assert.equal(second.model.contentHash, model.contentHash, 'same photos + same seed = same model');
 
     const classifier = await openLibraryModel(model, settings);

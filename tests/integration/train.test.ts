@@ -64,8 +64,9 @@ test('training from the library registers a trained-head version with its report
     assert.deepEqual([...report.trainPhotoIds, ...report.validationPhotoIds].sort((a, b) => a - b), [...reviewed].sort((a, b) => a - b));
     assert.equal(report.embeddings.fromLibrary, reviewed.size, 'the embeddings stored at import are reused');
     assert.equal(report.embeddings.computed, 0);
+    assert.equal(report.augmentedViews, undefined, 'no augmented views unless asked');
     assert.equal(report.parentModel.id, demoModel.id);
-    assert.ok(progress.includes('training') && progress.includes('building'));
+    assert.ok(!progress.includes('views') && progress.includes('training') && progress.includes('building'));
 
     const e = report.evaluation;
     assert.equal(e.examples, report.validationPhotoIds.length);

@@ -10,11 +10,13 @@ import { exportCommand } from './export.js';
 import { exportDatasetCommand } from './export-dataset.js';
 import { gpxCommand } from './gpx.js';
 import { importCommand } from './import.js';
+import { intakeCommand } from './intake.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
 import { settingsCommand } from './settings.js';
+import { sitesCommand } from './sites.js';
 import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
 import { trainCommand } from './train.js';
@@ -23,10 +25,12 @@ import { zonesCommand } from './zones.js';
 /** Every `invasives` sub-command, in the order --help lists them. */
 export const COMMANDS: readonly CliCommand[] = [
   importCommand,
+  intakeCommand,
   classifyCommand,
   exportCommand,
   statsCommand,
   alertsCommand,
+  sitesCommand,
   speciesCommand,
   settingsCommand,
   zonesCommand,

@@ -2,6 +2,7 @@ import { StationError } from '../../core/errors.js';
 import { Library, type ModelRow } from '../../core/library/index.js';
 import { calibrateModel } from '../../core/learning/calibrate-model.js';
 import { resolveSettings } from '../../core/settings.js';
+import { type Int8AddOptions, describeInt8 } from '../../core/vision/add-int8-model.js';
 import { decisionMaker } from '../../core/station-settings.js';
 import { refreshAndReport } from './alerts.js';
 import { addModelToLibrary, findLibraryModel, removeModelFromLibrary } from '../../core/vision/open-classifier.js';
@@ -22,12 +23,30 @@ function describeCalibration(library: Library, model: ModelRow): string {
 /** One line per provenance entry, long values cut: a trained version's full report is `invasives train --show ID`. */
 function describeProvenance(model: ModelRow): string[] {
   if (!model.provenance) return [];
-  const lines = Object.entries(model.provenance).map(([key, value]) => {
+  const int8 = describeInt8(model.provenance.int8 as Parameters<typeof describeInt8>[0]);
+  const lines = Object.entries(model.provenance).filter(([key]) => key !== 'int8').map(([key, value]) => {
     const text = JSON.stringify(value) ?? String(value);
     return `    ${key}: ${text.length > 100 ? `${text.slice(0, 97)}…` : text}`;
   });
   if (model.format === 'trained-head') lines.push(`    (full training report: invasives train --show ${model.id})`);
-  return ['  provenance:', ...lines];
+  return [...(int8 ? [`  ${int8}`] : []), ...(lines.length ? ['  provenance:', ...lines] : [])];
+}
+
+function positiveCount(context: CommandContext, name: string): number | undefined {
+  const raw = context.options[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new StationError('INVALID_ARGUMENT', `--${name} takes a whole number of photos (1 or more), not "${String(raw)}".`);
+  return n;
+}
+
+function int8Options(context: CommandContext): Int8AddOptions {
+  return {
+    calibrationFolder: context.options['calibration-folder'] as string | undefined,
+    calibrationPhotos: positiveCount(context, 'calibration-photos'),
+    heldOutPhotos: positiveCount(context, 'held-out-photos'),
+    onProgress: context.json ? undefined : (line) => context.stderr.write(`${line}\n`),
+  };
 }
 
 function requireModel(library: Library, spec: string | undefined, verb: string): ModelRow {
@@ -62,8 +81,10 @@ async function run(context: CommandContext, library: Library): Promise<number> {
         settings,
         timestamp: context.options.timestamp as string | undefined,
         activate: context.options.use === true || library.models.list().length === 0,
+        int8: context.options.int8 === true ? int8Options(context) : undefined,
       });
-      out(`Added ${describeModel(model).trim()}${model.isActive ? ' — now the active model' : ''}`, model);
+      const int8 = context.options.int8 === true ? describeInt8(model.provenance?.int8 as Parameters<typeof describeInt8>[0]) : null;
+      out(`Added ${describeModel(model).trim()}${model.isActive ? ' — now the active model' : ''}${int8 ? `\n  ${int8}` : ''}`, model);
       return 0;
     }
     case 'use': {
@@ -126,6 +147,7 @@ export const modelsCommand: CliCommand = {
   summary: 'add, list, show, choose (use) and remove classification models',
   usage: `invasives models list
 invasives models add <pack> [--timestamp T] [--use] [--list-timestamps]
+                      [--int8 [--calibration-folder DIR] [--calibration-photos N] [--held-out-photos N]]
 invasives models use <id>
 invasives models show <id>
 invasives models remove <id>
@@ -140,6 +162,13 @@ A model pack is one of:
   - an .onnx with labels.txt and preprocessing.json beside it
 Adding compiles the model to ONNX inside the library, so the pack's files are not needed
 afterwards. The first model added becomes the active one; --use makes any model active.
+
+--int8 also writes a statically quantised graph (int8 weights per channel, uint8
+activations calibrated on photos: DIR, or else the library's own photos; 200 to calibrate,
+100 held out by default). It is used only if its top-1 class agrees with the FP32 graph on
+at least 99% of the held-out photos; otherwise the FP32 graph stays and the reason is
+printed. \`models show\` prints the agreement. Adding the model again without --int8
+goes back to the FP32 graph.
 Removing a model removes its predictions (reviews are kept).
 
 calibrate: sets the model's open-set thresholds ("unknown / possibly new species") from the
@@ -152,6 +181,10 @@ predictions are never called unknown until then.`,
     timestamp: { type: 'string' },
     use: { type: 'boolean', default: false },
     'list-timestamps': { type: 'boolean', default: false },
+    int8: { type: 'boolean', default: false },
+    'calibration-folder': { type: 'string' },
+    'calibration-photos': { type: 'string' },
+    'held-out-photos': { type: 'string' },
     model: { type: 'string' },
     'from-library': { type: 'boolean', default: false },
     'from-folder': { type: 'string' },

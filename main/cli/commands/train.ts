@@ -21,6 +21,9 @@ export function formatTrainingReport(report: TrainingReport, model: { id: number
   const lines = [
     `Trained model #${model.id} "${model.name}" ${model.version} on ${report.trainingPhotos} photos of ${report.species.length} species (backbone #${report.parentModel.id} ${report.parentModel.name}, seed ${report.seed}).`,
     `  embeddings: ${report.embeddings.fromLibrary} stored, ${report.embeddings.fromCache} cached, ${report.embeddings.computed} computed (${report.timings.embeddingSeconds.toFixed(1)} s)`,
+    ...(report.augmentedViews
+      ? [`  augmented views: ${report.augmentedViews.perPhoto} per training photo, ${report.augmentedViews.fromCache} photos cached, ${report.augmentedViews.computed} computed${report.augmentedViews.failed ? `, ${report.augmentedViews.failed} failed (plain view only)` : ''}`]
+      : []),
     `  head: ${report.head.hiddenUnits ? `${report.head.hiddenUnits} hidden units` : 'softmax regression'}, ${report.head.epochsRun} epochs (best ${report.head.bestEpoch}${report.head.stoppedEarly ? ', stopped early' : ''}), ${report.timings.trainingSeconds.toFixed(1)} s`,
     '',
     `Validation (${e.examples} photos held out): top-1 ${percent(e.top1)}, top-5 ${percent(e.top5)}, macro F1 ${percent(e.macroF1)}`,
@@ -44,16 +47,18 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a new model version from confirmed photos and/or species folders',
   usage: `invasives train [--from-library] [--from-folders DIR] [--backbone MODEL_ID|PACK] [--seed N] [--epochs N]
-                [--hidden N] [--validation PERCENT] [--name NAME] [--use] [--db FILE] [--json]
+                [--hidden N] [--validation PERCENT] [--augment] [--name NAME] [--use] [--db FILE] [--json]
 invasives train --show MODEL_ID     the stored report of a trained version
 
 Trains a new classification head on the backbone's embeddings (the pooled features of the
 active model unless --backbone), from the photos rangers confirmed or corrected in the
 library (--from-library, the default) and/or a folder with one sub-folder per species
-(--from-folders). A stratified share of each species (--validation, default 20%) is held
-out to stop training early and to measure the new version: top-1/top-5 accuracy,
-precision/recall/F1 per species, confusion matrix, misclassified photos, and the
-"unknown species" threshold. The result is a new model in the library (backbone + head, one
+(--from-folders). --augment also trains on 7 fixed views of each training photo (mirror,
+centre zooms and their mirrors), whose features are computed once and cached (on the flower
+benchmark they did not improve accuracy; see the README). A stratified share of each
+species (--validation, default 20%) is held out to stop training early and to measure the
+new version on the photos' own views: top-1/top-5 accuracy, precision/recall/F1 per
+species, confusion matrix, misclassified photos, and the "unknown species" threshold. The result is a new model in the library (backbone + head, one
 ONNX graph); the previous versions stay. --use makes it active at once, otherwise switch
 with \`invasives models use ID\`. The same data and --seed give the same model.`,
   options: {
@@ -64,6 +69,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
     epochs: { type: 'string' },
     hidden: { type: 'string' },
     validation: { type: 'string' },
+    augment: { type: 'boolean', default: false },
     name: { type: 'string' },
     use: { type: 'boolean', default: false },
     show: { type: 'string' },
@@ -103,6 +109,7 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
         epochs: integerOption(o.epochs, 'epochs', 1),
         hiddenUnits: integerOption(o.hidden, 'hidden', 0),
         validationFraction: validation === undefined ? undefined : validation / 100,
+        augment: o.augment === true,
         name: o.name as string | undefined,
         activate: o.use === true,
         signal: controller.signal,
@@ -111,6 +118,13 @@ with \`invasives models use ID\`. The same data and --seed give the same model.`
           : (progress) => {
               if (progress.stage === 'embedding') {
                 const p = progress.embedding;
+                if (p.computed + p.failed > 0) printer.update({ filesTotal: p.total, filesDone: p.done, filesFailed: p.failed, rate: p.rate, etaSeconds: p.rate > 0 ? (p.total - p.done) / p.rate : null, lastPath: null, lastError: null });
+              } else if (progress.stage === 'views') {
+                if (lastStage !== 'views') {
+                  printer.done();
+                  context.stderr.write('Computing the features of the training photos\' augmented views (once; cached for the next training)…\n');
+                }
+                const p = progress.views;
                 if (p.computed + p.failed > 0) printer.update({ filesTotal: p.total, filesDone: p.done, filesFailed: p.failed, rate: p.rate, etaSeconds: p.rate > 0 ? (p.total - p.done) / p.rate : null, lastPath: null, lastError: null });
               } else if (progress.stage !== lastStage) {
                 printer.done();

@@ -4,6 +4,7 @@ import { effectiveGeoSettings } from '../station-settings.js';
 import { distanceToBoundaryMetres } from './boundary-distance.js';
 import { captureSortKey } from './capture-time.js';
 import { distanceMetres, gridCellOf } from './grid.js';
+import { linkSitePhotos } from '../sites/site-photo-links.js';
 import { type ObservationGroup, computeObservations } from './observations.js';
 import { ZoneIndex } from './zones.js';
 
@@ -235,6 +236,13 @@ export function refreshAlerts(library: Library, baseSettings: GeoSettings): Aler
       const { groups, ...rest } = candidate;
       if (rest.photoIds.length === 0) continue;
       const { alert, created, changed } = library.alerts.upsert({ ...rest, detail: { ...summaryDetail(groups), ...rest.detail } });
+      seenIds.add(alert.id);
+      if (created) raised.push(alert);
+      else if (changed) updated++;
+    }
+    // Treated sites: photos inside them are linked, and a confirmed photo of their species after the treatment is regrowth.
+    for (const candidate of linkSitePhotos(library, photos, (latitude, longitude) => zones.locate(latitude, longitude).zone?.name ?? null)) {
+      const { alert, created, changed } = library.alerts.upsert(candidate);
       seenIds.add(alert.id);
       if (created) raised.push(alert);
       else if (changed) updated++;

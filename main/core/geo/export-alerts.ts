@@ -39,6 +39,7 @@ export const ALERT_KIND_TITLES: Record<AlertRow['kind'], string> = {
   spread: 'Spread: first record in this cell, near a known record',
   surge: 'Sharp rise of sightings in this zone',
   'unknown-organism': 'Unknown organism here (possibly a species the model does not know)',
+  regrowth: 'Regrowth at a treated site (a confirmed photo of its species after the treatment)',
 };
 
 export function alertReportRecordOf(alert: AlertRow): AlertReportRecord {

@@ -20,6 +20,8 @@ export interface ImportOptions {
   /** Aborting stops taking new files; files in flight finish; the import stays resumable. */
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
+  /** Import only these files of the folder (absolute paths), e.g. the originals a citizen intake just received. */
+  onlyFiles?: readonly string[];
 }
 
 /** Imports this thread is running now: one left 'running' in the database but not here was abandoned. */
@@ -59,7 +61,8 @@ export async function importFolder(library: Library, rootPath: string, options: 
   importsRunningHere.add(importId);
   try {
     if (resumable) library.imports.resume(importId, modelId);
-    library.imports.addFiles(importId, scan.files, scan.skipped);
+    const only = options.onlyFiles ? new Set(options.onlyFiles.map((file) => path.resolve(file))) : null;
+    library.imports.addFiles(importId, only ? scan.files.filter((file) => only.has(file)) : scan.files, scan.skipped);
     await fs.mkdir(run.thumbnailsDir, { recursive: true });
     await processPendingFiles(run, root, rootDevice);
   } catch (error) {

@@ -1,11 +1,14 @@
 /**
  * k-fold cross-validation of the head on fixed embeddings: how well a head trained at the
  * station generalises, and how long training takes. Each fold trains exactly as `trainModel`
- * does (inner stratified validation split for early stopping) and is scored on the held-out fold.
+ * does (inner stratified validation split for early stopping, augmented views of the training
+ * photos only) and is scored on the plain view of the held-out photos. Folds split photos, so
+ * no view of a test photo ever trains its head.
  */
 import { stratifiedFolds, stratifiedSplit } from './dataset-split.js';
 import { type EvaluationReport, evaluateClassifier } from './evaluate.js';
 import { type HeadTrainingOptions, predictHead, trainHead } from './train-head.js';
+import { headBatchSize, rowsWithViews } from './training-views.js';
 
 export interface CrossValidationResult {
   folds: number;
@@ -23,11 +26,21 @@ export async function crossValidateHead(
   x: readonly Float32Array[],
   y: readonly number[],
   labels: readonly string[],
-  options: { folds?: number; seed?: number; validationFraction?: number; head?: Partial<HeadTrainingOptions>; paths?: readonly string[] } = {},
+  options: {
+    folds?: number;
+    seed?: number;
+    validationFraction?: number;
+    head?: Partial<HeadTrainingOptions>;
+    paths?: readonly string[];
+    /** Augmented views' embeddings per photo (index-aligned with x): they add training rows only. */
+    views?: readonly (readonly Float32Array[] | null)[];
+  } = {},
 ): Promise<CrossValidationResult> {
   const k = options.folds ?? 5;
   const seed = options.seed ?? 1;
   const folds = stratifiedFolds(y, k, seed);
+  const viewsPerPhoto = options.views?.find((v) => v)?.length ?? 0;
+  const batchSize = options.head?.batchSize ?? headBatchSize(viewsPerPhoto);
   const foldTop1: number[] = [];
   const trainingSeconds: number[] = [];
   const epochsRun: number[] = [];
@@ -36,9 +49,10 @@ export async function crossValidateHead(
     const held = new Set(folds[f]);
     const rest = x.map((_, i) => i).filter((i) => !held.has(i));
     const inner = stratifiedSplit(rest.map((i) => y[i]!), options.validationFraction ?? 0.2, seed + f);
-    const subset = (indices: number[]) => ({ x: indices.map((j) => x[rest[j]!]!), y: indices.map((j) => y[rest[j]!]!) });
+    const photosOf = (indices: number[]) => indices.map((j) => rest[j]!);
+    const validation = { x: photosOf(inner.validation).map((i) => x[i]!), y: photosOf(inner.validation).map((i) => y[i]!) };
     const started = performance.now();
-    const head = await trainHead(subset(inner.train), subset(inner.validation), labels.length, { ...options.head, seed: seed + f });
+    const head = await trainHead(rowsWithViews(photosOf(inner.train), x, y, options.views), validation, labels.length, { ...options.head, batchSize, seed: seed + f });
     trainingSeconds.push((performance.now() - started) / 1000);
     epochsRun.push(head.epochsRun);
     const test = folds[f]!;

@@ -36,3 +36,5 @@ export {
 } from './train-model.js';
 export { type LabelledPhoto, folderTrainingPhotos, libraryTrainingPhotos } from './training-photos.js';
 export { type CalibrateModelOptions, type CalibrationResult, calibrateModel } from './calibrate-model.js';
+export { AUGMENTED_VIEWS, type TrainingViewSpec, headBatchSize, rowsWithViews, trainingView } from './training-views.js';
+export { type EmbedViewsOptions, type ViewEmbeddingProgress, type ViewEmbeddingResult, embedTrainingViews } from './view-embeddings.js';

@@ -1,6 +1,8 @@
 /**
  * The learning loop: labelled photos (library reviews and/or species folders) → backbone
- * embeddings → a new head trained on the CPU → evaluated on a stratified validation split →
+ * embeddings of each photo's plain view (and, when asked, of a few fixed augmented views of
+ * the training photos: training-views.ts, computed once, cached) → a new head trained on the CPU →
+ * evaluated on the plain view of a stratified validation split →
  * open-set threshold calibrated → backbone + head compiled into one ONNX graph → registered
  * as a new model version (the previous ones stay; `invasives models use` switches).
  */
@@ -19,6 +21,8 @@ import { attachHeadToOnnx } from './head-onnx.js';
 import { DEFAULT_OPEN_SET_QUANTILE, type OpenSetCalibration, calibrateOpenSet, nearestCentroid } from './open-set.js';
 import { type LabelledPhoto, folderTrainingPhotos, libraryTrainingPhotos } from './training-photos.js';
 import { DEFAULT_HEAD_TRAINING, type EpochRecord, predictHead, trainHead } from './train-head.js';
+import { AUGMENTED_VIEWS, headBatchSize, rowsWithViews } from './training-views.js';
+import { type ViewEmbeddingProgress, embedTrainingViews } from './view-embeddings.js';
 
 export interface TrainModelOptions {
   settings: Settings;
@@ -35,6 +39,11 @@ export interface TrainModelOptions {
   hiddenUnits?: number;
   /** Share of each species held out for validation (default 0.2). */
   validationFraction?: number;
+  /**
+   * Train on the augmented views of the training photos too (default: no). On the flower
+   * benchmark with the pack's centre crop they gained nothing (README, "Training at the station").
+   */
+  augment?: boolean;
   /** Name of the new model version. */
   name?: string;
   /** Make the new model the active one. */
@@ -46,6 +55,7 @@ export interface TrainModelOptions {
 export type TrainingProgress =
   | { stage: 'collecting'; photos: number }
   | { stage: 'embedding'; embedding: EmbeddingProgress }
+  | { stage: 'views'; views: ViewEmbeddingProgress }
   | { stage: 'training'; epoch: EpochRecord; maxEpochs: number }
   | { stage: 'building' };
 
@@ -71,6 +81,8 @@ export interface TrainingReport {
   head: { hiddenUnits: number; epochsRun: number; bestEpoch: number; stoppedEarly: boolean; maxEpochs: number; history: EpochRecord[] };
   timings: { embeddingSeconds: number; trainingSeconds: number; totalSeconds: number };
   embeddings: { fromLibrary: number; fromCache: number; computed: number };
+  /** Augmented views per training photo and how their embeddings were obtained (absent: plain view only). */
+  augmentedViews?: { perPhoto: number; fromCache: number; computed: number; failed: number; seconds: number };
   evaluation: EvaluationReport;
   /** Open-set summary (the centroids themselves are in the provenance's `openSet`). */
   openSet: Omit<OpenSetCalibration, 'centroids'> & { flaggedValidation: { photoId: number | null; path: string; distance: number; maxProbability: number }[] };
@@ -152,13 +164,28 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
   const split = stratifiedSplit(y, options.validationFraction ?? 0.2, seed);
   const pick = <T>(items: readonly T[], indices: number[]): T[] => indices.map((i) => items[i]!);
   const train = { x: pick(x, split.train), y: pick(y, split.train) };
+  // Views of the training photos only: validation photos are judged on their plain view.
+  const augment = options.augment ?? false;
+  const trainPhotos = pick(photos, split.train);
+  const viewed = augment
+    ? await embedTrainingViews(trainPhotos, backbone, {
+        library,
+        settings: options.settings,
+        signal: options.signal,
+        onProgress: (views) => options.onProgress?.({ stage: 'views', views }),
+      })
+    : null;
+  if (options.signal?.aborted) throw new StationError('CANCELLED', 'Training was cancelled; no model was added.');
+  if (viewed?.failed.length) warnings.push(`${viewed.failed.length} training photos could not be re-read for augmented views and trained on their plain view only (first: ${viewed.failed[0]!.path}: ${viewed.failed[0]!.message}).`);
+  const trainRows = viewed ? rowsWithViews(train.x.map((_, i) => i), train.x, train.y, viewed.views) : train;
   const validation = { x: pick(x, split.validation), y: pick(y, split.validation) };
   const maxEpochs = options.epochs ?? DEFAULT_HEAD_TRAINING.maxEpochs;
   const trainStarted = performance.now();
-  const head = await trainHead(train, validation, labels.length, {
+  const head = await trainHead(trainRows, validation, labels.length, {
     seed,
     maxEpochs,
     hiddenUnits: options.hiddenUnits ?? DEFAULT_HEAD_TRAINING.hiddenUnits,
+    batchSize: headBatchSize(viewed ? AUGMENTED_VIEWS.length : 0),
     onEpoch: (epoch) => options.onProgress?.({ stage: 'training', epoch, maxEpochs }),
     signal: options.signal,
   });
@@ -204,8 +231,11 @@ export async function trainModel(library: Library, options: TrainModelOptions): 
     validationPhotoIds: validationPhotos.flatMap((p) => (p.photoId === null ? [] : [p.photoId])),
     failedPhotos: embedded.failed,
     head: { hiddenUnits: options.hiddenUnits ?? 0, epochsRun: head.epochsRun, bestEpoch: head.bestEpoch, stoppedEarly: head.stoppedEarly, maxEpochs, history: head.history },
-    timings: { embeddingSeconds: embedded.computeSeconds, trainingSeconds, totalSeconds: (performance.now() - started) / 1000 },
+    timings: { embeddingSeconds: embedded.computeSeconds + (viewed?.computeSeconds ?? 0), trainingSeconds, totalSeconds: (performance.now() - started) / 1000 },
     embeddings: { fromLibrary: embedded.progress.fromLibrary, fromCache: embedded.progress.fromCache, computed: embedded.progress.computed },
+    ...(viewed
+      ? { augmentedViews: { perPhoto: AUGMENTED_VIEWS.length, fromCache: viewed.progress.fromCache, computed: viewed.progress.computed, failed: viewed.progress.failed, seconds: viewed.computeSeconds } }
+      : {}),
     evaluation,
     openSet: { ...openSetSummary, flaggedValidation },
     warnings,

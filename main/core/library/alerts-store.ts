@@ -1,10 +1,10 @@
 import { StationError } from '../errors.js';
 import type { Db } from './database.js';
 
-export type AlertKind = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism';
+export type AlertKind = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism' | 'regrowth';
 export type AlertState = 'new' | 'acknowledged' | 'dismissed';
 export const ALERT_STATES: readonly AlertState[] = ['new', 'acknowledged', 'dismissed'];
-export const ALERT_KINDS: readonly AlertKind[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism'];
+export const ALERT_KINDS: readonly AlertKind[] = ['new-species', 'new-zone', 'new-cell', 'near-boundary', 'spread', 'surge', 'unknown-organism', 'regrowth'];
 
 /** What the alert rules found: the same (kind, species, placeKey) is the same alert forever. */
 export interface AlertCandidate {

@@ -14,3 +14,5 @@ export type { StoredVerdict } from './predictions-store.js';
 export type { NewSpeciesEntry, SpeciesEntry } from './species-list-store.js';
 export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';
 export { compareEvents, newGlobalId, type EventRow, type NewEvent, type PortableEvent } from './event-log.js';
+export type { ChildProjection, SiteProjection } from './sites-store.js';
+export type { NewSubmission, PendingPlacement, PhotoCredit, Submission, SubmissionChannel, SubmissionPhoto, Submitter } from './submissions-store.js';

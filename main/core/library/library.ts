@@ -13,7 +13,9 @@ import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
 import { StationSyncStore } from './station-sync-store.js';
+import { SitesStore } from './sites-store.js';
 import { SpeciesListStore } from './species-list-store.js';
+import { SubmissionsStore } from './submissions-store.js';
 import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
 import { ZonesStore } from './zones-store.js';
@@ -59,6 +61,8 @@ export class Library {
   readonly stationSettings: StationSettingsStore;
   readonly events: EventLog;
   readonly stationSync: StationSyncStore;
+  readonly sites: SitesStore;
+  readonly submissions: SubmissionsStore;
 
   private constructor(
     private readonly db: Db,
@@ -80,6 +84,8 @@ export class Library {
     this.events = new EventLog(db);
     this.reviews = new ReviewsStore(db, this.events);
     this.stationSync = new StationSyncStore(db);
+    this.sites = new SitesStore(db);
+    this.submissions = new SubmissionsStore(db, this.events);
   }
 
   /** True when some program has the library at `databasePath` open (a restore must not replace it then). */

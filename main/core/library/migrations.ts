@@ -325,7 +325,140 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
   `,
-  // 7: reviews as events, peer stations' watermarks and received bundles (i17)
+  // 7: invasive-plant sites, their treatments and re-check visits (projections of the event log), photo links, regrowth alerts (i15)
+  `
+  -- Each row is folded from the site's events (and its treatments' and visits'); state_json holds the whole fold.
+  CREATE TABLE sites (
+    id            TEXT PRIMARY KEY,
+    origin_station TEXT NOT NULL,
+    species       TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('reported', 'confirmed', 'treatment-planned', 'treated', 'regrowth', 'clean', 'eradicated')),
+    centroid_latitude  REAL NOT NULL,
+    centroid_longitude REAL NOT NULL,
+    min_latitude  REAL NOT NULL,
+    min_longitude REAL NOT NULL,
+    max_latitude  REAL NOT NULL,
+    max_longitude REAL NOT NULL,
+    area_m2       REAL NOT NULL,
+    first_record_on TEXT NOT NULL,
+    last_treated_on TEXT,
+    next_due_on   TEXT,
+    state_json    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sites_by_due ON sites(next_due_on);
+  CREATE TABLE treatments (
+    id            TEXT PRIMARY KEY,
+    site_id       TEXT NOT NULL,
+    origin_station TEXT NOT NULL,
+    treated_on    TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    record_json   TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX treatments_by_site ON treatments(site_id, treated_on);
+  CREATE TABLE visits (
+    id            TEXT PRIMARY KEY,
+    site_id       TEXT NOT NULL,
+    origin_station TEXT NOT NULL,
+    visited_on    TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('clean', 'regrowth')),
+    record_json   TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX visits_by_site ON visits(site_id, visited_on);
+  -- Photos inside a site's extent plus its buffer (local photo ids; recomputed after imports and placements).
+  CREATE TABLE site_photos (
+    site_id       TEXT NOT NULL,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    PRIMARY KEY (site_id, photo_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX site_photos_by_photo ON site_photos(photo_id);
+
+  -- Alerts rebuilt once more for the 'regrowth' kind (the kind CHECK cannot be altered in place).
+  CREATE TABLE alert_photos_kept AS SELECT alert_id, photo_id FROM alert_photos;
+  DROP TABLE alert_photos;
+  CREATE TABLE alerts_rebuilt (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('new-species', 'new-zone', 'new-cell', 'spread', 'near-boundary', 'surge', 'unknown-organism', 'regrowth')),
+    species       TEXT NOT NULL,
+    place_key     TEXT NOT NULL,
+    place_label   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'acknowledged', 'dismissed')),
+    confirmed     INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    dismiss_reason TEXT,
+    detail_json   TEXT NOT NULL DEFAULT '{}',
+    raised_at     TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    zone_name     TEXT,
+    cell_key      TEXT,
+    seen_at       TEXT,
+    auto_closed   INTEGER NOT NULL DEFAULT 0 CHECK (auto_closed IN (0, 1)),
+    decided_by    TEXT,
+    decided_station TEXT,
+    decided_at    TEXT,
+    UNIQUE (kind, species, place_key),
+    CHECK (state <> 'dismissed' OR dismiss_reason IS NOT NULL)
+  );
+  INSERT INTO alerts_rebuilt SELECT id, kind, species, place_key, place_label, state, confirmed, dismiss_reason, detail_json, raised_at, updated_at,
+    zone_name, cell_key, seen_at, auto_closed, decided_by, decided_station, decided_at FROM alerts;
+  DROP TABLE alerts;
+  ALTER TABLE alerts_rebuilt RENAME TO alerts;
+  CREATE TABLE alert_photos (
+    alert_id      INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    photo_id      INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, photo_id)
+  ) WITHOUT ROWID;
+  INSERT INTO alert_photos SELECT alert_id, photo_id FROM alert_photos_kept WHERE photo_id IN (SELECT id FROM photos);
+  DROP TABLE alert_photos_kept;
+  CREATE INDEX alert_photos_by_photo ON alert_photos(photo_id);
+  `,
+  // 8: citizen intake: submitters, submissions and their photos, folded from events (i16)
+  `
+  -- A visitor who sent photos, folded from 'submitter' events. credit_name: the name they may be credited with
+  -- (only with consent); merged_into: this submitter was merged into another; anonymised: contact removed.
+  CREATE TABLE submitters (
+    id             TEXT PRIMARY KEY,
+    origin_station TEXT NOT NULL,
+    credit_name    TEXT,
+    merged_into    TEXT,
+    anonymised     INTEGER NOT NULL DEFAULT 0,
+    created_at     TEXT NOT NULL
+  );
+  -- Personal details stay at this station (never in the event log, which travels and cannot be erased);
+  -- anonymising a submitter deletes the row.
+  CREATE TABLE submitter_contacts (
+    submitter_id   TEXT PRIMARY KEY,
+    name           TEXT,
+    contact        TEXT
+  );
+  CREATE INDEX submitter_contacts_by_contact ON submitter_contacts(lower(contact));
+  -- One mail or one submitter folder, folded from 'submission' events.
+  CREATE TABLE submissions (
+    id             TEXT PRIMARY KEY,
+    origin_station TEXT NOT NULL,
+    submitter_id   TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    channel        TEXT NOT NULL CHECK (channel IN ('email', 'folder')),
+    licence        TEXT NOT NULL CHECK (licence IN ('CC0-1.0', 'CC-BY-4.0', 'CC-BY-NC-4.0')),
+    consent_to_name INTEGER NOT NULL,
+    note           TEXT,
+    subject        TEXT,
+    location_text  TEXT,
+    source         TEXT,
+    -- The same mail or folder taken in twice is one submission: a hash of what was received.
+    source_key     TEXT
+  );
+  CREATE INDEX submissions_by_source_key ON submissions(source_key);
+  CREATE INDEX submissions_by_submitter ON submissions(submitter_id);
+  -- Which photos (by content hash: a photo's identity on every station) came with a submission.
+  CREATE TABLE submission_photos (
+    submission_id  TEXT NOT NULL,
+    sha256         TEXT NOT NULL,
+    file_name      TEXT,
+    PRIMARY KEY (submission_id, sha256)
+  );
+  CREATE INDEX submission_photos_by_sha256 ON submission_photos(sha256);
+  `,
+  // 9: reviews as events, peer stations' watermarks and received bundles (i17)
   `
   -- Each review row is the projection of one 'review' event (entity: the photo's sha256); rows made
   -- before this migration get their event here, in their order, each superseding the one before.

@@ -46,6 +46,7 @@ export class ModelsStore {
   private readonly markActive;
   private readonly deleteModel;
   private readonly setOnnxPath;
+  private readonly updateProvenance;
   private readonly keepTrainingCalibration;
 
   constructor(private readonly db: Db) {
@@ -54,6 +55,7 @@ export class ModelsStore {
                           preprocessing_json, provenance_json, added_at, onnx_path)
       VALUES (@name, @version, @format, @contentHash, @sourcePath, @labels, @labelInfo, @preprocessing, @provenance, @addedAt, @onnxPath)`);
     this.setOnnxPath = db.prepare('UPDATE models SET onnx_path = ? WHERE id = ?');
+    this.updateProvenance = db.prepare('UPDATE models SET provenance_json = ? WHERE id = ?');
     this.keepTrainingCalibration = db.prepare(`
       INSERT OR IGNORE INTO model_calibrations (model_id, source, calibration_json, calibrated_at) VALUES (?, 'training', ?, ?)`);
     this.byHash = db.prepare<[string], ModelRecord>('SELECT * FROM models WHERE content_hash = ?');
@@ -97,6 +99,11 @@ export class ModelsStore {
     const openSet = identity.provenance?.openSet as { method?: string } | undefined;
     if (openSet?.method === 'nearest-centroid-cosine') this.keepTrainingCalibration.run(id, JSON.stringify(openSet), new Date().toISOString());
     return this.get(id)!;
+  }
+
+  /** Replaces a model's provenance (e.g. the int8 report after `models add --int8`). */
+  setProvenance(id: number, provenance: Record<string, unknown> | null): void {
+    this.updateProvenance.run(provenance ? JSON.stringify(provenance) : null, id);
   }
 
   get(id: number): ModelRow | null {

@@ -1,5 +1,7 @@
 import type { Library } from '../library/index.js';
 import { REVIEW_ENTITY } from '../library/review-events.js';
+import { siteProjector } from '../sites/site-service.js';
+import { submissionsProjector } from '../intake/submissions-projector.js';
 
 /**
  * How a merge brings a record type's projection rows up to date: after the events of a bundle
@@ -23,7 +25,7 @@ export const reviewsProjector: EventProjector = {
 };
 
 /** Every projector a merge calls (the lead registers each module's own here). */
-export const PROJECTORS: EventProjector[] = [reviewsProjector];
+export const PROJECTORS: EventProjector[] = [reviewsProjector, siteProjector, submissionsProjector];
 
 /** Re-folds every touched record whose type has a projector; events of other types simply stay in the log. */
 export function refoldTouched(library: Library, touched: Iterable<readonly [string, string]>, projectors: readonly EventProjector[] = PROJECTORS): number {

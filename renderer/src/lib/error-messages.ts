@@ -22,6 +22,7 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   SPECIES_LIST_INVALID: 'Species list not usable',
   BUNDLE_INVALID: 'Station bundle not usable',
   PUBLISH_FAILED: 'Headquarters database not reachable',
+  SUBMISSION_INVALID: 'Submission not usable',
   BASEMAP_INVALID: 'Basemap not usable',
   DATABASE_NEWER: 'Library from a newer version',
   DATABASE_IN_USE: 'Library in use',

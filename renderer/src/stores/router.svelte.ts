@@ -6,12 +6,13 @@ export type Route =
   /** photoId: open the map zoomed to that photo. */
   | { screen: 'map'; photoId?: number }
   | { screen: 'alerts' }
+  | { screen: 'sites' }
   | { screen: 'export' }
   | { screen: 'models' }
   | { screen: 'train' }
   | { screen: 'stations' };
 
-export const SCREENS = ['import', 'review', 'map', 'alerts', 'export', 'models', 'train', 'stations'] as const;
+export const SCREENS = ['import', 'review', 'map', 'alerts', 'sites', 'export', 'models', 'train', 'stations'] as const;
 
 type ScreenName = (typeof SCREENS)[number];
 

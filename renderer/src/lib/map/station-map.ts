@@ -2,7 +2,8 @@ import type { FeatureCollection, MultiLineString, MultiPolygon, Polygon } from '
 import type { LayerSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { MapPoint } from '../../../../main/api/contract.js';
 import type { BasemapStatus } from '../../../../main/api/contract.js';
-import type { ZoneRow } from '../../../../main/api/contract.js';
+import type { SiteListItem, ZoneRow } from '../../../../main/api/contract.js';
+import { SITE_LAYERS, SITE_SOURCE, siteCollection } from './site-layers.js';
 import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, ScaleControl, pageOrigin } from './maplibre.js';
 import { FONT_STACK, buildMapStyle } from './map-style.js';
 import {
@@ -17,11 +18,12 @@ import {
 } from './photo-layers.js';
 
 /** Layers a ranger can switch on and off, by group. */
-export type LayerGroup = 'zones' | 'park' | 'alerts' | 'basemap';
+export type LayerGroup = 'zones' | 'park' | 'alerts' | 'sites' | 'basemap';
 const GROUP_LAYERS: Record<Exclude<LayerGroup, 'basemap'>, string[]> = {
   zones: ['zones-fill', 'zones-line', 'zones-label'],
   park: ['park-line'],
   alerts: ['alerts-halo', 'clusters-alert'],
+  sites: SITE_LAYERS.map((layer) => layer.id),
 };
 
 export interface StationMapOptions {
@@ -91,6 +93,8 @@ export class StationMap {
       { id: 'overlay-line', type: 'line', source: 'overlay', paint: { 'line-color': '#2f6b3f', 'line-width': 1.5, 'line-dasharray': [3, 2] } },
     ];
     for (const layer of layers) map.addLayer(layer);
+    map.addSource(SITE_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    for (const layer of SITE_LAYERS) map.addLayer(layer);
     this.addPhotoSource();
   }
 
@@ -200,6 +204,12 @@ export class StationMap {
       features: zones.map((zone) => ({ type: 'Feature', geometry: zone.geometry, properties: { kind: zone.kind, name: zone.name, colour: colourOf(zone.name) } })),
     };
     (this.map.getSource('zones') as GeoJSONSource).setData(data);
+  }
+
+  /** Treatment sites coloured by their state as of today. */
+  async setSites(items: readonly SiteListItem[]): Promise<void> {
+    await this.ready;
+    (this.map.getSource(SITE_SOURCE) as GeoJSONSource).setData(siteCollection(items));
   }
 
   /** The ranger's own outline layers (GeoJSON files opened in the browser, never sent to the core). */
