@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { Library } from '../../main/core/library/index.js';
 import { publishToPostgres } from '../../main/core/stations/publish-postgres.js';
+import { createSite } from '../../main/core/sites/site-service.js';
 import { addPhoto } from '../helpers/station-library.js';
 import { rejectsWith } from '../helpers/station-error.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -71,8 +72,13 @@ test('publish sends events, photo points, zones, alerts and sites as PostGIS geo
             (SELECT count(*) FROM invasives.alerts WHERE ST_NumGeometries(geom) = 1) AS alerts`,
   );
   assert.deepEqual(counts[0], { events: String(first.events), zones: '1', alerts: '1' });
-  const sites = await query<{ entity_id: string; wkt: string }>("SELECT entity_id, ST_AsText(geom) AS wkt FROM invasives.records WHERE entity_type = 'site'");
+  const sites = await query<{ entity_id: string; wkt: string }>("SELECT entity_id, ST_AsText(geom) AS wkt FROM invasives.records WHERE entity_type = 'site' AND entity_id = 'north-site'");
   assert.deepEqual(sites, [{ entity_id: 'north-site', wkt: 'POINT(7.4 46.4)' }]);
+  // A site made by the sites module: its extent polygon is the geometry.
+  const site = createSite(north.library, { species: 'Impatiens glandulifera', extent: { type: 'polygon', coordinates: [[[10.0598, 46.7098], [10.0602, 46.7098], [10.0602, 46.7102], [10.0598, 46.7102], [10.0598, 46.7098]]] }, name: 'Inn bank' }, { ranger: 'Ana' });
+  await publishToPostgres(north.library, URL);
+  const polygon = await query<{ kind: string }>(`SELECT ST_GeometryType(geom) AS kind FROM invasives.records WHERE entity_type = 'site' AND entity_id = '${site.id}'`);
+  assert.deepEqual(polygon, [{ kind: 'ST_Polygon' }]);
 
   const south = await station(dir, 'south');
   await publishToPostgres(south.library, URL);
@@ -80,7 +86,7 @@ test('publish sends events, photo points, zones, alerts and sites as PostGIS geo
     `SELECT (SELECT count(*) FROM invasives.photos) AS photos, (SELECT count(*) FROM invasives.records WHERE entity_type = 'site') AS sites,
             (SELECT count(*) FROM invasives.stations) AS stations`,
   );
-  assert.deepEqual(all[0], { photos: '4', sites: '2', stations: '2' });
+  assert.deepEqual(all[0], { photos: '4', sites: '3', stations: '2' });
   north.library.close();
   south.library.close();
 });

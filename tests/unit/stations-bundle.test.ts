@@ -12,6 +12,7 @@ import { importBundle } from '../../main/core/stations/import-bundle.js';
 import { mergeLibraryFile } from '../../main/core/stations/merge-library.js';
 import { reviewConflicts } from '../../main/core/stations/conflicts.js';
 import { PROJECTORS, type EventProjector } from '../../main/core/stations/projectors.js';
+import { createSite, getSite } from '../../main/core/sites/site-service.js';
 import { addPhoto, addPrediction } from '../helpers/station-library.js';
 import { rejectsWith } from '../helpers/station-error.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -273,6 +274,15 @@ test('a photo that arrives after its review events gets its current decision', a
   for (const event of a.events.after(0)) b.events.receive(event);
   await send(a, b, dir);
   assert.equal(b.reviews.current(b.stationSync.photoId(one.sha256)!)!.species, 'Ailanthus altissima');
+  a.close();
+  b.close();
+});
+
+test('a site created at one station is a site at the other after a bundle (its projector re-folds it)', async () => {
+  const { dir, a, b } = twoStations();
+  const site = createSite(a, { species: 'Impatiens glandulifera', extent: { type: 'point', latitude: 46.5, longitude: 10.2, radiusMetres: 20 }, name: 'Inn bank' }, { ranger: 'Ana' });
+  await send(a, b, dir);
+  assert.equal(getSite(b, site.id).name, 'Inn bank');
   a.close();
   b.close();
 });

@@ -82,6 +82,12 @@ function foldState(history: readonly EventRow[]): Record<string, unknown> {
 function geometryOf(state: Record<string, unknown>): string | null {
   const geometry = state.geometry as { type?: unknown } | undefined;
   if (geometry && typeof geometry === 'object' && typeof geometry.type === 'string') return JSON.stringify(geometry);
+  // A site's extent (main/core/sites): a point with a radius, or a polygon ring list.
+  const extent = state.extent as { type?: unknown; latitude?: unknown; longitude?: unknown; coordinates?: unknown } | undefined;
+  if (extent && extent.type === 'point' && typeof extent.latitude === 'number' && typeof extent.longitude === 'number') {
+    return JSON.stringify({ type: 'Point', coordinates: [extent.longitude, extent.latitude] });
+  }
+  if (extent && extent.type === 'polygon' && Array.isArray(extent.coordinates)) return JSON.stringify({ type: 'Polygon', coordinates: extent.coordinates });
   const { latitude, longitude } = state as { latitude?: unknown; longitude?: unknown };
   if (typeof latitude === 'number' && typeof longitude === 'number') return JSON.stringify({ type: 'Point', coordinates: [longitude, latitude] });
   return null;
