@@ -3,6 +3,7 @@ import type { ErrorClass, StationErrorCode } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
 import type { RestoreResult } from '../core/backup/library-backup.js';
 import type { AlertRefreshResult } from '../core/geo/alerts.js';
+import type { DatasetMetadata } from '../core/geo/dataset-metadata.js';
 import type { GpxMatchReport } from '../core/geo/gpx.js';
 import type { BasemapStatus } from '../core/basemaps/tile-archive.js';
 import type { BasemapRow } from '../core/library/basemaps-store.js';
@@ -30,6 +31,7 @@ export type { ImportProgress, WorkProgress, ModelVersionSummary, TrainingProgres
 export type { AlertKind, AlertRow, AlertState, ZoneKind, ZoneRow, LibraryStats, SpeciesSummary, PredictionRow, ReviewRow };
 export type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass, RestoreResult };
 export type { BasemapRow, BasemapStatus };
+export type { DatasetMetadata };
 export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
 export type { ImportBundleSummary, ReviewConflict, PeerRow, ReceivedBundleRow };
@@ -185,6 +187,24 @@ export interface OutputFile {
 const exportSchema = z.strictObject({
   filter: photoFilterSchema.default({}),
 });
+
+const dwcaExportSchema = z.strictObject({
+  /** Put the photos in the archive (stripped of EXIF/XMP/IPTC), not only links to the media base URL. */
+  withPhotos: z.boolean().default(false),
+  /** Leave out observations no ranger has confirmed. */
+  confirmedOnly: z.boolean().default(false),
+  recordedBy: z.string().min(1).max(500).optional(),
+});
+
+/** Changes to the published dataset's metadata (eml.xml); null or "" sets a key back to its default. */
+const datasetSettingsSchema = z.strictObject(
+  Object.fromEntries(
+    (['title', 'description', 'publisher', 'contactName', 'contactEmail', 'licence', 'geographicDescription', 'mediaBaseUrl', 'recordedBy', 'language'] as const).map((key) => [
+      key,
+      z.string().max(2000).nullable().optional(),
+    ]),
+  ) as Record<keyof DatasetMetadata, z.ZodOptional<z.ZodNullable<z.ZodString>>>,
+);
 
 /** One of the top-5 classes of a photo's prediction, with what the model pack says about it. */
 export interface ClassInfo {
@@ -485,6 +505,11 @@ export const CONTRACT = {
   'imports:errors': call<ImportFileError[]>()(z.strictObject({ importId: id })),
   'export:csv': call<ExportResult>()(exportSchema),
   'export:geojson': call<ExportResult>()(exportSchema),
+  /** The Darwin Core Archive for GBIF (see writeDarwinCoreArchive), delivered like the other exports; `leftOut`: observations whose class has no scientific name. */
+  'export:dwca': call<ExportResult>()(dwcaExportSchema),
+  /** The published dataset's metadata: what eml.xml of the archive says (licence, publisher, contact, media base URL). */
+  'dataset:get': call<DatasetMetadata>()(noArgs),
+  'dataset:set': call<DatasetMetadata>()(datasetSettingsSchema),
   'models:list': call<ModelRow[]>()(noArgs),
   'models:use': call<ModelRow>()(z.strictObject({ modelId: id })),
   /** Loads a model pack (DEEP-OC archive or folder, Keras .h5, TF.js, ONNX), compiles and registers it. */

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { StationError } from '../core/errors.js';
 import { isUnderPseudoFileSystem } from '../core/regular-file.js';
 import { writeCsvExport } from '../core/geo/export-csv.js';
+import { readDatasetMetadata, updateDatasetMetadata } from '../core/geo/dataset-metadata.js';
+import { writeDarwinCoreArchive } from '../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../core/geo/export-geojson.js';
 import type { ExportCounts } from '../core/geo/export-record.js';
 import type { Library, NewReview, PhotoQuery, PhotoSummary } from '../core/library/index.js';
@@ -221,6 +223,15 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     },
     'export:csv': ({ filter }) => runExport(library, transfers, writeCsvExport, filter, '.csv', 'text/csv; charset=utf-8'),
     'export:geojson': ({ filter }) => runExport(library, transfers, writeGeoJsonExport, filter, '.geojson', 'application/geo+json'),
+    'export:dwca': async ({ withPhotos, confirmedOnly, recordedBy }) => {
+      const stamp = new Date().toISOString().slice(0, 10);
+      const { file, result } = await transfers.createOutput(`invasives-${stamp}-dwca.zip`, 'application/zip', (target) =>
+        writeDarwinCoreArchive(library, settings.geo, target, { withPhotos, confirmedOnly, recordedBy, maxImagePixels: settings.maxImagePixels }),
+      );
+      return { count: result.written, leftOut: result.leftOut, file };
+    },
+    'dataset:get': () => readDatasetMetadata(library),
+    'dataset:set': (changes) => updateDatasetMetadata(library, changes),
     'models:list': () => library.models.list(),
     'models:use': ({ modelId }) => {
       if (!library.models.get(modelId)) throw new StationError('MODEL_NOT_FOUND', `Model ${modelId} is not in the library; add its model pack first.`);

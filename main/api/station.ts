@@ -1,4 +1,5 @@
 import { BasemapLibrary } from '../core/basemaps/basemap-library.js';
+import { rereadCaptureTimes } from '../core/ingest/reread-capture-times.js';
 import { Library } from '../core/library/index.js';
 import { type Settings, resolveSettings } from '../core/settings.js';
 import { type Dispatch, type NativeDialogs, createDispatcher, createHandlers } from './handlers.js';
@@ -69,11 +70,30 @@ export function openStation(options: StationOptions): Station {
       }),
       options.onInternalError,
     );
-    return { library, alerts, jobs, basemaps, dispatch };
+    // The upgrade step for libraries from before XMP/IPTC dates were read, in the background:
+    // photos without a capture time are read again from their files (see `invasives dates reread`).
+    const upgrade = new AbortController();
+    const rereading =
+      library.captureTimes.pendingRereadCount() === 0
+        ? Promise.resolve()
+        : rereadCaptureTimes(library, { signal: upgrade.signal })
+            .then((result) => {
+              if (result.found > 0) {
+                events.emit('library:changed', { reason: 'capture times read from XMP/IPTC' });
+                alerts.schedule();
+              }
+            })
+            .catch((error: unknown) => options.onInternalError?.('dates:reread', error));
+    const stopRereading = async () => {
+      upgrade.abort();
+      await rereading;
+    };
+    return { library, alerts, jobs, basemaps, dispatch, stopRereading };
   };
   let current = assemble(Library.open(settings.databasePath));
 
   const release = async () => {
+    await current.stopRereading();
     await current.jobs.stop();
     current.alerts.cancelScheduled();
     await current.basemaps.close();

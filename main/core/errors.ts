@@ -26,6 +26,10 @@ export const STATION_ERROR_CLASSES = {
   GEOJSON_INVALID: 'input',
   GPX_INVALID: 'input',
   BASELINE_INVALID: 'input',
+  /** A class-to-taxon mapping CSV that is malformed or names classes the model lacks. */
+  TAXON_MAPPING_INVALID: 'input',
+  /** An export (archive) that cannot be written where asked. */
+  EXPORT_FAILED: 'input',
   /** A watch list / park species list with unknown species or bad values (nothing stored). */
   SPECIES_LIST_INVALID: 'input',
   BACKUP_INVALID: 'input',

@@ -17,6 +17,11 @@ export interface Settings {
   topK: number;
   /** Deterministic ten-crop test-time augmentation: ten inferences per photo, probabilities averaged. */
   tenCrop: boolean;
+  /**
+   * Last resort for photos with no capture time in EXIF, XMP or IPTC: the file's modification
+   * time (stored with source 'file:modified'). Off by default: a copied file's mtime is the copy's.
+   */
+  captureTimeFromFileModified: boolean;
   /** Geography and early alerts (issue 5). */
   geo: GeoSettings;
 }
@@ -73,6 +78,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
   thumbnailSize: 320,
   topK: 5,
   tenCrop: false,
+  captureTimeFromFileModified: false,
   geo: {
     gridCellMetres: 1000,
     alertMinScore: 0.5,

@@ -96,10 +96,11 @@ describe('readPhotoExif capture time on real photos', () => {
     assert.equal(reading.capturedAt, '2019-10-20T18:34:30.130+02:00');
   });
 
-  test('a file with only ModifyDate falls back to it', { skip: skipUnlessShared('data', 'photos-exif', 'issue-exifr-41-Error_Segment_Unreachable.jpg') }, async () => {
-    // IFD0 ModifyDate "2013:07:21 06:43:30"; the EXIF IFD has no DateTimeOriginal/CreateDate.
+  test('a file without EXIF capture tags takes XMP xmp:CreateDate before EXIF ModifyDate (an edit time)', { skip: skipUnlessShared('data', 'photos-exif', 'issue-exifr-41-Error_Segment_Unreachable.jpg') }, async () => {
+    // IFD0 ModifyDate "2013:07:21 06:43:30"; no DateTimeOriginal/CreateDate; XMP xmp:CreateDate "2005-01-25T10:30:15-08:00".
     const reading = await readPhotoExif(fs.readFileSync(sharedPath('data', 'photos-exif', 'issue-exifr-41-Error_Segment_Unreachable.jpg')));
-    assert.equal(reading.capturedAt, '2013-07-21T06:43:30');
+    assert.equal(reading.capturedAt, '2005-01-25T10:30:15-08:00');
+    assert.equal(reading.capturedAtSource, 'xmp:xmp:CreateDate');
   });
 });
 
@@ -181,7 +182,7 @@ describe('readPhotoExif on JPEGs written by sharp', () => {
     const jpeg = await sharp(drawSeededPicture(50, 40, 7), { raw: { width: 50, height: 40, channels: 3 } }).jpeg().toBuffer();
     const reading = await readPhotoExif(jpeg);
     const expected: ExifReading = {
-      capturedAt: null, latitude: null, longitude: null, altitude: null, cameraMake: null,
+      capturedAt: null, capturedAtSource: null, latitude: null, longitude: null, altitude: null, cameraMake: null,
       cameraModel: null, orientation: null, width: 50, height: 40, warning: null,
     };
     assert.deepEqual(reading, expected);

@@ -6,13 +6,15 @@ import { StationError } from '../../core/errors.js';
 import { exportToTemporaryFile } from '../../core/export-to-temporary-file.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
+import { writeDarwinCoreArchive } from '../../core/geo/export-dwca.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
 import type { PhotoQuery } from '../../core/library/index.js';
 import { photoFilterSchema } from '../../api/contract.js';
 import { resolveSettings } from '../../core/settings.js';
 import { type CliCommand, usageError } from '../command.js';
 
-const WRITERS = { csv: writeCsvExport, geojson: writeGeoJsonExport } as const;
+const FORMATS = ['csv', 'geojson', 'dwc', 'dwca'] as const;
+type Format = (typeof FORMATS)[number];
 
 const STATUSES = photoFilterSchema.shape.status.unwrap().options;
 
@@ -33,12 +35,22 @@ function queryFromOptions(options: Record<string, unknown>): PhotoQuery {
 
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'write the library as CSV or GeoJSON (with filters), or Darwin Core for GBIF',
-  usage: `invasives export --format csv|geojson|dwc [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--db FILE] [--json]
+  summary: 'write the library as CSV or GeoJSON (with filters), or Darwin Core (CSV or archive) for GBIF',
+  usage: `invasives export --format csv|geojson|dwc [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--excel] [--db FILE] [--json]
+invasives export --format dwca --out FILE.zip [--with-photos] [--recorded-by NAME] [--confirmed-only]
 
 CSV: RFC 4180, UTF-8, one row per photo. GeoJSON: RFC 7946 FeatureCollection of the
 geolocated photos ([longitude, latitude, altitude]); photos without GPS are counted.
-Without --out the export goes to standard output.
+Both carry captured_at_source and position_source. --excel starts CSV files with a UTF-8
+byte order mark so that Excel shows accents right. Without --out the export goes to
+standard output.
+
+dwca: a Darwin Core Archive for GBIF's IPT (a zip: meta.xml, eml.xml, occurrence.txt and
+the Simple Multimedia extension multimedia.txt). The dataset's title, licence, publisher,
+contact and media base URL come from 'invasives dataset set'; classes that are not
+scientific names need 'invasives taxa load FILE.csv' (they are left out and named until
+then). --with-photos puts the photos in the archive (media/<id>.jpg), upright and without
+EXIF, XMP or IPTC; otherwise multimedia rows point at the media base URL, or are left out.
 
 dwc: a Darwin Core occurrence CSV for GBIF, one occurrence per observation (a burst of
 photos of one plant counts once; every photo is in associatedMedia): HumanObservation once
@@ -59,25 +71,44 @@ filters below do not apply to dwc.
     until: { type: 'string' },
     'recorded-by': { type: 'string' },
     'confirmed-only': { type: 'boolean', default: false },
+    'with-photos': { type: 'boolean', default: false },
+    excel: { type: 'boolean', default: false },
   },
   async run(context) {
-    const format = context.options.format as string | undefined;
-    if (format !== 'csv' && format !== 'geojson' && format !== 'dwc') {
-      throw usageError('--format csv, --format geojson or --format dwc is required.');
+    const format = context.options.format as Format | undefined;
+    if (!format || !FORMATS.includes(format)) {
+      throw usageError(`--format ${FORMATS.join(', --format ')} is required.`);
+    }
+    const out = context.options.out as string | undefined;
+    if (format === 'dwca' && !out) {
+      throw usageError('--format dwca writes a zip file; give it with --out FILE.zip.');
     }
     const query = queryFromOptions(context.options);
     const library = context.library.open('read');
     try {
-      const out = context.options.out as string | undefined;
-      const write = (target: string) =>
-        format === 'dwc'
-          ? writeDarwinCoreCsv(library, resolveSettings({ databasePath: context.databasePath }).geo, target, {
-              recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
-              confirmedOnly: context.options['confirmed-only'] === true,
-            })
-          : WRITERS[format](library, query, target);
+      const settings = resolveSettings({ databasePath: context.databasePath });
+      const darwinCore = {
+        recordedBy: (context.options['recorded-by'] as string | undefined) ?? null,
+        confirmedOnly: context.options['confirmed-only'] === true,
+      };
+      const excel = context.options.excel === true;
+      type Counts = { written: number; leftOut: number; withoutTaxon?: Record<string, number>; media?: number; photosMissing?: Record<string, string> };
+      const write = (target: string): Promise<Counts> => {
+        if (format === 'dwca') {
+          return writeDarwinCoreArchive(library, settings.geo, target, {
+            ...darwinCore,
+            recordedBy: darwinCore.recordedBy ?? undefined,
+            withPhotos: context.options['with-photos'] === true,
+            maxImagePixels: settings.maxImagePixels,
+            onPhotoProgress: context.json ? undefined : (done, total) => context.stderr.write(`\rPhotos for the archive: ${done}/${total}${done === total ? '\n' : ''}`),
+          });
+        }
+        if (format === 'dwc') return writeDarwinCoreCsv(library, settings.geo, target, { ...darwinCore, excel });
+        if (format === 'csv') return writeCsvExport(library, query, target, { excel });
+        return writeGeoJsonExport(library, query, target);
+      };
       const target = out ? path.resolve(out) : null;
-      let counts;
+      let counts: Counts;
       if (target) {
         counts = await write(target);
       } else {
@@ -95,8 +126,14 @@ filters below do not apply to dwc.
       if (context.json) {
         context.stderr.write(`${JSON.stringify({ format, out: target, ...counts })}\n`);
       } else {
-        const leftOut = counts.leftOut ? `; ${counts.leftOut} photos without GPS left out` : '';
-        context.stderr.write(`Exported ${counts.written} ${format === 'dwc' ? 'occurrences' : 'photos'} as ${format}${target ? ` to ${target}` : ''}${leftOut}.\n`);
+        const darwin = format === 'dwc' || format === 'dwca';
+        const leftOut = counts.leftOut && !darwin ? `; ${counts.leftOut} photos without GPS left out` : '';
+        const media = counts.media !== undefined ? `, ${counts.media} media` : '';
+        context.stderr.write(`Exported ${counts.written} ${darwin ? 'occurrences' : 'photos'}${media} as ${format}${target ? ` to ${target}` : ''}${leftOut}.\n`);
+        for (const [label, n] of Object.entries(counts.withoutTaxon ?? {})) {
+          context.stderr.write(`Left out ${n} observation(s) of class "${label}": it is not a scientific name; map it with 'invasives taxa load FILE.csv'.\n`);
+        }
+        for (const [photo, reason] of Object.entries(counts.photosMissing ?? {})) context.stderr.write(`Photo not included: ${photo}: ${reason}\n`);
       }
       return 0;
     } finally {

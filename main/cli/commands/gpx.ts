@@ -4,6 +4,7 @@ import { matchPhotosToGpx } from '../../core/geo/gpx.js';
 import { resolveSettings } from '../../core/settings.js';
 import { type CliCommand, usageError } from '../command.js';
 import { describeGpxReport } from '../gpx-summary.js';
+import { rereadPendingDates } from '../reread-pending-dates.js';
 import { refreshAndReport } from './alerts.js';
 
 export const gpxCommand: CliCommand = {
@@ -43,6 +44,7 @@ local time: photos whose EXIF has no UTC offset need --offset (the camera clock'
     const geo = maxGap === undefined ? settings.geo : { ...settings.geo, gpxMaxGapSeconds: maxGap };
     const library = context.library.open('write');
     try {
+      await rereadPendingDates(library, context);
       const report = matchPhotosToGpx(library, file, geo, {
         offsetMinutes: typeof context.options.offset === 'string' ? parseUtcOffset(context.options.offset) : null,
         clockOffsetSeconds: number('clock-offset') ?? 0,

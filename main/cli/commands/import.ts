@@ -5,12 +5,13 @@ import { openClassifier } from '../../core/vision/open-classifier.js';
 import { type CliCommand, usageError } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-line.js';
+import { rereadPendingDates } from '../reread-pending-dates.js';
 import { printImportSummary } from '../print-summary.js';
 
 export const importCommand: CliCommand = {
   name: 'import',
   summary: 'import (and classify) every photo under a folder; re-run to resume',
-  usage: `invasives import <folder> [--db FILE] [--model ID|PATH] [--no-classify] [--ten-crop] [--json]
+  usage: `invasives import <folder> [--db FILE] [--model ID|PATH] [--no-classify] [--ten-crop] [--file-time-fallback] [--json]
 
 Imports every photo (JPEG, PNG, TIFF, HEIC) under <folder>, recursively, as a memory card
 holds them. Each photo is identified by its content: importing the same card twice adds
@@ -25,18 +26,27 @@ Options:
   --model ID|PATH   classify with this model (a library model id, or a model pack path)
   --no-classify     store photos and EXIF only
   --ten-crop        average ten fixed views per photo (corners, centre, mirrors): steadier, 10x slower
+  --file-time-fallback
+                    photos with no capture time in EXIF, XMP or IPTC take the file's modification
+                    time, exported with capture-time source "file:modified" (off by default: a
+                    copied file's time is when it was copied)
   --json            print the summary as JSON`,
   options: {
     model: { type: 'string' },
     'no-classify': { type: 'boolean', default: false },
     'ten-crop': { type: 'boolean', default: false },
+    'file-time-fallback': { type: 'boolean', default: false },
   },
   async run(context) {
     const folder = context.positionals[0];
     if (!folder) {
       throw usageError('which folder? Usage: invasives import <folder>');
     }
-    const settings = resolveSettings({ databasePath: context.databasePath, tenCrop: context.options['ten-crop'] === true });
+    const settings = resolveSettings({
+      databasePath: context.databasePath,
+      tenCrop: context.options['ten-crop'] === true,
+      captureTimeFromFileModified: context.options['file-time-fallback'] === true,
+    });
     const library = context.library.open('write');
     const controller = new AbortController();
     let interrupts = 0;
@@ -63,6 +73,7 @@ Options:
         onProgress: context.json ? undefined : (progress) => printer.update(progress),
       });
       printer.done();
+      await rereadPendingDates(library, context);
       const errors = library.imports.errors(result.summary.id);
       // New photos may be first sightings: raise their alerts now (each alert once, ever).
       const alerts = refreshAlerts(library, settings.geo);

@@ -5,6 +5,8 @@ import { baselineCommand } from './baseline.js';
 import { basemapCommand } from './basemap.js';
 import { bundleCommand, mergeCommand } from './bundle.js';
 import { classifyCommand } from './classify.js';
+import { datasetCommand } from './dataset.js';
+import { datesCommand } from './dates.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { exportDatasetCommand } from './export-dataset.js';
@@ -19,6 +21,7 @@ import { settingsCommand } from './settings.js';
 import { sitesCommand } from './sites.js';
 import { speciesCommand } from './species.js';
 import { statsCommand } from './stats.js';
+import { taxaCommand } from './taxa.js';
 import { trainCommand } from './train.js';
 import { zonesCommand } from './zones.js';
 
@@ -28,6 +31,8 @@ export const COMMANDS: readonly CliCommand[] = [
   intakeCommand,
   classifyCommand,
   exportCommand,
+  datasetCommand,
+  taxaCommand,
   statsCommand,
   alertsCommand,
   sitesCommand,
@@ -36,6 +41,7 @@ export const COMMANDS: readonly CliCommand[] = [
   zonesCommand,
   baselineCommand,
   gpxCommand,
+  datesCommand,
   placeCommand,
   basemapCommand,
   modelsCommand,

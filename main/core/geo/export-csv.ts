@@ -20,10 +20,19 @@ export function csvRow(values: readonly unknown[]): string {
   return stringify([values.map(neutraliseCell)], { record_delimiter: '\r\n', quoted_string: true, cast: { number: (n) => String(n) } });
 }
 
+export interface CsvExportOptions {
+  /** Start the file with a UTF-8 byte order mark, so Excel reads accents and non-Latin names right. */
+  excel?: boolean;
+}
+
+/** The UTF-8 byte order mark Excel needs to read a CSV file as UTF-8. */
+export const UTF8_BOM = '\uFEFF';
+
 /** RFC 4180 CSV (UTF-8, CRLF, header row), one row per photo matching `query`, written atomically. */
-export async function writeCsvExport(library: Library, query: PhotoQuery, outPath: string): Promise<ExportCounts> {
+export async function writeCsvExport(library: Library, query: PhotoQuery, outPath: string, options: CsvExportOptions = {}): Promise<ExportCounts> {
   let written = 0;
   await writeStreamAtomically(outPath, (append) => {
+    if (options.excel) append(UTF8_BOM);
     append(csvRow(EXPORT_COLUMNS));
     for (const photo of library.photos.iterate(query)) {
       const record = exportRecordOf(photo);

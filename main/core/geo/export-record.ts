@@ -1,4 +1,4 @@
-import type { PhotoSummary } from '../library/index.js';
+import type { CaptureTimeSource, PhotoSummary, PositionSource } from '../library/index.js';
 
 /** The fields every photo export carries, in column order: CSV columns and GeoJSON properties alike. */
 export interface PhotoExportRecord {
@@ -6,9 +6,13 @@ export interface PhotoExportRecord {
   path: string;
   sha256: string;
   captured_at: string | null;
+  /** Where captured_at was read: exif:DateTimeOriginal, xmp:..., iptc:DateCreated, file:modified... */
+  captured_at_source: CaptureTimeSource | null;
   latitude: number | null;
   longitude: number | null;
   altitude_m: number | null;
+  /** Where latitude/longitude come from: exif, gpx or manual. */
+  position_source: PositionSource | null;
   camera_make: string | null;
   camera_model: string | null;
   predicted_species: string | null;
@@ -28,7 +32,7 @@ export interface PhotoExportRecord {
 }
 
 export const EXPORT_COLUMNS: readonly (keyof PhotoExportRecord)[] = [
-  'photo_id', 'path', 'sha256', 'captured_at', 'latitude', 'longitude', 'altitude_m', 'camera_make', 'camera_model',
+  'photo_id', 'path', 'sha256', 'captured_at', 'captured_at_source', 'latitude', 'longitude', 'altitude_m', 'position_source', 'camera_make', 'camera_model',
   'predicted_species', 'predicted_score', 'review_status', 'reviewed_species', 'review_note', 'reviewed_at',
   'open_set', 'open_set_distance', 'open_set_max_probability', 'identified_by', 'identified_at_station', 'date_identified',
 ];
@@ -41,9 +45,11 @@ export function exportRecordOf(photo: PhotoSummary): PhotoExportRecord {
     path: photo.path,
     sha256: photo.sha256,
     captured_at: photo.capturedAt,
+    captured_at_source: photo.capturedAtSource ?? null,
     latitude: photo.latitude,
     longitude: photo.longitude,
     altitude_m: photo.altitude,
+    position_source: photo.positionSource,
     camera_make: photo.cameraMake,
     camera_model: photo.cameraModel,
     predicted_species: photo.prediction?.label ?? null,

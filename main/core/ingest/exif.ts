@@ -1,12 +1,16 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { errorMessage } from '../errors.js';
+import type { CaptureTimeSource } from '../library/types.js';
 import { detectImageFormat } from '../vision/image-format.js';
+import { readEmbeddedCaptureTime } from './embedded-dates.js';
 
 /** What a photo's EXIF says, each field null when absent or impossible. */
 export interface ExifReading {
   /** ISO 8601 local time `YYYY-MM-DDTHH:mm:ss[.sss][±HH:MM]`, the offset only when the camera recorded one. */
   capturedAt: string | null;
+  /** Where capturedAt was read (EXIF tag, XMP property, IPTC); null when there is no capture time. */
+  capturedAtSource: CaptureTimeSource | null;
   /** WGS84 signed decimal degrees (south and west negative). */
   latitude: number | null;
   longitude: number | null;
@@ -80,8 +84,13 @@ export async function readPhotoExif(bytes: Buffer): Promise<ExifReading> {
   const gps = tags?.gps ?? {};
 
   const position = readPosition(gps, warnings);
+  // EXIF capture tags first; then XMP and IPTC (phones, photo tools); EXIF ModifyDate (an edit time) last.
+  let captured = readCapturedAt(exif, ifd0, CAPTURE_TAGS, warnings);
+  if (!captured && detectImageFormat(bytes) !== 'webp') captured = await readEmbeddedCaptureTime(bytes, warnings);
+  if (!captured) captured = readCapturedAt(exif, ifd0, EDIT_TAGS, warnings);
   return {
-    capturedAt: readCapturedAt(exif, ifd0, warnings),
+    capturedAt: captured?.capturedAt ?? null,
+    capturedAtSource: captured?.source ?? null,
     latitude: position.latitude,
     longitude: position.longitude,
     altitude: readAltitude(gps, warnings),
@@ -154,15 +163,26 @@ function readOrientation(value: unknown, warnings: string[]): number | null {
 const EXIF_DATE = /^\s*(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
 const UTC_OFFSET = /^\s*([+-])(\d{2}):(\d{2})\s*$/;
 
-/** Each EXIF date tag with the sub-second and offset tags that belong to it, best first. */
-const DATE_SOURCES = [
-  { block: 'exif', date: 'DateTimeOriginal', subSec: 'SubSecTimeOriginal', offset: 'OffsetTimeOriginal' },
-  { block: 'exif', date: 'CreateDate', subSec: 'SubSecTimeDigitized', offset: 'OffsetTimeDigitized' },
-  { block: 'ifd0', date: 'ModifyDate', subSec: 'SubSecTime', offset: 'OffsetTime' },
-] as const;
+interface ExifDateTag {
+  block: 'exif' | 'ifd0';
+  date: string;
+  subSec: string;
+  offset: string;
+  source: CaptureTimeSource;
+}
 
-function readCapturedAt(exif: TagBlock, ifd0: TagBlock, warnings: string[]): string | null {
-  for (const source of DATE_SOURCES) {
+/** The EXIF capture tags with the sub-second and offset tags that belong to each, best first. */
+const CAPTURE_TAGS: readonly ExifDateTag[] = [
+  { block: 'exif', date: 'DateTimeOriginal', subSec: 'SubSecTimeOriginal', offset: 'OffsetTimeOriginal', source: 'exif:DateTimeOriginal' },
+  { block: 'exif', date: 'CreateDate', subSec: 'SubSecTimeDigitized', offset: 'OffsetTimeDigitized', source: 'exif:CreateDate' },
+];
+/** The file's last edit: a capture time only when nothing better says when the photo was taken. */
+const EDIT_TAGS: readonly ExifDateTag[] = [
+  { block: 'ifd0', date: 'ModifyDate', subSec: 'SubSecTime', offset: 'OffsetTime', source: 'exif:ModifyDate' },
+];
+
+function readCapturedAt(exif: TagBlock, ifd0: TagBlock, tags: readonly ExifDateTag[], warnings: string[]): { capturedAt: string; source: CaptureTimeSource } | null {
+  for (const source of tags) {
     const raw = cleanText((source.block === 'exif' ? exif : ifd0)[source.date]);
     if (raw === null) continue;
     const local = formatExifDate(raw);
@@ -180,7 +200,7 @@ function readCapturedAt(exif: TagBlock, ifd0: TagBlock, warnings: string[]): str
       if (match && Number(match[2]) <= 14 && Number(match[3]) < 60) offset = `${match[1]}${match[2]}:${match[3]}`;
       else warnings.push(`UTC offset "${offsetText}" is not ±HH:MM and was ignored`);
     }
-    return `${local}${fraction}${offset}`;
+    return { capturedAt: `${local}${fraction}${offset}`, source: source.source };
   }
   return null;
 }

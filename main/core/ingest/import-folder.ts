@@ -8,6 +8,7 @@ import type { Classification, ClassifierInput, PhotoClassifier } from '../vision
 import { type DecodedPhoto, decodePhoto, thumbnailFromDecoded } from '../vision/decode-photo.js';
 import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
+import { formatLocalTime } from './format-local-time.js';
 import { readAndHashPhotoFile } from './read-photo-file.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
 import { scanFolder } from '../scan-folder.js';
@@ -228,6 +229,10 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto
   const format = decoded.format;
   const settings = run.options.settings;
   const exif = await readPhotoExif(bytes);
+  let captured = { capturedAt: exif.capturedAt, capturedAtSource: exif.capturedAtSource };
+  if (captured.capturedAt === null && settings.captureTimeFromFileModified) {
+    captured = { capturedAt: await fileModifiedCaptureTime(filePath), capturedAtSource: 'file:modified' };
+  }
   const thumbnail = await thumbnailFromDecoded(decoded, settings.thumbnailSize, filePath);
   await writeFileAtomically(path.join(run.thumbnailsDir, `${sha256}.jpg`), thumbnail.jpeg);
   return {
@@ -235,7 +240,7 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto
     width: exif.width,
     height: exif.height,
     orientation: exif.orientation,
-    capturedAt: exif.capturedAt,
+    ...captured,
     latitude: exif.latitude,
     longitude: exif.longitude,
     altitude: exif.altitude,
@@ -243,6 +248,11 @@ async function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto
     cameraModel: exif.cameraModel,
     exifWarning: exif.warning,
   };
+}
+
+/** The file's modification time as local time with this machine's UTC offset then (labelled 'file:modified'). */
+async function fileModifiedCaptureTime(filePath: string): Promise<string> {
+  return formatLocalTime((await fs.stat(filePath)).mtime);
 }
 
 /** Not async, so that no frame keeps `input.decoded` alive while the photo waits for inference. */

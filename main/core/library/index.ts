@@ -8,6 +8,9 @@ export { ALERT_KINDS, ALERT_STATES, type AlertCandidate, type AlertDecider, type
 export type { BaselineRecord } from './baseline-store.js';
 export type { PhotoPositionRow, StoredPositionSource } from './positions-store.js';
 export type { BoundingBox, NewZone, ZoneGeometry, ZoneKind, ZoneRow } from './zones-store.js';
+export type { CaptureTimeReread } from './capture-times-store.js';
+export type { TaxonMapping } from './taxa-store.js';
+export { occurrenceIdOf } from './occurrence-id.js';
 export type { BasemapDescription, BasemapFormat, BasemapRow, BasemapTileType, NewBasemap } from './basemaps-store.js';
 export type { CalibrationSource, CalibrationSummary } from './calibrations-store.js';
 export type { StoredVerdict } from './predictions-store.js';

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { AlertsStore } from './alerts-store.js';
 import { BaselineStore } from './baseline-store.js';
+import { CaptureTimesStore } from './capture-times-store.js';
+import { DatasetSettingsStore } from './dataset-settings-store.js';
 import { BasemapsStore } from './basemaps-store.js';
 import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, isDatabaseInUse, openDatabase } from './database.js';
@@ -13,6 +15,7 @@ import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
 import { StationSyncStore } from './station-sync-store.js';
+import { TaxaStore } from './taxa-store.js';
 import { SitesStore } from './sites-store.js';
 import { SpeciesListStore } from './species-list-store.js';
 import { SubmissionsStore } from './submissions-store.js';
@@ -55,6 +58,9 @@ export class Library {
   readonly baseline: BaselineStore;
   readonly observations: ObservationsStore;
   readonly alerts: AlertsStore;
+  readonly captureTimes: CaptureTimesStore;
+  readonly taxa: TaxaStore;
+  readonly datasetSettings: DatasetSettingsStore;
   readonly basemaps: BasemapsStore;
   readonly calibrations: CalibrationsStore;
   readonly speciesList: SpeciesListStore;
@@ -78,6 +84,9 @@ export class Library {
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
     this.alerts = new AlertsStore(db);
+    this.captureTimes = new CaptureTimesStore(db);
+    this.taxa = new TaxaStore(db);
+    this.datasetSettings = new DatasetSettingsStore(db);
     this.basemaps = new BasemapsStore(db);
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
@@ -97,11 +106,15 @@ export class Library {
   static open(databasePath: string, options: { readOnly?: boolean } = {}): Library {
     const resolved = path.resolve(databasePath);
     const library = new Library(openDatabase(resolved, undefined, options), resolved);
-    // A library from before verdicts were stored: its calibrated models' predictions are judged
-    // once, from their stored vectors (cheap to check every time: nothing pending, nothing done).
+    // Both are cheap to check every time: nothing pending, nothing done.
     if (!options.readOnly) {
       try {
+        // A library from before verdicts were stored: its calibrated models' predictions are judged
+        // once, from their stored vectors.
         library.predictions.judgePending();
+        // Photos stored before occurrence ids existed get theirs once (read-only libraries derive
+        // the same UUIDs on read).
+        library.photos.assignMissingOccurrenceIds();
       } catch (error) {
         library.close();
         throw error;

@@ -458,7 +458,42 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX submission_photos_by_sha256 ON submission_photos(sha256);
   `,
-  // 9: reviews as events, peer stations' watermarks and received bundles (i17)
+  // 9: capture-time source, stable occurrence ids, dates to re-read after upgrade, taxon mapping, dataset metadata (i11data)
+  `
+  -- Where captured_at was read (exif:DateTimeOriginal, xmp:..., iptc:..., file:modified); 'exif' for
+  -- photos imported before sources were kept, when only EXIF was read.
+  ALTER TABLE photos ADD COLUMN captured_at_source TEXT;
+  UPDATE photos SET captured_at_source = 'exif' WHERE captured_at IS NOT NULL;
+  -- Darwin Core occurrenceID: a UUID per photo, assigned once (photos from before get theirs on open).
+  ALTER TABLE photos ADD COLUMN occurrence_id TEXT;
+  CREATE UNIQUE INDEX photos_by_occurrence_id ON photos(occurrence_id);
+  CREATE INDEX photos_without_occurrence_id ON photos(id) WHERE occurrence_id IS NULL;
+
+  -- Photos imported before XMP and IPTC dates were read, without a capture time: their files are
+  -- read again by 'invasives dates reread' (one row deleted per photo done, so it resumes).
+  CREATE TABLE capture_time_rereads (
+    photo_id      INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE
+  );
+  INSERT INTO capture_time_rereads (photo_id) SELECT id FROM photos WHERE captured_at IS NULL;
+
+  -- What a model's class is as a taxon, for Darwin Core (scientificName, kingdom, taxonRank).
+  CREATE TABLE taxa (
+    label         TEXT PRIMARY KEY,
+    scientific_name TEXT NOT NULL,
+    kingdom       TEXT,
+    taxon_rank    TEXT,
+    vernacular_name TEXT,
+    source_path   TEXT,
+    loaded_at     TEXT NOT NULL
+  );
+
+  -- The published dataset's metadata (EML title, licence, publisher, contact, media base URL).
+  CREATE TABLE dataset_settings (
+    key           TEXT PRIMARY KEY,
+    value         TEXT NOT NULL
+  );
+  `,
+  // 10: reviews as events, peer stations' watermarks and received bundles (i17)
   `
   -- Each review row is the projection of one 'review' event (entity: the photo's sha256); rows made
   -- before this migration get their event here, in their order, each superseding the one before.

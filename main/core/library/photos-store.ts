@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
+import { occurrenceIdOf } from './occurrence-id.js';
 import { storedVerdictOf } from './predictions-store.js';
-import type { PhotoMetadata, PhotoQuery, PhotoSummary, ReviewDecision, ReviewStatus, TopClass } from './types.js';
+import type { CaptureTimeSource, PhotoMetadata, PhotoQuery, PhotoSummary, ReviewDecision, ReviewStatus, TopClass } from './types.js';
 
 interface PhotoSummaryRecord {
   id: number;
@@ -11,6 +12,8 @@ interface PhotoSummaryRecord {
   height: number | null;
   orientation: number | null;
   captured_at: string | null;
+  captured_at_source: CaptureTimeSource | null;
+  occurrence_id: string | null;
   latitude: number | null;
   longitude: number | null;
   altitude: number | null;
@@ -111,6 +114,8 @@ function toSummary(record: PhotoSummaryRecord): PhotoSummary {
     height: record.height,
     orientation: record.orientation,
     capturedAt: record.captured_at,
+    capturedAtSource: record.captured_at_source,
+    occurrenceId: record.occurrence_id ?? occurrenceIdOf(record.sha256),
     latitude: usePosition ? record.position_latitude : record.latitude,
     longitude: usePosition ? record.position_longitude : record.longitude,
     positionSource: usePosition ? record.position_source : record.latitude !== null ? 'exif' : null,
@@ -200,10 +205,10 @@ export class PhotosStore {
 
   constructor(private readonly db: Db) {
     this.insertPhoto = db.prepare(`
-      INSERT INTO photos (sha256, byte_size, format, width, height, orientation, captured_at, latitude, longitude,
-                          altitude, camera_make, camera_model, exif_warning, first_import_id, added_at)
-      VALUES (@sha256, @byteSize, @format, @width, @height, @orientation, @capturedAt, @latitude, @longitude,
-              @altitude, @cameraMake, @cameraModel, @exifWarning, @importId, @addedAt)`);
+      INSERT INTO photos (sha256, byte_size, format, width, height, orientation, captured_at, captured_at_source, latitude, longitude,
+                          altitude, camera_make, camera_model, exif_warning, first_import_id, added_at, occurrence_id)
+      VALUES (@sha256, @byteSize, @format, @width, @height, @orientation, @capturedAt, @capturedAtSource, @latitude, @longitude,
+              @altitude, @cameraMake, @cameraModel, @exifWarning, @importId, @addedAt, @occurrenceId)`);
     this.idBySha = db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?');
     this.insertPath = db.prepare(`
       INSERT INTO photo_paths (photo_id, path, import_id, seen_at) VALUES (?, ?, ?, ?)
@@ -218,7 +223,18 @@ export class PhotosStore {
 
   /** Inserts a photo; the caller runs this inside the import's per-file transaction. */
   insert(photo: NewPhoto): number {
-    return Number(this.insertPhoto.run({ ...photo, addedAt: new Date().toISOString() }).lastInsertRowid);
+    return Number(this.insertPhoto.run({ ...photo, capturedAtSource: photo.capturedAtSource ?? null, addedAt: new Date().toISOString(), occurrenceId: occurrenceIdOf(photo.sha256) }).lastInsertRowid);
+  }
+
+  /** Gives photos stored before occurrence ids existed theirs (once, after the upgrade); returns how many. */
+  assignMissingOccurrenceIds(): number {
+    const missing = this.db.prepare<[], { id: number; sha256: string }>('SELECT id, sha256 FROM photos WHERE occurrence_id IS NULL').all();
+    if (missing.length === 0) return 0;
+    const update = this.db.prepare('UPDATE photos SET occurrence_id = ? WHERE id = ? AND occurrence_id IS NULL');
+    this.db.transaction(() => {
+      for (const photo of missing) update.run(occurrenceIdOf(photo.sha256), photo.id);
+    }).immediate();
+    return missing.length;
   }
 
   hasPath(photoId: number, path: string): boolean {

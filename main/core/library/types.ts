@@ -13,6 +13,8 @@ export interface PhotoMetadata {
   orientation: number | null;
   /** ISO 8601 local capture time, with the UTC offset when the camera recorded one. */
   capturedAt: string | null;
+  /** Where capturedAt comes from (see CaptureTimeSource); null when there is no capture time. */
+  capturedAtSource?: CaptureTimeSource | null;
   latitude: number | null;
   longitude: number | null;
   altitude: number | null;
@@ -21,6 +23,18 @@ export interface PhotoMetadata {
   /** Why some EXIF fields could not be read, when that happened. */
   exifWarning: string | null;
 }
+
+/**
+ * Where a photo's capture time was read, best first: EXIF capture tags, XMP properties,
+ * IPTC, EXIF ModifyDate, the file's modification time (only when allowed, labelled as
+ * such), or 'exif' for photos imported before sources were kept (then only EXIF was read).
+ */
+export const CAPTURE_TIME_SOURCES = [
+  'exif:DateTimeOriginal', 'exif:CreateDate',
+  'xmp:exif:DateTimeOriginal', 'xmp:photoshop:DateCreated', 'xmp:xmp:CreateDate', 'xmp:dwc:eventDate',
+  'iptc:DateCreated', 'exif:ModifyDate', 'file:modified', 'exif',
+] as const;
+export type CaptureTimeSource = (typeof CAPTURE_TIME_SOURCES)[number];
 
 export type ReviewDecision = 'confirmed' | 'corrected' | 'rejected' | 'unsure';
 export type ReviewStatus = ReviewDecision | 'unreviewed';
@@ -69,6 +83,11 @@ export interface PhotoSummary extends PhotoMetadata {
    * (which wins over EXIF); null when the photo has no position.
    */
   positionSource: PositionSource | null;
+  /**
+   * Stable Darwin Core occurrenceID of the photo: a UUID (v5 of the content hash, so the same
+   * photo has the same id in every library), stored and never changed.
+   */
+  occurrenceId: string;
   /** Metres within which a GPX or hand position is known, when one was stored with it (a placement's map zoom). */
   positionUncertaintyMetres: number | null;
 }

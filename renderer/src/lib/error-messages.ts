@@ -24,6 +24,8 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   PUBLISH_FAILED: 'Headquarters database not reachable',
   SUBMISSION_INVALID: 'Submission not usable',
   BASEMAP_INVALID: 'Basemap not usable',
+  TAXON_MAPPING_INVALID: 'Taxon mapping not usable',
+  EXPORT_FAILED: 'Export could not be written',
   DATABASE_NEWER: 'Library from a newer version',
   DATABASE_IN_USE: 'Library in use',
   DATABASE_CORRUPT: 'Library damaged',

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { importFolder } from '../../main/core/ingest/import-folder.js';
+import { Library } from '../../main/core/library/index.js';
+import { resolveSettings } from '../../main/core/settings.js';
+import { writeCard } from '../fixtures/make-card.js';
+import { readZip } from '../helpers/read-zip.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const dir = makeTempDir();
+const db = path.join(dir, 'library.sqlite');
+const LABELS = ['daisy', 'Ailanthus altissima'];
+
+/** Each CLI run costs a few seconds here: few runs, each checking several things. */
+async function cli(args: string[], expectedCode = 0) {
+  const result = await runCli([...args, '--db', db]);
+  assert.equal(result.code, expectedCode, `invasives ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+before(async () => {
+  const card = path.join(dir, 'card');
+  await writeCard(card, {
+    'DCIM/tree.JPG': { seed: 1, latitude: 46.7, longitude: 10.2, capturedAt: '2026-06-01T10:00:00', offset: '+02:00', make: 'Canon' },
+    'DCIM/daisy.JPG': { seed: 2, latitude: 46.71, longitude: 10.21, capturedAt: '2026-06-02T10:00:00', offset: '+02:00' },
+  });
+  const library = Library.open(db);
+  try {
+    await importFolder(library, card, { settings: resolveSettings({ databasePath: db }) });
+    const model = library.models.add({ name: 'm', version: '1', contentHash: 'e'.repeat(64), format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
+    library.models.setActive(model.id);
+    for (const photo of library.photos.query()) {
+      const p = photo.path.endsWith('daisy.JPG') ? [0.9, 0.1] : [0.1, 0.9];
+      library.predictions.save({ photoId: photo.id, modelId: model.id, labels: LABELS, probabilities: Float32Array.from(p), topK: 2 });
+    }
+  } finally {
+    library.close();
+  }
+});
+
+test('dataset set, taxa load and export --format dwca --with-photos, with clear refusals of bad input', async () => {
+  const refused = await cli(['dataset', 'set', '--licence', 'CC-BY-SA-4.0'], 2);
+  assert.match(refused.stderr, /not one GBIF accepts/);
+  await cli(['dataset', 'set', '--title', 'Park 2026', '--publisher', 'Park', '--licence', 'CC0-1.0']);
+
+  fs.writeFileSync(path.join(dir, 'bad.csv'), 'class,scientificName,kingdom,taxonRank\ndaisy,Bellis perennis,Plantae,species\ntulips,Tulipa,Plantae,genus\n');
+  const badTaxa = await cli(['taxa', 'load', path.join(dir, 'bad.csv')], 3);
+  assert.match(badTaxa.stderr, /"tulips".*Nothing was loaded/);
+
+  const unwritable = await cli(['export', '--format', 'dwca', '--out', path.join(dir, 'missing', 'a.zip')], 3);
+  assert.match(unwritable.stderr, /missing does not exist/);
+
+  const before = await cli(['export', '--format', 'dwca', '--out', path.join(dir, 'a.zip')]);
+  assert.match(before.stderr, /Exported 1 occurrences, 0 media as dwca/);
+  assert.match(before.stderr, /Left out 1 observation\(s\) of class "daisy".*taxa load/);
+
+  fs.writeFileSync(path.join(dir, 'taxa.csv'), 'class,scientificName,kingdom,taxonRank\ndaisy,Bellis perennis,Plantae,species\n');
+  await cli(['taxa', 'load', path.join(dir, 'taxa.csv')]);
+  const exported = await cli(['export', '--format', 'dwca', '--out', path.join(dir, 'b.zip'), '--with-photos', '--json']);
+  const summary = JSON.parse(exported.stderr.trim().split('\n').pop()!) as { written: number; media: number };
+  assert.deepEqual([summary.written, summary.media], [2, 2]);
+  const entries = await readZip(path.join(dir, 'b.zip'));
+  assert.equal([...entries.keys()].filter((name) => name.startsWith('media/')).length, 2);
+  assert.match(entries.get('occurrence.txt')!.toString('utf8'), /Bellis perennis\tPlantae\tspecies/);
+  assert.match(entries.get('eml.xml')!.toString('utf8'), /publicdomain\/zero\/1\.0/);
+});
+
+test('export --excel writes CSV with a UTF-8 BOM; dates shows capture-time sources', async () => {
+  const out = path.join(dir, 'photos.csv');
+  await cli(['export', '--format', 'csv', '--excel', '--out', out]);
+  const bytes = fs.readFileSync(out);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(bytes.toString('utf8'), /captured_at_source/);
+  const dates = await cli(['dates', '--json']);
+  assert.deepEqual(JSON.parse(dates.stdout), { bySource: { 'exif:DateTimeOriginal': 2 }, waitingForReread: 0 });
+});
