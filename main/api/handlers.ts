@@ -41,6 +41,9 @@ import type { StationBackups } from './station-backups.js';
 import type { JobRunner } from './job-runner.js';
 import { createSiteHandlers } from './site-handlers.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
+import { importBundle } from '../core/stations/import-bundle.js';
+import { mergeLibraryFile } from '../core/stations/merge-library.js';
+import { reviewConflicts } from '../core/stations/conflicts.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
@@ -362,6 +365,22 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     'backups:list': () => backups.list(),
     'backups:create': () => backups.create(),
     'backups:restore': ({ name }) => backups.restore(name),
+    'stations:overview': () => ({
+      stationId: library.events.stationId,
+      peers: library.stationSync.peers(),
+      bundlesReceived: library.stationSync.bundlesReceived(),
+      conflicts: reviewConflicts(library),
+    }),
+    'stations:import': async ({ file }) => {
+      const summary = await transfers.useInput(file, 'station-bundle', (filePath, name) =>
+        /\.(sqlite|db)$/i.test(name) ? mergeLibraryFile(library, filePath) : importBundle(library, filePath, { label: name }),
+      );
+      if (!summary.sameLibrary) {
+        alerts.refreshNow();
+        changed('stations merged');
+      }
+      return summary;
+    },
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);
