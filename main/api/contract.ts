@@ -20,6 +20,9 @@ import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
+import type { ImportBundleSummary } from '../core/stations/import-bundle.js';
+import type { ReviewConflict } from '../core/stations/conflicts.js';
+import type { PeerRow, ReceivedBundleRow } from '../core/library/station-sync-store.js';
 import type { IntakeSummary } from '../core/intake/intake-summary.js';
 import type { PendingPlacement } from '../core/library/submissions-store.js';
 
@@ -31,6 +34,15 @@ export type { BasemapRow, BasemapStatus };
 export type { DatasetMetadata };
 export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
+export type { ImportBundleSummary, ReviewConflict, PeerRow, ReceivedBundleRow };
+
+/** The Stations screen: this station, the stations it exchanged bundles with, what it received, the conflicts to resolve. */
+export interface StationsOverview {
+  stationId: string;
+  peers: PeerRow[];
+  bundlesReceived: ReceivedBundleRow[];
+  conflicts: ReviewConflict[];
+}
 export type { SiteFold, SiteState };
 export type { GpxMatchReport };
 
@@ -130,6 +142,8 @@ export const INPUT_PURPOSES = {
   baseline: { description: 'a file of past records', maxBytes: 64 * 1024 * 1024, maxFiles: 1, extensions: ['csv', 'geojson', 'json'] },
   /** An offline basemap: one MBTiles or PMTiles file (copied beside the library). */
   basemap: { description: 'a basemap (MBTiles or PMTiles)', maxBytes: 32 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['mbtiles', 'pmtiles'] },
+  /** Another station's bundle, or its library file (.sqlite), to merge here. */
+  'station-bundle': { description: 'a station bundle or library file', maxBytes: 64 * 1024 * 1024 * 1024, maxFiles: 1, extensions: ['bundle', 'sqlite', 'db'] },
   /** Visitors' submissions: a saved mail (.eml), a mailbox (.mbox), or a folder of submitter folders (photos + sidecars). */
   intake: {
     description: "visitors' mail (.eml, .mbox) or submitter folders",
@@ -145,7 +159,7 @@ export const INPUT_PURPOSES = {
 export type InputPurpose = keyof typeof INPUT_PURPOSES;
 export const INPUT_PURPOSE_NAMES = Object.keys(INPUT_PURPOSES) as InputPurpose[];
 /** Purposes a browser may upload (a photo folder is imported where it is, never uploaded). */
-export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'intake', 'backup'] as const satisfies readonly InputPurpose[];
+export const UPLOAD_PURPOSE_NAMES = ['zones', 'model-pack', 'gpx', 'baseline', 'basemap', 'intake', 'station-bundle', 'backup'] as const satisfies readonly InputPurpose[];
 export type UploadPurpose = (typeof UPLOAD_PURPOSE_NAMES)[number];
 
 /** HTTP transport only: where files are uploaded and downloaded (same origin, session cookie). */
@@ -628,6 +642,10 @@ export const CONTRACT = {
   'backups:download': call<{ file: OutputFile; photos: number }>()(noArgs),
   /** Replaces the library by an uploaded or dialog-chosen backup file, after checking it; the current library is backed up first. */
   'backups:restoreFile': call<RestoreResult>()(z.strictObject({ file: inputHandleSchema })),
+  /** Bundles received, from which stations and when, and the photos two stations decided differently on. */
+  'stations:overview': call<StationsOverview>()(noArgs),
+  /** Merges a station bundle, or another station's library file (.sqlite), uploaded or chosen in the open dialog (all or nothing). */
+  'stations:import': call<ImportBundleSummary>()(z.strictObject({ file: inputHandleSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;

@@ -43,6 +43,9 @@ import type { JobRunner } from './job-runner.js';
 import { createSiteHandlers } from './site-handlers.js';
 import { exportSites } from './site-exports.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
+import { importBundle } from '../core/stations/import-bundle.js';
+import { mergeLibraryFile } from '../core/stations/merge-library.js';
+import { reviewConflicts } from '../core/stations/conflicts.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
@@ -370,6 +373,22 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       return { file, photos: result.photos };
     },
     'backups:restoreFile': ({ file }) => transfers.useInput(file, 'backup', (backupPath) => backups.restoreFile(backupPath)),
+    'stations:overview': () => ({
+      stationId: library.events.stationId,
+      peers: library.stationSync.peers(),
+      bundlesReceived: library.stationSync.bundlesReceived(),
+      conflicts: reviewConflicts(library),
+    }),
+    'stations:import': async ({ file }) => {
+      const summary = await transfers.useInput(file, 'station-bundle', (filePath, name) =>
+        /\.(sqlite|db)$/i.test(name) ? mergeLibraryFile(library, filePath) : importBundle(library, filePath, { label: name }),
+      );
+      if (!summary.sameLibrary) {
+        alerts.refreshNow();
+        changed('stations merged');
+      }
+      return summary;
+    },
     'photos:unplace': ({ photoId }) => {
       requirePhoto(library, photoId);
       library.positions.clear(photoId);

@@ -37,6 +37,10 @@ export const STATION_ERROR_CLASSES = {
   SUBMISSION_INVALID: 'input',
   /** A basemap file that is not MBTiles/PMTiles, or declares another projection or no bounds. */
   BASEMAP_INVALID: 'input',
+  /** A station bundle that is truncated, tampered with (checksum), not a bundle, or from a newer schema (nothing merged). */
+  BUNDLE_INVALID: 'input',
+  /** The headquarters PostgreSQL server cannot be reached or refused us (nothing lost; publish again). */
+  PUBLISH_FAILED: 'input',
   DATABASE_NEWER: 'library',
   DATABASE_IN_USE: 'busy',
   DATABASE_CORRUPT: 'library',

@@ -53,6 +53,7 @@ const DIALOG_TITLES: Record<InputPurpose, string> = {
   gpx: 'Choose the GPS track (GPX)',
   baseline: 'Choose the past records (CSV or GeoJSON)',
   basemap: 'Choose a basemap (MBTiles or PMTiles)',
+  'station-bundle': "Choose another station's bundle or library file",
   intake: "Choose the visitors' mail (.eml, .mbox) or their folder",
   backup: 'Choose the station backup to restore (.tar.gz)',
   'photo-folder': 'Choose the folder of photos to import',

@@ -3,6 +3,7 @@ import { alertsCommand } from './alerts.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { baselineCommand } from './baseline.js';
 import { basemapCommand } from './basemap.js';
+import { bundleCommand, mergeCommand } from './bundle.js';
 import { classifyCommand } from './classify.js';
 import { datasetCommand } from './dataset.js';
 import { datesCommand } from './dates.js';
@@ -14,6 +15,7 @@ import { importCommand } from './import.js';
 import { intakeCommand } from './intake.js';
 import { modelsCommand } from './models.js';
 import { placeCommand } from './place.js';
+import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
 import { settingsCommand } from './settings.js';
 import { sitesCommand } from './sites.js';
@@ -45,6 +47,9 @@ export const COMMANDS: readonly CliCommand[] = [
   modelsCommand,
   trainCommand,
   exportDatasetCommand,
+  bundleCommand,
+  mergeCommand,
+  publishCommand,
   backupCommand,
   restoreCommand,
   serveCommand,

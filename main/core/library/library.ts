@@ -14,6 +14,7 @@ import { PhotosStore } from './photos-store.js';
 import { PositionsStore } from './positions-store.js';
 import { PredictionsStore } from './predictions-store.js';
 import { ReviewsStore } from './reviews-store.js';
+import { StationSyncStore } from './station-sync-store.js';
 import { TaxaStore } from './taxa-store.js';
 import { SitesStore } from './sites-store.js';
 import { SpeciesListStore } from './species-list-store.js';
@@ -65,6 +66,7 @@ export class Library {
   readonly speciesList: SpeciesListStore;
   readonly stationSettings: StationSettingsStore;
   readonly events: EventLog;
+  readonly stationSync: StationSyncStore;
   readonly sites: SitesStore;
   readonly submissions: SubmissionsStore;
 
@@ -75,7 +77,6 @@ export class Library {
     this.photos = new PhotosStore(db);
     this.calibrations = new CalibrationsStore(db);
     this.predictions = new PredictionsStore(db, this.calibrations);
-    this.reviews = new ReviewsStore(db);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
     this.positions = new PositionsStore(db);
@@ -90,6 +91,8 @@ export class Library {
     this.speciesList = new SpeciesListStore(db);
     this.stationSettings = new StationSettingsStore(db);
     this.events = new EventLog(db);
+    this.reviews = new ReviewsStore(db, this.events);
+    this.stationSync = new StationSyncStore(db);
     this.sites = new SitesStore(db);
     this.submissions = new SubmissionsStore(db, this.events);
   }

@@ -497,6 +497,46 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX photos_by_capture_order ON photos((captured_at IS NULL), captured_at, id);
   `,
+  // 11: reviews as events, peer stations' watermarks and received bundles (i17)
+  `
+  -- Each review row is the projection of one 'review' event (entity: the photo's sha256); rows made
+  -- before this migration get their event here, in their order, each superseding the one before.
+  ALTER TABLE reviews ADD COLUMN event_id TEXT;
+  CREATE UNIQUE INDEX reviews_by_event ON reviews(event_id) WHERE event_id IS NOT NULL;
+  INSERT INTO events (event_id, origin_station, entity_type, entity_id, action, payload_json, ranger, reason, occurred_at, recorded_at)
+    SELECT si.station_id || ':review:' || r.id, si.station_id, 'review', p.sha256, 'decided',
+           json_object('decision', r.decision, 'species', r.species, 'note', r.note, 'station', r.station,
+                       'supersedes', json(CASE WHEN prev.id IS NULL THEN '[]' ELSE '["' || si.station_id || ':review:' || prev.id || '"]' END)),
+           r.reviewer, NULL, r.decided_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM reviews r JOIN photos p ON p.id = r.photo_id CROSS JOIN station_identity si
+    LEFT JOIN reviews prev ON prev.id = (SELECT max(r3.id) FROM reviews r3 WHERE r3.photo_id = r.photo_id AND r3.id < r.id)
+    ORDER BY r.id;
+  UPDATE reviews SET event_id = (SELECT station_id FROM station_identity) || ':review:' || id;
+
+  -- Other stations this one exchanged bundles with: how far each has confirmed our events (a receipt
+  -- came back), and how far we have received theirs (our receipt to send them).
+  CREATE TABLE station_peers (
+    station_id       TEXT PRIMARY KEY,
+    station_name     TEXT,
+    acknowledged_seq INTEGER NOT NULL DEFAULT 0,
+    acknowledged_at  TEXT,
+    received_seq     INTEGER NOT NULL DEFAULT 0,
+    received_bundle_at TEXT,
+    updated_at       TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Every bundle or library merged here: from whom, when, what it brought.
+  CREATE TABLE bundles_received (
+    bundle_id        TEXT PRIMARY KEY,
+    source_station   TEXT NOT NULL,
+    source_name      TEXT,
+    kind             TEXT NOT NULL CHECK (kind IN ('bundle', 'library')),
+    file             TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    received_at      TEXT NOT NULL,
+    summary_json     TEXT NOT NULL DEFAULT '{}'
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -20,6 +20,8 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   BASELINE_INVALID: 'Past records file not usable',
   BACKUP_INVALID: 'Not a usable backup',
   SPECIES_LIST_INVALID: 'Species list not usable',
+  BUNDLE_INVALID: 'Station bundle not usable',
+  PUBLISH_FAILED: 'Headquarters database not reachable',
   SUBMISSION_INVALID: 'Submission not usable',
   BASEMAP_INVALID: 'Basemap not usable',
   TAXON_MAPPING_INVALID: 'Taxon mapping not usable',

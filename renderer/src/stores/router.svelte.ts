@@ -9,9 +9,10 @@ export type Route =
   | { screen: 'sites' }
   | { screen: 'export' }
   | { screen: 'models' }
-  | { screen: 'train' };
+  | { screen: 'train' }
+  | { screen: 'stations' };
 
-export const SCREENS = ['import', 'review', 'map', 'alerts', 'sites', 'export', 'models', 'train'] as const;
+export const SCREENS = ['import', 'review', 'map', 'alerts', 'sites', 'export', 'models', 'train', 'stations'] as const;
 
 type ScreenName = (typeof SCREENS)[number];
 
