@@ -249,13 +249,18 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
     await page.getByLabel('Status').selectOption('unreviewed');
     await page.getByTestId('photo-total').filter({ hasText: '2 photos' }).waitFor();
     const ids = (await page.locator('[role=gridcell]').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-photo-id'))))).sort();
-    // Keyboard: the grid has the focus; Space selects the photo under the cursor, → moves.
+    // Keyboard: the filter keeps the focus after a choice (no surprise jumps); the ranger moves it
+    // to the grid, where Space selects the photo under the cursor and → moves.
     await page.locator('[role=gridcell]').first().waitFor();
+    await page.getByTestId('photo-grid').focus();
+    await page.keyboard.press('Home'); // the cursor comes back where the ranger last was: start at the first photo
     await page.keyboard.press(' ');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press(' ');
     await page.getByRole('button', { name: 'Confirm selected' }).click();
-    await page.getByTestId('photo-total').filter({ hasText: '0 photos' }).waitFor();
+    // Decided photos keep their place in this session's queue (the position stays stable); both now show confirmed.
+    await page.getByRole('status').filter({ hasText: '2 photos marked confirmed' }).waitFor();
+    await page.locator('[role=gridcell] .status-confirmed').nth(1).waitFor();
     for (const id of ids) {
       const photo = server.station.library.photos.get(id)!;
       assert.equal(photo.status, 'confirmed');
