@@ -69,14 +69,14 @@ test('the loopback server serves tiles by basemap id under the same token rules 
 test('a placement stores its uncertainty and the Darwin Core export carries it as coordinateUncertaintyInMeters', () => {
   const library = Library.open(path.join(dir, 'dwc.sqlite'));
   try {
-    const model = library.models.add({ name: 'm', version: '1', contentHash: 'e'.repeat(64), format: 'onnx', sourcePath: dir, labels: ['A b', 'C d'], preprocessing: {} });
+    const model = library.models.add({ name: 'm', version: '1', contentHash: 'e'.repeat(64), format: 'onnx', sourcePath: dir, labels: ['Ailanthus altissima', 'Carpobrotus edulis'], preprocessing: {} });
     const ids = [1, 2].map((n) => {
       const id = library.photos.insert({
         sha256: String(n).repeat(64), byteSize: 10, importId: null, format: 'jpeg', width: 10, height: 10, orientation: 1,
         capturedAt: `2026-06-0${n}T10:00:00`, latitude: null, longitude: null, altitude: null, cameraMake: null, cameraModel: null, exifWarning: null,
       });
       library.photos.recordPath(id, `/card/${n}.jpg`, null);
-      library.predictions.save({ photoId: id, modelId: model.id, labels: ['A b', 'C d'], probabilities: Float32Array.from([0.9, 0.1]), topK: 2 });
+      library.predictions.save({ photoId: id, modelId: model.id, labels: ['Ailanthus altissima', 'Carpobrotus edulis'], probabilities: Float32Array.from([0.9, 0.1]), topK: 2 });
       return id;
     });
     library.positions.set(ids[0]!, { latitude: 42.0, longitude: -93.64, source: 'manual', uncertaintyMetres: 7.5 });
