@@ -56,6 +56,8 @@ describe('backups in the browser', { skip: chromiumSkipReason }, () => {
   test('download a backup, change a photo, upload the downloaded file and restore from it', async () => {
     await page.goto(`${server.url}#/export`);
     const panel = page.getByTestId('backups');
+    // The list loads after the screen: wait for the two backups the test above left before counting.
+    await panel.getByRole('row').nth(2).waitFor();
     const rowsBefore = await panel.getByRole('row').count();
     const downloading = page.waitForEvent('download');
     await panel.getByRole('button', { name: 'Download a backup' }).click();
