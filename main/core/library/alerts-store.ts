@@ -190,7 +190,7 @@ export class AlertsStore {
   /** Marks alerts as seen by a ranger (the first time only); returns how many were unseen. */
   markSeenMany(ids: readonly number[]): number {
     const now = new Date().toISOString();
-    return this.db.transaction(() => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0))();
+    return this.db.transaction(() => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0)).immediate();
   }
 
   /**
@@ -205,7 +205,7 @@ export class AlertsStore {
       this.list(filter)
         .filter((alert) => alert.state !== target || (target === 'dismissed' && alert.dismissReason !== trimmed))
         .map((alert) => this.changeState(alert.id, target, target === 'dismissed' ? trimmed : null, decider)),
-    )();
+    ).immediate();
   }
 
   /** Every alert key currently stored, for the refresh to find alerts whose findings vanished. */

@@ -35,7 +35,7 @@ export class BaselineStore {
         added += this.insertRecord.run({ ...record, observedOn: record.observedOn ?? '', sourcePath, importedAt }).changes;
       }
       return added;
-    })();
+    }).immediate();
   }
 
   list(): BaselineRecord[] {

@@ -113,7 +113,7 @@ export class ImportsStore {
     this.db.transaction(() => {
       for (const path of paths) this.insertFile.run(importId, path);
       this.setTotal.run({ id: importId, skipped: JSON.stringify(skipped) });
-    })();
+    }).immediate();
   }
 
   pendingPaths(importId: number): string[] {

@@ -128,7 +128,7 @@ export class ModelsStore {
     this.db.transaction(() => {
       this.clearActive.run();
       this.markActive.run(id);
-    })();
+    }).immediate();
   }
 
   /** Removes a model and, by cascade, its predictions. */

@@ -22,7 +22,7 @@ export class ObservationsStore {
         const groupId = Math.min(...members);
         for (const photoId of members) this.insertMember.run(photoId, groupId);
       }
-    })();
+    }).immediate();
   }
 
   /** The photos of the observation `photoId` belongs to (just itself when it is alone or not grouped yet). */

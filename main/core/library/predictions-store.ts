@@ -228,12 +228,12 @@ export class PredictionsStore {
    * verdict yet (libraries from before verdicts were stored). Returns how many were judged.
    */
   judgePending(): number {
-    return this.db.transaction(() => this.rejudge((after) => this.pendingVerdicts.all(after)))();
+    return this.db.transaction(() => this.rejudge((after) => this.pendingVerdicts.all(after))).immediate();
   }
 
   /** Judges every prediction of one model again (after it was calibrated anew). */
   rejudgeModel(modelId: number): number {
-    return this.db.transaction(() => this.rejudge((after) => this.ofModel.all(modelId, after)))();
+    return this.db.transaction(() => this.rejudge((after) => this.ofModel.all(modelId, after))).immediate();
   }
 
   /** How many of a model's predictions are judged unknown / known / not judged. */

@@ -123,7 +123,7 @@ export class ReviewsStore {
         eventId: event.eventId,
       });
       return toReviewRow(this.db.prepare<[number], ReviewRecord>('SELECT * FROM reviews WHERE id = ?').get(Number(result.lastInsertRowid))!);
-    })();
+    }).immediate();
   }
 
   /**
@@ -155,7 +155,7 @@ export class ReviewsStore {
 
   /** Records the same decision for many photos in one transaction (bulk confirm). */
   recordMany(reviews: NewReview[]): ReviewRow[] {
-    return this.db.transaction(() => reviews.map((review) => this.record(review)))();
+    return this.db.transaction(() => reviews.map((review) => this.record(review))).immediate();
   }
 
   current(photoId: number): ReviewRow | null {
@@ -195,11 +195,11 @@ export class ReviewsStore {
         });
       }
       return latest;
-    })();
+    }).immediate();
   }
 
   /** Takes back the newest decision on each photo in one transaction (undo of a bulk action); returns how many were removed. */
   undoLatestOfMany(photoIds: number[]): number {
-    return this.db.transaction(() => photoIds.filter((photoId) => this.undoLatest(photoId) !== null).length)();
+    return this.db.transaction(() => photoIds.filter((photoId) => this.undoLatest(photoId) !== null).length).immediate();
   }
 }

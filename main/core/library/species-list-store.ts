@@ -95,7 +95,7 @@ export class SpeciesListStore {
         });
       }
       return entries.map((entry) => this.get(entry.species)!);
-    })();
+    }).immediate();
   }
 
   delete(species: string): boolean {

@@ -62,7 +62,7 @@ export class ZonesStore {
           loadedAt,
         });
       }
-    })();
+    }).immediate();
     return this.list().filter((zone) => zone.kind === kind);
   }
 
