@@ -10,6 +10,7 @@ import {
   type CallName,
   type CallOutcome,
   type CallResult,
+  type CallArgsTuple,
   EVENT_NAMES,
   RANGER_CALLS,
   type EventMap,
@@ -32,7 +33,8 @@ declare global {
 
 /** The browser transport: POST /api/<call> and an EventSource on /api/events. */
 export class HttpBridge implements StationBridge {
-  async call(name: string, args: unknown): Promise<CallOutcome<CallName>> {
+  /** `signal` aborts the request (a superseded grid page, photo or neighbourhood): its connection is freed at once. */
+  async call(name: string, args: unknown, signal?: AbortSignal): Promise<CallOutcome<CallName>> {
     let response: Response;
     try {
       response = await fetch(`/api/${name}`, {
@@ -40,8 +42,10 @@ export class HttpBridge implements StationBridge {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(args ?? {}),
         credentials: 'same-origin',
+        signal,
       });
     } catch (error) {
+      if (signal?.aborted) throw new SupersededCall(name);
       return { ok: false, error: { code: 'TRANSPORT', message: `The station server is not reachable (${String(error)}); is \`invasives serve\` still running?` } };
     }
     if (!response.ok) {
@@ -59,6 +63,23 @@ export class HttpBridge implements StationBridge {
   }
 }
 
+/** A call dropped because a newer one replaced it (the view moved on); callers ignore it. */
+export class SupersededCall extends Error {
+  constructor(readonly call: string) {
+    super(`${call} was superseded by a newer request`);
+    this.name = 'SupersededCall';
+  }
+}
+
+export function isSuperseded(error: unknown): error is SupersededCall {
+  return error instanceof SupersededCall;
+}
+
+/** A bridge that can abort (HTTP); the Electron bridge cannot, so its superseded results are dropped instead. */
+interface AbortableBridge extends StationBridge {
+  call(name: string, args: unknown, signal?: AbortSignal): Promise<CallOutcome<CallName>>;
+}
+
 /**
  * Adds the ranger's name to the calls that record a decision (when one was chosen and the
  * call does not name one itself), so that every decision says who made it.
@@ -70,12 +91,27 @@ function withRanger(name: CallName, args: unknown, ranger: () => string | null):
   return 'ranger' in object ? object : { ...object, ranger: who };
 }
 
-export function createApiClient(bridge: StationBridge, ranger: () => string | null = () => null): StationApi {
+/** The contract's client plus calls that a newer request may supersede (see `cancellable`). */
+export interface RendererApi extends StationApi {
+  /** Like `call`, but `signal` aborts it: the fetch is cancelled (HTTP) or its result dropped (IPC); rejects with SupersededCall. */
+  cancellable<K extends CallName>(signal: AbortSignal, name: K, ...args: CallArgsTuple<K>): Promise<CallResult<K>>;
+}
+
+export function createApiClient(bridge: AbortableBridge, ranger: () => string | null = () => null): RendererApi {
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
   let unsubscribeBridge: (() => void) | null = null;
   return {
     async call(name, ...args) {
       const outcome = await bridge.call(name, withRanger(name, args[0], ranger));
+      if (!outcome.ok) throw new ApiCallError(outcome.error.code, outcome.error.message, name);
+      return outcome.value as CallResult<typeof name>;
+    },
+    async cancellable(signal, name, ...args) {
+      if (signal.aborted) throw new SupersededCall(name);
+      const dropped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new SupersededCall(name)), { once: true }));
+      dropped.catch(() => undefined); // an abort after the answer came is nobody's error
+      const outcome = await Promise.race([bridge.call(name, withRanger(name, args[0], ranger), signal), dropped]);
+      if (signal.aborted) throw new SupersededCall(name);
       if (!outcome.ok) throw new ApiCallError(outcome.error.code, outcome.error.message, name);
       return outcome.value as CallResult<typeof name>;
     },
@@ -88,7 +124,7 @@ export function createApiClient(bridge: StationBridge, ranger: () => string | nu
       set.add(listener as (payload: never) => void);
       return () => set.delete(listener as (payload: never) => void);
     },
-  } satisfies StationApi;
+  } satisfies RendererApi;
 }
 
 export const isElectron = typeof window !== 'undefined' && window.invasives !== undefined;

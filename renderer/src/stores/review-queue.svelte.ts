@@ -1,5 +1,5 @@
 import type { PhotoFilter, PhotoSummary } from '../../../main/api/contract.js';
-import { api, describeError } from '../lib/api-client.js';
+import { api, describeError, isSuperseded } from '../lib/api-client.js';
 
 /** Photos fetched per request as the grid scrolls. */
 export const PAGE_SIZE = 200;
@@ -47,7 +47,11 @@ export class ReviewQueue {
   error = $state<string | null>(null);
   /** Bumped on every reload so stale page responses are dropped. */
   private generation = 0;
+  /** Bumped when the ranger moves the cursor: a reload then in flight leaves the cursor where the ranger put it. */
+  private cursorMoves = 0;
   private loading = new Set<number>();
+  /** Page requests the grid's scrolling started, by page: aborted once the view has moved past them. */
+  private scrolledFor = new Map<number, AbortController>();
 
   constructor() {
     const saved = typeof sessionStorage === 'undefined' ? null : loadSaved();
@@ -87,6 +91,8 @@ export class ReviewQueue {
   async reload(): Promise<void> {
     const anchor = this.anchorId ?? this.at(this.cursor)?.id ?? null;
     const generation = ++this.generation;
+    const moves = this.cursorMoves;
+    this.abortScrolled(() => true);
     this.loading.clear();
     this.wanted = [];
     try {
@@ -96,7 +102,8 @@ export class ReviewQueue {
       this.pages = { 0: page.photos };
       const position = anchor === null ? null : await api.call('photos:position', { filter: $state.snapshot(this.filter), photoId: anchor, orderAsOf: this.orderAsOf });
       if (generation !== this.generation) return;
-      this.cursor = position?.index ?? Math.min(this.cursor, Math.max(0, page.total - 1));
+      if (moves === this.cursorMoves) this.cursor = position?.index ?? Math.min(this.cursor, Math.max(0, page.total - 1));
+      else this.cursor = Math.min(this.cursor, Math.max(0, page.total - 1));
       this.anchorId = null;
       this.loaded = true;
       this.error = null;
@@ -136,6 +143,7 @@ export class ReviewQueue {
     if (position.index === null) return null;
     if (widened || !this.loaded || position.total !== this.total) {
       this.generation++;
+      this.abortScrolled(() => true);
       this.loading.clear();
       this.wanted = [];
       this.pages = {};
@@ -146,6 +154,13 @@ export class ReviewQueue {
     await this.loadPage(Math.floor(position.index / PAGE_SIZE));
     this.save();
     return { index: position.index, widened };
+  }
+
+  /** The ranger moved the cursor (keys, a click): it wins over a position a reload is still looking up. */
+  moveCursor(index: number): void {
+    this.anchorId = null;
+    this.cursorMoves++;
+    this.cursor = Math.max(0, Math.min(this.total - 1, index));
   }
 
   at(index: number): PhotoSummary | undefined {
@@ -163,7 +178,17 @@ export class ReviewQueue {
     const wanted: number[] = [];
     for (let page = first; page <= last; page++) if (!this.pages[page] && !this.loading.has(page)) wanted.push(page);
     this.wanted = wanted;
+    // Pages asked for on the way that the view has left: their requests are cancelled, not waited for.
+    this.abortScrolled((page) => page < first - 1 || page > last + 1);
     this.pump();
+  }
+
+  private abortScrolled(left: (page: number) => boolean): void {
+    for (const [page, controller] of this.scrolledFor) {
+      if (!left(page)) continue;
+      controller.abort();
+      this.scrolledFor.delete(page);
+    }
   }
 
   /** Pages the grid's view waits for, not requested yet. */
@@ -171,31 +196,57 @@ export class ReviewQueue {
   private inFlight = 0;
 
   private pump(): void {
-    while (this.inFlight < MAX_PAGES_IN_FLIGHT && this.wanted.length > 0) void this.loadPage(this.wanted.shift()!);
+    while (this.inFlight < MAX_PAGES_IN_FLIGHT && this.wanted.length > 0) void this.loadPage(this.wanted.shift()!, true);
   }
 
-  async loadPage(page: number): Promise<void> {
-    if (this.pages[page] || this.loading.has(page)) return;
+  /** Loads a page; `forScrolling`: the grid's scrolling asked for it, so a view that moved past it cancels it. */
+  async loadPage(page: number, forScrolling = false): Promise<void> {
+    if (this.pages[page]) return;
+    if (this.loading.has(page)) {
+      // Someone needs it now (opening a photo): it must not be cancelled by scrolling any more.
+      this.scrolledFor.delete(page);
+      if (!forScrolling) await this.pageLoaded(page);
+      return;
+    }
     this.loading.add(page);
     this.inFlight++;
     const generation = this.generation;
+    const controller = new AbortController();
+    if (forScrolling) this.scrolledFor.set(page, controller);
     try {
-      const result = await api.call('photos:list', this.listArgs(page * PAGE_SIZE));
+      const result = await api.cancellable(controller.signal, 'photos:list', this.listArgs(page * PAGE_SIZE));
       if (generation !== this.generation) return;
       this.pages = { ...this.pages, [page]: result.photos };
     } catch (error) {
-      this.error = describeError(error);
+      if (!isSuperseded(error)) this.error = describeError(error);
     } finally {
-      this.loading.delete(page);
+      if (this.scrolledFor.get(page) === controller) this.scrolledFor.delete(page);
+      if (generation === this.generation) this.loading.delete(page);
       this.inFlight--;
       this.pump();
+      for (const resolve of this.pageWaiters.get(page) ?? []) resolve();
+      this.pageWaiters.delete(page);
     }
+  }
+
+  private pageWaiters = new Map<number, Array<() => void>>();
+
+  /** Resolves when the request for a page already in flight ends. */
+  private pageLoaded(page: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiting = this.pageWaiters.get(page) ?? [];
+      waiting.push(resolve);
+      this.pageWaiters.set(page, waiting);
+    });
   }
 
   /** The photo at `index`, fetching its page when needed. */
   async fetchAt(index: number): Promise<PhotoSummary | undefined> {
     if (index < 0 || index >= this.total) return undefined;
-    await this.loadPage(Math.floor(index / PAGE_SIZE));
+    const page = Math.floor(index / PAGE_SIZE);
+    await this.loadPage(page);
+    // A request of an older generation ended first: wait for the current one.
+    if (!this.at(index) && this.loading.has(page)) await this.loadPage(page);
     return this.at(index);
   }
 

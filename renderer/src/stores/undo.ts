@@ -12,6 +12,16 @@ export function rememberDecision(photoIds: number[]): void {
   if (photoIds.length > 0) steps.push([...photoIds]);
 }
 
+/** A single decision that the station refused: it is no step to undo. */
+export function forgetDecision(photoId: number): void {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i]!.length === 1 && steps[i]![0] === photoId) {
+      steps.splice(i, 1);
+      return;
+    }
+  }
+}
+
 /** Removes and returns the newest step, or undefined when nothing was decided in this session. */
 export function takeBackLatest(): number[] | undefined {
   return steps.pop();

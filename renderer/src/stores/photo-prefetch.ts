@@ -1,0 +1,174 @@
+import type { MapPoint, PhotoDetail } from '../../../main/api/contract.js';
+import { api, isElectron, photoUrl } from '../lib/api-client.js';
+
+/**
+ * What the photo view needs, fetched before the ranger gets there: the next photo's details,
+ * its mini-map neighbourhood and its image, so that a decision shows the next photo at once.
+ * Only the photo on screen and the one after it are wanted at any time: requests for any other
+ * photo (the ranger moved on) are aborted. Entries are short-lived and dropped on library:changed.
+ */
+
+/** A prefetched detail older than this is fetched again when opened. */
+const FRESH_MS = 30_000;
+/** Prefetched images kept (object URLs of their bytes); the oldest is released. */
+const IMAGES_KEPT = 4;
+
+/** Answers by photo id: kept for FRESH_MS, asked for once however many views want them meanwhile. */
+class PhotoRequests<T> {
+  private readonly answers = new Map<number, { value: T; at: number }>();
+  private readonly inFlight = new Map<number, { promise: Promise<T>; controller: AbortController }>();
+
+  constructor(private readonly ask: (signal: AbortSignal, photoId: number) => Promise<T>) {}
+
+  cached(photoId: number): T | undefined {
+    const answer = this.answers.get(photoId);
+    if (answer && performance.now() - answer.at <= FRESH_MS) return answer.value;
+    this.answers.delete(photoId);
+    return undefined;
+  }
+
+  get(photoId: number): Promise<T> {
+    const cached = this.cached(photoId);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const running = this.inFlight.get(photoId);
+    if (running) return running.promise;
+    const controller = new AbortController();
+    const promise = this.ask(controller.signal, photoId).then(
+      (value) => {
+        if (this.inFlight.get(photoId)?.promise === promise) this.inFlight.delete(photoId);
+        this.answers.set(photoId, { value, at: performance.now() });
+        return value;
+      },
+      (error: unknown) => {
+        if (this.inFlight.get(photoId)?.promise === promise) this.inFlight.delete(photoId);
+        throw error;
+      },
+    );
+    promise.catch(() => undefined); // a prefetch nobody waits for fails quietly; a view reports its own
+    this.inFlight.set(photoId, { promise, controller });
+    return promise;
+  }
+
+  remember(photoId: number, value: T): void {
+    this.answers.set(photoId, { value, at: performance.now() });
+  }
+
+  forget(photoId: number): void {
+    this.answers.delete(photoId);
+  }
+
+  /** Aborts the requests for photos no longer wanted. */
+  abortExcept(wanted: ReadonlySet<number>): void {
+    for (const [photoId, { controller }] of this.inFlight) {
+      if (wanted.has(photoId)) continue;
+      controller.abort();
+      this.inFlight.delete(photoId);
+    }
+  }
+
+  clear(): void {
+    this.answers.clear();
+  }
+}
+
+const details = new PhotoRequests<PhotoDetail>((signal, id) => api.cancellable(signal, 'photos:get', { id }));
+const neighbourhoods = new PhotoRequests<MapPoint[]>((signal, photoId) => api.cancellable(signal, 'map:nearby', { photoId }));
+const images = new Map<number, string>();
+const imageRequests = new Map<number, AbortController>();
+let speciesNames: Promise<string[]> | null = null;
+/** The photo on screen and the one prefetched after it: the only photos whose requests are wanted. */
+const wanted = new Set<number>();
+
+export const cachedDetail = (photoId: number) => details.cached(photoId);
+export const cachedNeighbourhood = (photoId: number) => neighbourhoods.cached(photoId);
+/** The photo's details: prefetched, in flight (asked once), or asked for now. */
+export const detailOf = (photoId: number) => details.get(photoId);
+export const neighbourhoodOf = (photoId: number) => neighbourhoods.get(photoId);
+export const rememberDetail = (photo: PhotoDetail) => details.remember(photo.id, photo);
+
+/** A photo changed (a decision stored, an undo): its next view asks the station again. */
+export function forgetPhoto(photoId: number): void {
+  details.forget(photoId);
+}
+
+/** The image's address: its prefetched bytes when there are, else the station's media URL. */
+export function imageUrl(photoId: number): string {
+  return images.get(photoId) ?? photoUrl(photoId);
+}
+
+/** The species list of the correction picker: asked once, not at every photo. */
+export function species(): Promise<string[]> {
+  speciesNames ??= api.call('species:list').then(
+    (list) => list.all,
+    (error) => {
+      speciesNames = null;
+      throw error;
+    },
+  );
+  return speciesNames;
+}
+
+function abortUnwanted(): void {
+  details.abortExcept(wanted);
+  neighbourhoods.abortExcept(wanted);
+  for (const [photoId, controller] of imageRequests) {
+    if (wanted.has(photoId)) continue;
+    controller.abort();
+    imageRequests.delete(photoId);
+  }
+}
+
+async function prefetchImage(photoId: number): Promise<void> {
+  if (images.has(photoId) || imageRequests.has(photoId)) return;
+  if (isElectron) {
+    // The media scheme is not fetch()-able under the CSP: let the image cache hold it decoded.
+    const image = new Image();
+    image.src = photoUrl(photoId);
+    await image.decode().catch(() => undefined);
+    return;
+  }
+  const controller = new AbortController();
+  imageRequests.set(photoId, controller);
+  try {
+    const response = await fetch(photoUrl(photoId), { credentials: 'same-origin', signal: controller.signal });
+    if (!response.ok) return;
+    const url = URL.createObjectURL(await response.blob());
+    images.set(photoId, url);
+    // Decoded ahead too, so showing it costs no decode on the main thread.
+    const image = new Image();
+    image.src = url;
+    await image.decode().catch(() => undefined);
+    while (images.size > IMAGES_KEPT) {
+      const [oldest, oldUrl] = images.entries().next().value as [number, string];
+      images.delete(oldest);
+      URL.revokeObjectURL(oldUrl);
+    }
+  } catch {
+    // Aborted (the ranger moved on) or unreachable: the view asks for it itself.
+  } finally {
+    if (imageRequests.get(photoId) === controller) imageRequests.delete(photoId);
+  }
+}
+
+/** The photo view shows `photoId` now: requests for photos other than it (and its next) are dropped. */
+export function viewing(photoId: number): void {
+  wanted.clear();
+  wanted.add(photoId);
+  abortUnwanted();
+}
+
+/** Fetches the next photo's details, neighbourhood and image while the ranger looks at the current one. */
+export function prefetchPhoto(current: number, next: number): void {
+  wanted.clear();
+  wanted.add(current).add(next);
+  abortUnwanted();
+  void details.get(next);
+  void neighbourhoods.get(next);
+  void prefetchImage(next);
+}
+
+api.listen('library:changed', () => {
+  details.clear();
+  neighbourhoods.clear();
+  speciesNames = null;
+});
