@@ -174,7 +174,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       const dLat = radiusM / 111_320;
       const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((photo.latitude * Math.PI) / 180)));
       const within = { south: photo.latitude - dLat, north: photo.latitude + dLat, west: photo.longitude - dLon, east: photo.longitude + dLon };
-      return library.photos.query({ within, order: 'added', limit, offset: 0 }).map(toMapPoint);
+      return library.photos.nearby(within, limit).map(toMapPoint);
     },
     'reviews:record': ({ photoId, decision, species, note, ranger }) => {
       const photo = requirePhoto(library, photoId);

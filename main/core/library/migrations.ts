@@ -537,6 +537,113 @@ export const MIGRATIONS: readonly string[] = [
     summary_json     TEXT NOT NULL DEFAULT '{}'
   ) WITHOUT ROWID;
   `,
+  // 12: the "needs review" order as a stored key read from an index (kept by triggers), photos by place for the mini-map (s13perf)
+  `
+  -- One row per photo: its current review's time and the sort key of its current prediction (the
+  -- active model's, else the newest), all ascending: judged unknown first (known 0), then classes
+  -- that cannot occur in the park, then no prediction last, then the smallest margin, the lowest
+  -- score, the photo id. Kept in step by the triggers below whatever writes predictions, reviews,
+  -- the species list or the active model, so a grid page reads an index and stops at its limit.
+  CREATE TABLE review_order (
+    photo_id      INTEGER PRIMARY KEY,
+    decided_at    TEXT,
+    known         INTEGER NOT NULL,
+    can_occur     INTEGER NOT NULL,
+    no_prediction INTEGER NOT NULL,
+    margin        REAL NOT NULL,
+    top_score     REAL NOT NULL
+  );
+  CREATE INDEX review_order_by_need ON review_order(known, can_occur, no_prediction, margin, top_score, photo_id, decided_at);
+  CREATE INDEX review_order_by_decided ON review_order(decided_at);
+  INSERT INTO review_order (photo_id, known, can_occur, no_prediction, margin, top_score) SELECT id, 1, 1, 1, 0, 0 FROM photos;
+  UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1));
+  UPDATE review_order SET decided_at = (
+      SELECT r.decided_at FROM reviews r WHERE r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.photo_id = review_order.photo_id));
+
+  CREATE TRIGGER review_order_photo_added AFTER INSERT ON photos BEGIN
+    INSERT INTO review_order (photo_id, known, can_occur, no_prediction, margin, top_score) VALUES (NEW.id, 1, 1, 1, 0, 0);
+  END;
+  CREATE TRIGGER review_order_photo_removed AFTER DELETE ON photos BEGIN
+    DELETE FROM review_order WHERE photo_id = OLD.id;
+  END;
+  CREATE TRIGGER review_order_prediction_added AFTER INSERT ON predictions BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id = NEW.photo_id;
+  END;
+  CREATE TRIGGER review_order_prediction_changed AFTER UPDATE OF photo_id, model_id, top_label, top_score, margin, open_set_unknown ON predictions BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id IN (OLD.photo_id, NEW.photo_id);
+  END;
+  CREATE TRIGGER review_order_prediction_removed AFTER DELETE ON predictions BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id = OLD.photo_id;
+  END;
+  CREATE TRIGGER review_order_model_switched AFTER UPDATE OF is_active ON models WHEN OLD.is_active IS NOT NEW.is_active BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id IN (SELECT photo_id FROM predictions WHERE model_id = NEW.id);
+  END;
+  CREATE TRIGGER review_order_species_added AFTER INSERT ON species_list BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id IN (SELECT photo_id FROM predictions WHERE top_label = NEW.species);
+  END;
+  CREATE TRIGGER review_order_species_changed AFTER UPDATE OF species, can_occur ON species_list BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id IN (SELECT photo_id FROM predictions WHERE top_label IN (OLD.species, NEW.species));
+  END;
+  CREATE TRIGGER review_order_species_removed AFTER DELETE ON species_list BEGIN
+    UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
+      SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),
+             pr.id IS NULL, coalesce(pr.margin, 0), coalesce(pr.top_score, 0)
+      FROM (SELECT 1) LEFT JOIN predictions pr ON pr.id = (
+        SELECT p2.id FROM predictions p2 WHERE p2.photo_id = review_order.photo_id
+        ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)) WHERE photo_id IN (SELECT photo_id FROM predictions WHERE top_label = OLD.species);
+  END;
+  CREATE TRIGGER review_order_review_added AFTER INSERT ON reviews BEGIN
+    UPDATE review_order SET decided_at = (
+      SELECT r.decided_at FROM reviews r WHERE r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.photo_id = review_order.photo_id)) WHERE photo_id = NEW.photo_id;
+  END;
+  CREATE TRIGGER review_order_review_changed AFTER UPDATE OF photo_id, decided_at ON reviews BEGIN
+    UPDATE review_order SET decided_at = (
+      SELECT r.decided_at FROM reviews r WHERE r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.photo_id = review_order.photo_id)) WHERE photo_id IN (OLD.photo_id, NEW.photo_id);
+  END;
+  CREATE TRIGGER review_order_review_removed AFTER DELETE ON reviews BEGIN
+    UPDATE review_order SET decided_at = (
+      SELECT r.decided_at FROM reviews r WHERE r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.photo_id = review_order.photo_id)) WHERE photo_id = OLD.photo_id;
+  END;
+
+  -- The mini-map's neighbourhood of a photo: photos by place (EXIF, and GPX or hand placements).
+  CREATE INDEX photos_by_place ON photos(latitude, longitude) WHERE latitude IS NOT NULL;
+  CREATE INDEX photo_positions_by_place ON photo_positions(latitude, longitude);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -48,6 +48,15 @@ interface PhotoSummaryRecord {
   position_uncertainty_m: number | null;
 }
 
+/** The photo's position set by GPX or by hand, if any. */
+const JOIN_POSITION = 'LEFT JOIN photo_positions pos ON pos.photo_id = ph.id';
+/** The photo's current prediction: the active model's when it has one, else the newest. */
+const JOIN_PREDICTION = `LEFT JOIN predictions pr ON pr.id = (
+    SELECT p2.id FROM predictions p2 WHERE p2.photo_id = ph.id
+    ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)`;
+/** The photo's current review: the newest. */
+const JOIN_REVIEW = 'LEFT JOIN reviews rv ON rv.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.photo_id = ph.id)';
+
 /**
  * One row per photo with its newest path, its current prediction (the active model's when
  * it has one, else the newest) and its current review (the newest).
@@ -64,14 +73,14 @@ const SUMMARY_SELECT = `
          pos.latitude AS position_latitude, pos.longitude AS position_longitude, pos.source AS position_source,
          pos.uncertainty_m AS position_uncertainty_m
   FROM photos ph
-  LEFT JOIN photo_positions pos ON pos.photo_id = ph.id
-  LEFT JOIN predictions pr ON pr.id = (
-    SELECT p2.id FROM predictions p2 WHERE p2.photo_id = ph.id
-    ORDER BY (p2.model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, p2.id DESC LIMIT 1)
-  LEFT JOIN reviews rv ON rv.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.photo_id = ph.id)`;
+  ${JOIN_POSITION}
+  ${JOIN_PREDICTION}
+  ${JOIN_REVIEW}`;
 
-/** The joins of SUMMARY_SELECT without its columns (positions and counts need no columns). */
-const SUMMARY_FROM = SUMMARY_SELECT.slice(SUMMARY_SELECT.indexOf('FROM photos ph'));
+/** Only the joins a filter's conditions use: a page of ids or a count walks no table it does not need. */
+function joinsFor(where: string): string {
+  return [where.includes('pos.') ? JOIN_POSITION : '', where.includes('pr.') ? JOIN_PREDICTION : '', where.includes('rv.') ? JOIN_REVIEW : ''].join('\n');
+}
 
 const EFFECTIVE_SPECIES = `CASE WHEN rv.decision IN ('confirmed', 'corrected') THEN rv.species
                                 WHEN rv.decision = 'rejected' THEN NULL ELSE pr.top_label END`;
@@ -204,19 +213,57 @@ function orderOf(query: PhotoQuery): string {
   return order.replace('(rv.id IS NOT NULL)', '(rv.id IS NOT NULL AND rv.decided_at <= @orderAsOf)');
 }
 
-function listSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
+/**
+ * The "needs review" key (review_order, kept by triggers) in its index's order. Rows of
+ * review_order are read in this order from review_order_by_need, so a page stops at its limit.
+ */
+const NEED_ORDER = 'k.known, k.can_occur, k.no_prediction, k.margin, k.top_score, k.photo_id';
+const NEED_KEY = '(k.known, k.can_occur, k.no_prediction, k.margin, k.top_score, k.photo_id)';
+
+interface NeedKey {
+  known: number;
+  can_occur: number;
+  no_prediction: number;
+  margin: number;
+  top_score: number;
+  photo_id: number;
+  decided_at: string | null;
+}
+
+/**
+ * needs-review puts the photos not reviewed (as of the session clock) before the reviewed
+ * ones, each part in key order: two index ranges read one after the other.
+ */
+function needParts(query: PhotoQuery): [string, string] {
+  return query.orderAsOf === undefined
+    ? ['k.decided_at IS NULL', 'k.decided_at IS NOT NULL']
+    : ['(k.decided_at IS NULL OR k.decided_at > @orderAsOf)', 'k.decided_at <= @orderAsOf'];
+}
+
+/** A query over review_order joined to the photos and whatever the filter needs. */
+function needSql(select: string, query: PhotoQuery, part: string, extra = '', index = 'review_order_by_need'): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = buildFilter(query);
+  if (query.orderAsOf !== undefined) params.orderAsOf = query.orderAsOf;
+  const conditions = [part, where.replace(/^WHERE /, ''), extra].filter(Boolean).join(' AND ');
+  // CROSS JOIN keeps review_order the outer loop, read in index order.
+  const from = where ? `review_order k INDEXED BY ${index} CROSS JOIN photos ph ON ph.id = k.photo_id ${joinsFor(where)}` : `review_order k INDEXED BY ${index}`;
+  return { sql: `SELECT ${select} FROM ${from} WHERE ${conditions}`, params };
+}
+
+/** Ids of a page in captured or added order: the filter's joins only, read in index order. */
+function idPageSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
   const { where, params } = buildFilter(query);
   const limit = query.limit !== undefined ? 'LIMIT @limit OFFSET @offset' : '';
   if (query.limit !== undefined) {
     params.limit = query.limit;
     params.offset = query.offset ?? 0;
   }
-  return { sql: `${SUMMARY_SELECT} ${where} ORDER BY ${orderOf(query)} ${limit}`, params };
+  return { sql: `SELECT ph.id AS id FROM photos ph ${joinsFor(where)} ${where} ORDER BY ${orderOf(query)} ${limit}`, params };
 }
 
 function countSql(query: PhotoQuery): { sql: string; params: Record<string, unknown> } {
   const { where, params } = buildFilter(query);
-  return { sql: `SELECT count(*) AS n ${SUMMARY_FROM} ${where}`, params };
+  return { sql: `SELECT count(*) AS n FROM photos ph ${joinsFor(where)} ${where}`, params };
 }
 
 export interface NewPhoto extends PhotoMetadata {
@@ -284,18 +331,105 @@ export class PhotosStore {
     return record ? toSummary(record) : null;
   }
 
+  /**
+   * A page (or all) of the matching photos in the query's order: first their ids from an index
+   * (no summary work for the rows skipped by the offset), then the summaries of those ids only.
+   */
   query(query: PhotoQuery = {}): PhotoSummary[] {
-    const { sql, params } = listSql(query);
-    return this.db.prepare<[Record<string, unknown>], PhotoSummaryRecord>(sql).all(params).map(toSummary);
+    return this.summariesOf(this.pageIds(query));
+  }
+
+  /** The summaries of these photos, in the order given. */
+  summariesOf(ids: readonly number[]): PhotoSummary[] {
+    if (ids.length === 0) return [];
+    const records = this.db
+      .prepare<[string], PhotoSummaryRecord>(`${SUMMARY_SELECT} WHERE ph.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids));
+    const byId = new Map(records.map((record) => [record.id, record]));
+    return ids.flatMap((id) => {
+      const record = byId.get(id);
+      return record ? [toSummary(record)] : [];
+    });
+  }
+
+  private pageIds(query: PhotoQuery): number[] {
+    if (query.order !== 'needs-review') {
+      const { sql, params } = idPageSql(query);
+      return this.db.prepare<[Record<string, unknown>], { id: number }>(sql).all(params).map((row) => row.id);
+    }
+    const [first, second] = needParts(query);
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? Number.MAX_SAFE_INTEGER;
+    const firstCount = this.countNeed(query, first);
+    const ids: number[] = [];
+    if (offset < firstCount) ids.push(...this.needIds(query, first, offset, limit));
+    if (ids.length < limit) ids.push(...this.needIds(query, second, Math.max(0, offset - firstCount), limit - ids.length));
+    return ids;
+  }
+
+  private needIds(query: PhotoQuery, part: string, offset: number, limit: number): number[] {
+    const { sql, params } = needSql('k.photo_id AS id', query, part);
+    return this.db
+      .prepare<[Record<string, unknown>], { id: number }>(`${sql} ORDER BY ${NEED_ORDER} LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: Math.min(limit, Number.MAX_SAFE_INTEGER), offset })
+      .map((row) => row.id);
+  }
+
+  private countNeed(query: PhotoQuery, part: string, extra = '', extraParams: Record<string, unknown> = {}): number {
+    const { sql, params } = needSql('count(*) AS n', query, part, extra, extra ? 'review_order_by_need' : 'review_order_by_decided');
+    return this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get({ ...params, ...extraParams })!.n;
   }
 
   /** EXPLAIN QUERY PLAN of the grid's hot queries (a test checks that they use indexes); parent 0 is the outer query. */
-  queryPlan(query: PhotoQuery, kind: 'list' | 'count'): Array<{ detail: string; parent: number }> {
-    const { sql, params } = kind === 'list' ? listSql(query) : countSql(query);
-    return this.db
-      .prepare<[Record<string, unknown>], { detail: string; parent: number }>(`EXPLAIN QUERY PLAN ${sql}`)
-      .all(params)
-      .map(({ detail, parent }) => ({ detail, parent }));
+  queryPlan(query: PhotoQuery, kind: 'list' | 'count' | 'position'): Array<{ detail: string; parent: number }> {
+    const plan = (sql: string, params: Record<string, unknown>) =>
+      this.db
+        .prepare<[Record<string, unknown>], { detail: string; parent: number }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(params)
+        .map(({ detail, parent }) => ({ detail, parent }));
+    if (kind === 'count') {
+      const { sql, params } = countSql(query);
+      return plan(sql, params);
+    }
+    if (query.order === 'needs-review') {
+      const parts = needParts(query).flatMap((part) => {
+        if (kind === 'position') {
+          const { sql, params } = needSql('count(*) AS n', query, part, `${NEED_KEY} < (0, 0, 0, 0, 0, 0)`);
+          return plan(sql, params);
+        }
+        const { sql, params } = needSql('k.photo_id AS id', query, part);
+        return [...plan(`${sql} ORDER BY ${NEED_ORDER} LIMIT @limit OFFSET @offset`, { ...params, limit: query.limit ?? 200, offset: query.offset ?? 0 })];
+      });
+      return kind === 'position' ? parts : [...parts, ...plan(`${SUMMARY_SELECT} WHERE ph.id IN (SELECT value FROM json_each(@ids))`, { ids: '[]' })];
+    }
+    if (kind === 'position') {
+      const { sql, params } = countSql(query);
+      return plan(sql.replace(/( WHERE |$)/, (match) => (match ? ' WHERE ph.id < 0 AND ' : ' WHERE ph.id < 0')), params);
+    }
+    const { sql, params } = idPageSql(query);
+    return [...plan(sql, params), ...plan(`${SUMMARY_SELECT} WHERE ph.id IN (SELECT value FROM json_each(@ids))`, { ids: '[]' })];
+  }
+
+  /**
+   * The first `limit` photos (in import order) whose position, as the photo view shows it (a
+   * hand placement wins over EXIF; a GPX match only fills in photos without EXIF), lies in the
+   * box: the mini-map's neighbourhood, found through the place indexes, never the whole library.
+   */
+  nearby(box: { south: number; north: number; west: number; east: number }, limit: number): PhotoSummary[] {
+    const ids = this.db
+      .prepare<[Record<string, number>], { id: number }>(
+        `SELECT id FROM (
+           SELECT ph.id FROM photos ph INDEXED BY photos_by_place
+           WHERE ph.latitude BETWEEN @south AND @north AND ph.longitude BETWEEN @west AND @east
+             AND NOT EXISTS (SELECT 1 FROM photo_positions pos WHERE pos.photo_id = ph.id AND pos.source = 'manual')
+           UNION
+           SELECT pos.photo_id FROM photo_positions pos INDEXED BY photo_positions_by_place JOIN photos ph ON ph.id = pos.photo_id
+           WHERE pos.latitude BETWEEN @south AND @north AND pos.longitude BETWEEN @west AND @east
+             AND (pos.source = 'manual' OR ph.latitude IS NULL)
+         ) ORDER BY id LIMIT @limit`,
+      )
+      .all({ ...box, limit });
+    return this.summariesOf(ids.map((row) => row.id));
   }
 
   /** Streams every matching photo without holding them all in memory (exports of big libraries). */
@@ -307,12 +441,35 @@ export class PhotosStore {
     }
   }
 
-  /** A photo's 0-based place in the query's order, or null when the query leaves it out. */
+  /**
+   * A photo's 0-based place in the query's order, or null when the query leaves it out: the
+   * number of matching photos before it, counted along the order's index.
+   */
   positionOf(query: PhotoQuery, photoId: number): number | null {
     const { where, params } = buildFilter(query);
-    const sql = `SELECT idx FROM (SELECT ph.id AS photo_id, row_number() OVER (ORDER BY ${orderOf(query)}) - 1 AS idx
-                 ${SUMMARY_FROM} ${where}) WHERE photo_id = @photoId`;
-    return this.db.prepare<[Record<string, unknown>], { idx: number }>(sql).get({ ...params, photoId })?.idx ?? null;
+    const matches = this.db
+      .prepare<[Record<string, unknown>], { id: number; captured_at: string | null }>(
+        `SELECT ph.id, ph.captured_at FROM photos ph ${joinsFor(where)} ${where ? `${where} AND` : 'WHERE'} ph.id = @photoId`,
+      )
+      .get({ ...params, photoId });
+    if (!matches) return null;
+    if (query.order === 'needs-review') {
+      const key = this.db.prepare<[number], NeedKey>('SELECT * FROM review_order WHERE photo_id = ?').get(photoId);
+      if (!key) return null;
+      const [first, second] = needParts(query);
+      const inFirst = key.decided_at === null || (query.orderAsOf !== undefined && key.decided_at > query.orderAsOf);
+      const before = `${NEED_KEY} < (@kKnown, @kCanOccur, @kNoPrediction, @kMargin, @kTopScore, @kPhotoId)`;
+      const keyParams = { kKnown: key.known, kCanOccur: key.can_occur, kNoPrediction: key.no_prediction, kMargin: key.margin, kTopScore: key.top_score, kPhotoId: key.photo_id };
+      return inFirst ? this.countNeed(query, first, before, keyParams) : this.countNeed(query, first) + this.countNeed(query, second, before, keyParams);
+    }
+    const before =
+      query.order === 'added'
+        ? 'ph.id < @beforeId'
+        : matches.captured_at === null
+          ? '(ph.captured_at IS NOT NULL OR ph.id < @beforeId)'
+          : '(ph.captured_at < @beforeCaptured OR (ph.captured_at = @beforeCaptured AND ph.id < @beforeId))';
+    const sql = `SELECT count(*) AS n FROM photos ph ${joinsFor(where)} ${where ? `${where} AND` : 'WHERE'} ${before}`;
+    return this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get({ ...params, beforeId: photoId, beforeCaptured: matches.captured_at })!.n;
   }
 
   count(query: PhotoQuery = {}): number {
