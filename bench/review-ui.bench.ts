@@ -15,14 +15,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seededRandom } from '../main/core/seeded-random.js';
 import { startServer } from '../main/server/server.js';
 import { buildRenderer, launchChromium } from '../tests/helpers/browser.js';
 import { REPO_ROOT } from '../tests/helpers/run-cli.js';
+import { buildReviewLibrary } from './review-library.js';
 
 const count = Number(process.argv[2] ?? 20_000);
 const DECISIONS = 40;
-const SPECIES = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'Robinia pseudoacacia', 'Fallopia japonica', 'Impatiens glandulifera'];
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -37,21 +36,7 @@ const server = await startServer({ databasePath: path.join(dir, 'library.sqlite'
 const browser = await launchChromium();
 try {
   const library = server.station.library;
-  const model = library.models.add({ name: 'bench', version: '1', contentHash: 'bench', format: 'onnx', sourcePath: dir, labels: SPECIES, preprocessing: {} });
-  library.models.setActive(model.id);
-  const random = seededRandom(13);
-  library.transaction(() => {
-    for (let i = 0; i < count; i++) {
-      const id = library.photos.insert({
-        sha256: `review-bench-${i}`, byteSize: 1, importId: null, format: 'jpeg', width: 4000, height: 3000, orientation: 1,
-        capturedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString().slice(0, 19),
-        latitude: 41.92 + random() * 0.16, longitude: -93.76 + random() * 0.24, altitude: null, cameraMake: 'Canon', cameraModel: 'EOS 80D', exifWarning: null,
-      });
-      const probabilities = new Float32Array(SPECIES.length).map(() => random() * 0.1);
-      probabilities[Math.floor(random() * SPECIES.length)] = 0.3 + random() * 0.6;
-      library.predictions.save({ photoId: id, modelId: model.id, labels: SPECIES, probabilities, topK: 5 });
-    }
-  });
+  const random = buildReviewLibrary(library, count, dir);
 
   // Grid pages on the server: the handler's own work (list + count), at offsets across the library.
   const pageTimes: Record<string, number[]> = {};
@@ -117,7 +102,6 @@ try {
   // The decisions show at once and are stored in the background: all of them must land.
   const lastKey = performance.now();
   while (library.photos.count({ status: 'reviewed' }) < reviewsBefore + DECISIONS) {
-    if (performance.now() - lastKey > 30_000) console.log(JSON.stringify((library as any).db.prepare('SELECT photo_id, decision, decided_at FROM reviews ORDER BY id').all()), await page.content());
     if (performance.now() - lastKey > 30_000) throw new Error(`only ${library.photos.count({ status: 'reviewed' }) - reviewsBefore} of ${DECISIONS} decisions were stored`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

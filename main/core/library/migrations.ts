@@ -553,8 +553,11 @@ export const MIGRATIONS: readonly string[] = [
     margin        REAL NOT NULL,
     top_score     REAL NOT NULL
   );
-  CREATE INDEX review_order_by_need ON review_order(known, can_occur, no_prediction, margin, top_score, photo_id, decided_at);
-  CREATE INDEX review_order_by_decided ON review_order(decided_at);
+  -- The unreviewed and the reviewed photos each in key order (a page reads one range and stops at
+  -- its limit); photos decided since a review session's clock are found by their time.
+  CREATE INDEX review_order_unreviewed ON review_order(known, can_occur, no_prediction, margin, top_score, photo_id, decided_at) WHERE decided_at IS NULL;
+  CREATE INDEX review_order_reviewed ON review_order(known, can_occur, no_prediction, margin, top_score, photo_id, decided_at) WHERE decided_at IS NOT NULL;
+  CREATE INDEX review_order_by_decided ON review_order(decided_at) WHERE decided_at IS NOT NULL;
   INSERT INTO review_order (photo_id, known, can_occur, no_prediction, margin, top_score) SELECT id, 1, 1, 1, 0, 0 FROM photos;
   UPDATE review_order SET (known, can_occur, no_prediction, margin, top_score) = (
       SELECT 1 - coalesce(pr.open_set_unknown, 0), coalesce((SELECT sl.can_occur FROM species_list sl WHERE sl.species = pr.top_label), 1),

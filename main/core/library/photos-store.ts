@@ -214,8 +214,8 @@ function orderOf(query: PhotoQuery): string {
 }
 
 /**
- * The "needs review" key (review_order, kept by triggers) in its index's order. Rows of
- * review_order are read in this order from review_order_by_need, so a page stops at its limit.
+ * The "needs review" key (review_order, kept by triggers) in its indexes' order: rows are read
+ * in this order from review_order_unreviewed / review_order_reviewed, so a page stops at its limit.
  */
 const NEED_ORDER = 'k.known, k.can_occur, k.no_prediction, k.margin, k.top_score, k.photo_id';
 const NEED_KEY = '(k.known, k.can_occur, k.no_prediction, k.margin, k.top_score, k.photo_id)';
@@ -231,23 +231,54 @@ interface NeedKey {
 }
 
 /**
- * needs-review puts the photos not reviewed (as of the session clock) before the reviewed
- * ones, each part in key order: two index ranges read one after the other.
+ * Rows of review_order matching `condition`: read in key order from `index`, counted through
+ * `countIndex`, and those before a key (a photo's place) through `beforeIndex`.
  */
-function needParts(query: PhotoQuery): [string, string] {
-  return query.orderAsOf === undefined
-    ? ['k.decided_at IS NULL', 'k.decided_at IS NOT NULL']
-    : ['(k.decided_at IS NULL OR k.decided_at > @orderAsOf)', 'k.decided_at <= @orderAsOf'];
+interface NeedArm {
+  index: string;
+  countIndex: string;
+  beforeIndex: string;
+  condition: string;
 }
 
-/** A query over review_order joined to the photos and whatever the filter needs. */
-function needSql(select: string, query: PhotoQuery, part: string, extra = '', index = 'review_order_by_need'): { sql: string; params: Record<string, unknown> } {
+/**
+ * needs-review puts the photos not reviewed (as of the session clock) before the reviewed
+ * ones, each part in key order. Without a clock each part is one index range; with one, the
+ * first part adds the photos decided since the clock (few: this session's) to the unreviewed.
+ */
+function needParts(query: PhotoQuery): [NeedArm[], NeedArm[]] {
+  const unreviewed = { index: 'review_order_unreviewed', countIndex: 'review_order_unreviewed', beforeIndex: 'review_order_unreviewed', condition: 'k.decided_at IS NULL' };
+  const reviewed = { index: 'review_order_reviewed', countIndex: 'review_order_by_decided', beforeIndex: 'review_order_reviewed' };
+  if (query.orderAsOf === undefined) return [[unreviewed], [{ ...reviewed, condition: 'k.decided_at IS NOT NULL' }]];
+  // Decided since the clock (this session's): counted by time, but read in key order (no sort of a long session's decisions).
+  return [
+    [unreviewed, { ...reviewed, beforeIndex: 'review_order_by_decided', condition: 'k.decided_at IS NOT NULL AND k.decided_at > @orderAsOf' }],
+    [{ ...reviewed, condition: 'k.decided_at IS NOT NULL AND k.decided_at <= @orderAsOf' }],
+  ];
+}
+
+/** A query over one arm of review_order joined to the photos and whatever the filter needs. */
+function needSql(select: string, query: PhotoQuery, arm: NeedArm, extra = '', index = arm.index): { sql: string; params: Record<string, unknown> } {
   const { where, params } = buildFilter(query);
   if (query.orderAsOf !== undefined) params.orderAsOf = query.orderAsOf;
-  const conditions = [part, where.replace(/^WHERE /, ''), extra].filter(Boolean).join(' AND ');
+  const conditions = [arm.condition, where.replace(/^WHERE /, ''), extra].filter(Boolean).join(' AND ');
   // CROSS JOIN keeps review_order the outer loop, read in index order.
-  const from = where ? `review_order k INDEXED BY ${index} CROSS JOIN photos ph ON ph.id = k.photo_id ${joinsFor(where)}` : `review_order k INDEXED BY ${index}`;
+  const table = `review_order k INDEXED BY ${index}`;
+  const from = where ? `${table} CROSS JOIN photos ph ON ph.id = k.photo_id ${joinsFor(where)}` : table;
   return { sql: `SELECT ${select} FROM ${from} WHERE ${conditions}`, params };
+}
+
+/** The ids of a page of one part: one arm read in index order, or two merged in key order. */
+function needIdsSql(query: PhotoQuery, arms: NeedArm[]): { sql: string; params: Record<string, unknown> } {
+  if (arms.length === 1) {
+    const { sql, params } = needSql('k.photo_id AS id', query, arms[0]!);
+    return { sql: `${sql} ORDER BY ${NEED_ORDER} LIMIT @limit OFFSET @offset`, params };
+  }
+  const selects = arms.map((arm) => needSql('k.photo_id AS id, k.known, k.can_occur, k.no_prediction, k.margin, k.top_score', query, arm));
+  return {
+    sql: `${selects.map((select) => select.sql).join(' UNION ALL ')} ORDER BY 2, 3, 4, 5, 6, 1 LIMIT @limit OFFSET @offset`,
+    params: Object.assign({}, ...selects.map((select) => select.params)) as Record<string, unknown>,
+  };
 }
 
 /** Ids of a page in captured or added order: the filter's joins only, read in index order. */
@@ -359,25 +390,31 @@ export class PhotosStore {
     }
     const [first, second] = needParts(query);
     const offset = query.offset ?? 0;
-    const limit = query.limit ?? Number.MAX_SAFE_INTEGER;
+    const limit = query.limit;
     const firstCount = this.countNeed(query, first);
     const ids: number[] = [];
-    if (offset < firstCount) ids.push(...this.needIds(query, first, offset, limit));
-    if (ids.length < limit) ids.push(...this.needIds(query, second, Math.max(0, offset - firstCount), limit - ids.length));
+    // SQLite reads a negative LIMIT as no limit.
+    if (offset < firstCount) ids.push(...this.needIds(query, first, offset, limit ?? -1));
+    if (limit === undefined || ids.length < limit) ids.push(...this.needIds(query, second, Math.max(0, offset - firstCount), limit === undefined ? -1 : limit - ids.length));
     return ids;
   }
 
-  private needIds(query: PhotoQuery, part: string, offset: number, limit: number): number[] {
-    const { sql, params } = needSql('k.photo_id AS id', query, part);
+  private needIds(query: PhotoQuery, arms: NeedArm[], offset: number, limit: number): number[] {
+    const { sql, params } = needIdsSql(query, arms);
     return this.db
-      .prepare<[Record<string, unknown>], { id: number }>(`${sql} ORDER BY ${NEED_ORDER} LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: Math.min(limit, Number.MAX_SAFE_INTEGER), offset })
+      .prepare<[Record<string, unknown>], { id: number }>(sql)
+      .all({ ...params, limit, offset })
       .map((row) => row.id);
   }
 
-  private countNeed(query: PhotoQuery, part: string, extra = '', extraParams: Record<string, unknown> = {}): number {
-    const { sql, params } = needSql('count(*) AS n', query, part, extra, extra ? 'review_order_by_need' : 'review_order_by_decided');
-    return this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get({ ...params, ...extraParams })!.n;
+  /** Matching rows of a part (before a key when `extra` says so), summed over its arms. */
+  private countNeed(query: PhotoQuery, arms: NeedArm[], extra = '', extraParams: Record<string, unknown> = {}): number {
+    let total = 0;
+    for (const arm of arms) {
+      const { sql, params } = needSql('count(*) AS n', query, arm, extra, extra ? arm.beforeIndex : arm.countIndex);
+      total += this.db.prepare<[Record<string, unknown>], { n: number }>(sql).get({ ...params, ...extraParams })!.n;
+    }
+    return total;
   }
 
   /** EXPLAIN QUERY PLAN of the grid's hot queries (a test checks that they use indexes); parent 0 is the outer query. */
@@ -392,13 +429,14 @@ export class PhotosStore {
       return plan(sql, params);
     }
     if (query.order === 'needs-review') {
-      const parts = needParts(query).flatMap((part) => {
-        if (kind === 'position') {
-          const { sql, params } = needSql('count(*) AS n', query, part, `${NEED_KEY} < (0, 0, 0, 0, 0, 0)`);
+      const parts = needParts(query).flatMap((arms) => {
+        const counts = arms.flatMap((arm) => {
+          const { sql, params } = kind === 'position' ? needSql('count(*) AS n', query, arm, `${NEED_KEY} < (0, 0, 0, 0, 0, 0)`, arm.beforeIndex) : needSql('count(*) AS n', query, arm, '', arm.countIndex);
           return plan(sql, params);
-        }
-        const { sql, params } = needSql('k.photo_id AS id', query, part);
-        return [...plan(`${sql} ORDER BY ${NEED_ORDER} LIMIT @limit OFFSET @offset`, { ...params, limit: query.limit ?? 200, offset: query.offset ?? 0 })];
+        });
+        if (kind === 'position') return counts;
+        const { sql, params } = needIdsSql(query, arms);
+        return [...counts, ...plan(sql, { ...params, limit: query.limit ?? 200, offset: query.offset ?? 0 })];
       });
       return kind === 'position' ? parts : [...parts, ...plan(`${SUMMARY_SELECT} WHERE ph.id IN (SELECT value FROM json_each(@ids))`, { ids: '[]' })];
     }
