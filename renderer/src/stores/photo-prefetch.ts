@@ -1,4 +1,4 @@
-import type { MapPoint, PhotoDetail } from '../../../main/api/contract.js';
+import type { BasemapStatus, MapPoint, PhotoDetail } from '../../../main/api/contract.js';
 import { api, isElectron, photoUrl } from '../lib/api-client.js';
 
 /**
@@ -108,6 +108,18 @@ export function species(): Promise<string[]> {
   return speciesNames;
 }
 
+let basemapList: { promise: Promise<BasemapStatus[]>; at: number } | null = null;
+
+/** The park's basemaps for the mini-map: asked once a minute at most, not at every photo. */
+export function basemaps(): Promise<BasemapStatus[]> {
+  if (!basemapList || performance.now() - basemapList.at > 60_000) {
+    const promise = api.call('basemaps:list');
+    basemapList = { promise, at: performance.now() };
+    promise.catch(() => (basemapList = null));
+  }
+  return basemapList.promise;
+}
+
 function abortUnwanted(): void {
   details.abortExcept(wanted);
   neighbourhoods.abortExcept(wanted);
@@ -171,4 +183,5 @@ api.listen('library:changed', () => {
   details.clear();
   neighbourhoods.clear();
   speciesNames = null;
+  basemapList = null;
 });
