@@ -40,6 +40,8 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
   const shownId = async () => Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
   const waitShown = (id: number) => page.locator(`[data-testid=photo-detail][data-photo-id="${id}"]`).waitFor();
   const statusOf = (id: number) => server.station.library.photos.get(id)!.status;
+  /** The photo view says "Saving N decisions…" until the station has stored them all. */
+  const decisionsStored = () => page.getByTestId('decisions-pending').waitFor({ state: 'detached' });
   const cursorId = async () => Number(await page.locator('[data-testid=photo-grid] .cell.cursor').getAttribute('data-photo-id'));
 
   before(async () => {
@@ -84,6 +86,8 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     await page.getByRole('button', { name: 'Next' }).and(page.locator(':enabled')).waitFor();
     await page.keyboard.press('Enter');
     await waitShown(order[3]!);
+    // The next photo shows at once; the decision is stored in the background ("Saving…" until then).
+    await decisionsStored();
     assert.equal(statusOf(opened), 'confirmed');
     assert.ok(await page.getByRole('button', { name: 'Previous' }).isEnabled(), 'Previous is enabled');
     await page.keyboard.press('ArrowLeft');
@@ -100,6 +104,7 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     await page.getByText(`${order.length} / ${order.length}`).waitFor();
     await page.keyboard.press('x');
     await page.getByTestId('current-status').filter({ hasText: 'rejected' }).waitFor();
+    await decisionsStored();
     assert.equal(statusOf(last), 'rejected');
     await page.getByText('End of the queue').waitFor();
   });

@@ -50,7 +50,7 @@ export class ReviewQueue {
   /** Bumped when the ranger moves the cursor: a reload then in flight leaves the cursor where the ranger put it. */
   private cursorMoves = 0;
   private loading = new Set<number>();
-  /** Page requests the grid's scrolling started, by page: aborted once the view has moved past them. */
+  /** Page requests the grid's scrolling started, by page: aborted when a reload or filter change supersedes them. */
   private scrolledFor = new Map<number, AbortController>();
 
   constructor() {
@@ -86,33 +86,45 @@ export class ReviewQueue {
 
   /**
    * Refetches the count and drops the cached pages (filters changed, photos imported), keeping
-   * the cursor on the photo it was on when that photo is still in the queue.
+   * the cursor on the photo it was on when that photo is still in the queue. Two requests: the
+   * photo's place (with the count), then the page around it; the pages shown meanwhile stay, and
+   * the grid asks for no page of the old scroll position while the new one is unknown.
    */
   async reload(): Promise<void> {
     const anchor = this.anchorId ?? this.at(this.cursor)?.id ?? null;
     const generation = ++this.generation;
     const moves = this.cursorMoves;
-    this.abortScrolled(() => true);
+    this.abortScrolled();
     this.loading.clear();
     this.wanted = [];
+    this.reloading = true;
     try {
-      const page = await api.call('photos:list', this.listArgs(0));
-      if (generation !== this.generation) return;
-      this.total = page.total;
-      this.pages = { 0: page.photos };
       const position = anchor === null ? null : await api.call('photos:position', { filter: $state.snapshot(this.filter), photoId: anchor, orderAsOf: this.orderAsOf });
       if (generation !== this.generation) return;
-      if (moves === this.cursorMoves) this.cursor = position?.index ?? Math.min(this.cursor, Math.max(0, page.total - 1));
-      else this.cursor = Math.min(this.cursor, Math.max(0, page.total - 1));
+      const target = moves === this.cursorMoves && position?.index != null ? position.index : this.cursor;
+      const pageIndex = Math.floor(Math.min(target, Math.max(0, (position?.total ?? target + 1) - 1)) / PAGE_SIZE);
+      const page = await api.call('photos:list', this.listArgs(pageIndex * PAGE_SIZE));
+      if (generation !== this.generation) return;
+      this.total = page.total;
+      this.pages = { [pageIndex]: page.photos };
+      const wanted = moves === this.cursorMoves && position?.index != null ? position.index : this.cursor;
+      this.cursor = Math.min(wanted, Math.max(0, page.total - 1));
       this.anchorId = null;
       this.loaded = true;
       this.error = null;
-      await this.loadPage(Math.floor(this.cursor / PAGE_SIZE));
       this.save();
     } catch (error) {
       this.error = describeError(error);
+    } finally {
+      if (generation === this.generation) {
+        this.reloading = false;
+        this.pump();
+      }
     }
   }
+
+  /** True while a reload looks up where the cursor goes: the grid's wishes wait for it. */
+  private reloading = false;
 
   setFilter(filter: PhotoFilter): void {
     this.anchorId = this.cursorPhotoId;
@@ -143,7 +155,7 @@ export class ReviewQueue {
     if (position.index === null) return null;
     if (widened || !this.loaded || position.total !== this.total) {
       this.generation++;
-      this.abortScrolled(() => true);
+      this.abortScrolled();
       this.loading.clear();
       this.wanted = [];
       this.pages = {};
@@ -178,17 +190,14 @@ export class ReviewQueue {
     const wanted: number[] = [];
     for (let page = first; page <= last; page++) if (!this.pages[page] && !this.loading.has(page)) wanted.push(page);
     this.wanted = wanted;
-    // Pages asked for on the way that the view has left: their requests are cancelled, not waited for.
-    this.abortScrolled((page) => page < first - 1 || page > last + 1);
+    // Requests already sent are let finish (the station does their work anyway, and at most
+    // MAX_PAGES_IN_FLIGHT are out); those of an older filter or reload are aborted (reload()).
     this.pump();
   }
 
-  private abortScrolled(left: (page: number) => boolean): void {
-    for (const [page, controller] of this.scrolledFor) {
-      if (!left(page)) continue;
-      controller.abort();
-      this.scrolledFor.delete(page);
-    }
+  private abortScrolled(): void {
+    for (const controller of this.scrolledFor.values()) controller.abort();
+    this.scrolledFor.clear();
   }
 
   /** Pages the grid's view waits for, not requested yet. */
@@ -196,10 +205,11 @@ export class ReviewQueue {
   private inFlight = 0;
 
   private pump(): void {
+    if (this.reloading) return;
     while (this.inFlight < MAX_PAGES_IN_FLIGHT && this.wanted.length > 0) void this.loadPage(this.wanted.shift()!, true);
   }
 
-  /** Loads a page; `forScrolling`: the grid's scrolling asked for it, so a view that moved past it cancels it. */
+  /** Loads a page; `forScrolling`: the grid's scrolling asked for it, so a reload may abort it. */
   async loadPage(page: number, forScrolling = false): Promise<void> {
     if (this.pages[page]) return;
     if (this.loading.has(page)) {
