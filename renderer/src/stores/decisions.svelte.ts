@@ -46,6 +46,8 @@ class OptimisticDecisions {
   record(before: PhotoSummary, request: DecisionRequest): PhotoSummary {
     const shown = decidedSummary(before, request);
     queue.replace(shown);
+    // A prefetched detail of this photo no longer says what the queue does.
+    forgetPhoto(request.photoId);
     rememberDecision([request.photoId]);
     this.pending++;
     this.unstored.set(request.photoId, (this.unstored.get(request.photoId) ?? 0) + 1);

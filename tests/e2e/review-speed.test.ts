@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { Browser, Page, Route } from 'playwright-core';
+import { startServer, type RunningServer } from '../../main/server/server.js';
+import { buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * How the review screen stays quick, checked for what it does (no timings): a keyboard decision
+ * shows the next photo without waiting for the station, decisions made faster than the station
+ * answers are all stored in the order made, a decision the station refuses is rolled back and
+ * said, the next photo is fetched while the ranger looks at the current one, and a photo's
+ * request that the ranger has left behind is aborted.
+ */
+
+const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica'];
+const PHOTOS = 60;
+
+describe('review speed: optimistic decisions, prefetch and cancellation in the browser', { skip: chromiumSkipReason }, () => {
+  const dir = makeTempDir('invasives-e2e-speed-');
+  const rendererDir = path.join(dir, 'renderer');
+  const databasePath = path.join(dir, 'library.sqlite');
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  /** Photo ids in the needs-review order. */
+  let order: number[];
+
+  const shownId = async () => Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
+  const waitShown = (id: number) => page.locator(`[data-testid=photo-detail][data-photo-id="${id}"]`).waitFor();
+  const statusOf = (id: number) => server.station.library.photos.get(id)?.status;
+  const decisionsStored = () => page.getByTestId('decisions-pending').waitFor({ state: 'detached' });
+  const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  before(async () => {
+    buildRenderer(rendererDir);
+    server = await startServer({ databasePath, rendererDir });
+    const { library } = server.station;
+    const model = library.models.add({ name: 'speed', version: '1', contentHash: 'speed', format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
+    library.models.setActive(model.id);
+    const importId = library.imports.start(dir, null);
+    library.transaction(() => {
+      for (let i = 0; i < PHOTOS; i++) {
+        const id = library.photos.insert({
+          sha256: `speed-${i}`, byteSize: 1, importId, format: 'jpeg', width: 4000, height: 3000, orientation: 1,
+          capturedAt: `2026-04-01T10:${String(i).padStart(2, '0')}:00`, latitude: -33.9 + i / 1000, longitude: 18.4, altitude: null,
+          cameraMake: 'Canon', cameraModel: 'EOS 80D', exifWarning: null,
+        });
+        const probabilities = new Float32Array(LABELS.length).fill(0.05);
+        probabilities[i % LABELS.length] = 0.4 + (i % 13) / 30;
+        library.predictions.save({ photoId: id, modelId: model.id, labels: LABELS, probabilities, topK: 3 });
+      }
+    });
+    order = library.photos.query({ order: 'needs-review' }).map((photo) => photo.id);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('decisions show the next photo before the station answers, and all are stored in the order made', async () => {
+    await page.goto(`${server.url}#/review`);
+    await page.getByTestId('photo-total').filter({ hasText: `${PHOTOS} photos` }).waitFor();
+    await page.getByTestId('photo-grid').focus();
+    await page.keyboard.press('Enter');
+    await waitShown(order[0]!);
+    // The station answers each decision only after 600 ms: the view must not wait for it.
+    const held: Route[] = [];
+    await page.route('**/api/reviews:record', (route) => void held.push(route));
+    await page.keyboard.press('Enter'); // confirm order[0]
+    await waitShown(order[1]!);
+    await page.keyboard.press('x'); // reject order[1]
+    await waitShown(order[2]!);
+    await page.keyboard.press('ArrowLeft');
+    await waitShown(order[1]!);
+    assert.equal(await page.getByTestId('current-status').innerText(), 'rejected', 'the queue shows the decision before it is stored');
+    await page.keyboard.press('u'); // order[1] again: unsure, after the rejection
+    await waitShown(order[2]!);
+    assert.equal(statusOf(order[0]!), 'unreviewed', 'nothing was stored yet');
+    await page.getByTestId('decisions-pending').filter({ hasText: 'Saving 3 decisions' }).waitFor();
+    // The station answers one at a time: each decision is sent once the one before is stored.
+    for (let answered = 0; answered < 3; answered++) {
+      while (held.length === 0) await delay(20);
+      assert.equal(held.length, 1, 'one decision at a time goes to the station');
+      await delay(600);
+      await held.shift()!.continue();
+    }
+    await page.unroute('**/api/reviews:record');
+    await decisionsStored();
+    assert.equal(statusOf(order[0]!), 'confirmed');
+    assert.equal(statusOf(order[1]!), 'unsure', 'the later decision on the same photo wins');
+  });
+
+  test('a decision the station refuses is rolled back, said, and not offered for undo', async () => {
+    const doomed = await shownId();
+    const index = order.indexOf(doomed);
+    // The photo leaves the library behind the view's back (another program removed it).
+    const raw = new Database(databasePath);
+    raw.prepare('DELETE FROM photos WHERE id = ?').run(doomed);
+    raw.close();
+    await page.keyboard.press('Enter');
+    await waitShown(order[index + 1]!);
+    const failure = page.getByTestId('decision-failed');
+    await failure.waitFor();
+    assert.match(await failure.innerText(), new RegExp(`photo ${doomed} was not stored`));
+    await decisionsStored();
+    // Z takes back the newest decision that was stored: order[1]'s "unsure", not the refused one.
+    await page.keyboard.press('z');
+    await waitShown(order[1]!);
+    await page.getByTestId('current-status').filter({ hasText: 'rejected' }).waitFor();
+    assert.equal(statusOf(order[1]!), 'rejected');
+  });
+
+  test('the next photo\'s details are fetched while the ranger looks at the current one', async () => {
+    const asked: number[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/photos:get')) asked.push((JSON.parse(request.postData() ?? '{}') as { id: number }).id);
+    });
+    const current = order[10]!;
+    const next = order[11]!;
+    await page.goto(`${server.url}#/photo/${current}`);
+    await waitShown(current);
+    for (let i = 0; i < 60 && !asked.includes(next); i++) await delay(50);
+    assert.ok(asked.includes(next), `photo ${next} (the next one) was asked for while photo ${current} is shown: ${asked.join(', ')}`);
+    await delay(300);
+    await page.keyboard.press('ArrowRight');
+    await waitShown(next);
+    await delay(300);
+    assert.equal(asked.filter((id) => id === next).length, 1, 'shown from what was prefetched, not asked again');
+  });
+
+  test('a photo\'s request the ranger has left behind is aborted', async () => {
+    const slow = order[30]!;
+    const after = order[40]!;
+    const aborted: string[] = [];
+    page.on('requestfailed', (request) => {
+      if (request.url().includes('/api/photos:get') && request.postData()?.includes(`"id":${slow}`)) aborted.push(request.failure()?.errorText ?? '');
+    });
+    // The station is slow to answer for one photo: the ranger does not wait and opens another.
+    await page.route('**/api/photos:get', async (route) => {
+      if (route.request().postData()?.includes(`"id":${slow}`)) await delay(3000);
+      await route.continue().catch(() => undefined);
+    });
+    const sent = page.waitForRequest((request) => request.url().includes('/api/photos:get') && request.postData()?.includes(`"id":${slow}`) === true);
+    await page.goto(`${server.url}#/photo/${slow}`);
+    await sent;
+    await page.goto(`${server.url}#/photo/${after}`);
+    await waitShown(after);
+    for (let i = 0; i < 40 && aborted.length === 0; i++) await delay(50);
+    await page.unroute('**/api/photos:get');
+    assert.equal(aborted.length, 1, 'the superseded photos:get was aborted');
+    assert.match(aborted[0]!, /ABORTED/);
+  });
+});
