@@ -30,7 +30,7 @@ describe('review grid at scale and accessibility in the browser', { skip: chromi
     ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1366, height: 768 }, bypassCSP: true } }));
     const { library } = server.station;
     const importId = library.imports.start(dir, null);
-    (library as unknown as { db: { transaction: (fn: () => void) => () => void } }).db.transaction(() => {
+    library.transaction(() => {
       for (let i = 0; i < PHOTOS; i++) {
         lastId = library.photos.insert({
           sha256: `scale-${i}`, byteSize: 1, importId, format: 'jpeg', width: 4000, height: 3000, orientation: 1,
@@ -39,7 +39,7 @@ describe('review grid at scale and accessibility in the browser', { skip: chromi
           cameraMake: 'Canon', cameraModel: 'EOS 80D', exifWarning: null,
         });
       }
-    })();
+    });
   });
 
   after(() => closeStationInBrowser({ server, browser }));

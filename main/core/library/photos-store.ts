@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import { occurrenceIdOf } from './occurrence-id.js';
 import { storedVerdictOf } from './predictions-store.js';
 import type { CaptureTimeSource, PhotoMetadata, PhotoQuery, PhotoSummary, ReviewDecision, ReviewStatus, TopClass } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 interface PhotoSummaryRecord {
   id: number;
@@ -261,9 +262,9 @@ export class PhotosStore {
     const missing = this.db.prepare<[], { id: number; sha256: string }>('SELECT id, sha256 FROM photos WHERE occurrence_id IS NULL').all();
     if (missing.length === 0) return 0;
     const update = this.db.prepare('UPDATE photos SET occurrence_id = ? WHERE id = ? AND occurrence_id IS NULL');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const photo of missing) update.run(occurrenceIdOf(photo.sha256), photo.id);
-    }).immediate();
+    });
     return missing.length;
   }
 

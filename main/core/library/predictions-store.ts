@@ -3,6 +3,7 @@ import type { CalibrationsStore } from './calibrations-store.js';
 import type { Db } from './database.js';
 import { decodeFloat16, decodeFloat32, encodeFloat16, encodeFloat32 } from './float16.js';
 import type { TopClass } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface NewPrediction {
   photoId: number;
@@ -228,12 +229,12 @@ export class PredictionsStore {
    * verdict yet (libraries from before verdicts were stored). Returns how many were judged.
    */
   judgePending(): number {
-    return this.db.transaction(() => this.rejudge((after) => this.pendingVerdicts.all(after))).immediate();
+    return writeTransaction(this.db, () => this.rejudge((after) => this.pendingVerdicts.all(after)));
   }
 
   /** Judges every prediction of one model again (after it was calibrated anew). */
   rejudgeModel(modelId: number): number {
-    return this.db.transaction(() => this.rejudge((after) => this.ofModel.all(modelId, after))).immediate();
+    return writeTransaction(this.db, () => this.rejudge((after) => this.ofModel.all(modelId, after)));
   }
 
   /** How many of a model's predictions are judged unknown / known / not judged. */
