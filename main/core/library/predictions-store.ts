@@ -45,15 +45,8 @@ export function rankClasses(labels: readonly string[], probabilities: Float32Arr
   return { topK, margin };
 }
 
-interface PredictionRecord {
-  id: number;
-  photo_id: number;
-  model_id: number;
-  top_label: string;
-  top_score: number;
-  margin: number;
-  top_k_json: string;
-  created_at: string;
+/** A prediction's open-set verdict as stored (null columns: not judged). */
+export interface StoredVerdictColumns {
   open_set_unknown: number | null;
   open_set_basis: string | null;
   open_set_distance: number | null;
@@ -62,14 +55,18 @@ interface PredictionRecord {
   open_set_probability_threshold: number | null;
 }
 
-export function storedVerdictOf(record: {
-  open_set_unknown: number | null;
-  open_set_basis: string | null;
-  open_set_distance: number | null;
-  open_set_max_probability: number | null;
-  open_set_distance_threshold: number | null;
-  open_set_probability_threshold: number | null;
-}): StoredVerdict | null {
+interface PredictionRecord extends StoredVerdictColumns {
+  id: number;
+  photo_id: number;
+  model_id: number;
+  top_label: string;
+  top_score: number;
+  margin: number;
+  top_k_json: string;
+  created_at: string;
+}
+
+export function storedVerdictOf(record: StoredVerdictColumns): StoredVerdict | null {
   if (record.open_set_unknown === null) return null;
   return {
     unknown: record.open_set_unknown === 1,
