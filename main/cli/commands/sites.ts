@@ -93,7 +93,7 @@ export const sitesCommand: CliCommand = {
   name: 'sites',
   summary: 'invasive-plant sites over years: create, treat, re-check, due list, field sheets, exports',
   usage: `invasives sites [list] [--species NAME] [--state STATE]
-invasives sites create --species NAME (--lat N --lon N [--radius M] | --polygon FILE.geojson) [--name TEXT] [--first-record DATE] [--confirmed]
+invasives sites create --species NAME (--lat N --lon N [--radius M] | --polygon FILE.geojson) [--name TEXT] [--notes TEXT] [--first-record DATE] [--confirmed]
 invasives sites create --from-photo ID [--radius M]        from a ranger-confirmed photo (its species, place and date)
 invasives sites show SITE
 invasives sites confirm SITE
@@ -184,6 +184,7 @@ or the due route (--due-weeks N, default 4).`,
               species: option(context, 'species') ?? '',
               extent: extentOf(context),
               name: option(context, 'name') ?? null,
+              notes: option(context, 'notes') ?? null,
               state: context.options.confirmed === true ? 'confirmed' : 'reported',
               firstRecordOn: option(context, 'first-record'),
             }, actor);
