@@ -43,8 +43,9 @@ before(async () => {
 
 test('a drawn site through its lifecycle, with refusals that store nothing, the due list and every export', async () => {
   assert.match((await cli(['sites', 'create', '--species', KNOTWEED, '--polygon', crossedFile], 3)).stderr, /crosses itself/);
-  const created = JSON.parse((await cli(['sites', 'create', '--species', KNOTWEED, '--polygon', polygonFile, '--name', 'Mill race', '--first-record', '2023-05-01', '--ranger', 'Cleo', '--json'])).stdout);
+  const created = JSON.parse((await cli(['sites', 'create', '--species', KNOTWEED, '--polygon', polygonFile, '--name', 'Mill race', '--notes', 'both banks, below the weir', '--first-record', '2023-05-01', '--ranger', 'Cleo', '--json'])).stdout);
   assert.equal(created.state, 'reported');
+  assert.equal(created.notes, 'both banks, below the weir');
   assert.ok(created.photoIds.length === 1, 'the photo inside the polygon is linked');
   const id = String(created.id).slice(0, 8);
 

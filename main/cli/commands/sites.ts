@@ -83,6 +83,7 @@ function showSite(library: Library, site: SiteFold, context: CommandContext, tod
     return;
   }
   context.stdout.write(`${describe(site, today)}\nsite id ${site.id} (origin station ${site.originStation}), first record ${site.firstRecordOn}\n`);
+  if (site.notes) context.stdout.write(`notes: ${site.notes}\n`);
   for (const t of site.treatments) context.stdout.write(`  treated ${t.treatedOn}: ${t.method}${t.product ? ` ${t.product}` : ''}${t.dose ? ` ${t.dose}` : ''}${t.crew ? `, crew ${t.crew}` : ''}${t.areaSquareMetres !== null ? `, ${t.areaSquareMetres} m²` : ''}\n`);
   for (const v of site.visits) context.stdout.write(`  re-check ${v.visitedOn}: ${v.outcome}${v.countsForSchedule ? ' (counts for the schedule)' : ''}, ${v.ranger ?? 'unknown ranger'}: ${v.statement}\n`);
   context.stdout.write(`  photos inside (+${SITE_LINK_BUFFER_METRES} m): ${library.sites.photosOf(site.id).join(', ') || 'none'}\n  history:\n`);
