@@ -71,8 +71,9 @@ export async function writeSitesGeoJson(sites: readonly SiteFold[], library: Lib
 }
 
 /**
- * Treatment columns in the order of EDDMapS' bulk-upload spreadsheet as the station knows it
- * (resources/treatment-upload-columns.md says where the list comes from and what is unverified).
+ * Treatment columns in EDDMapS-style names. No published treatment upload template was found:
+ * resources/treatment-upload-columns.md lists which names match a published source, which are
+ * the station's own, and what was searched.
  */
 export const TREATMENT_UPLOAD_COLUMNS = [
   'SciName', 'ObsDate', 'Reporter', 'Latitude', 'Longitude', 'Datum', 'CoordAcc', 'Location', 'InfestAcre', 'GrossAcre', 'ManageStat',
