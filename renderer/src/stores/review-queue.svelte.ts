@@ -7,6 +7,9 @@ export const PAGE_SIZE = 200;
 /** Page requests running at once; later wishes of the grid wait (and are replaced when superseded). */
 const MAX_PAGES_IN_FLIGHT = 2;
 
+/** Photos either side of the cursor a reload loads with its page (about the rows the grid shows around it). */
+const RELOAD_MARGIN = 48;
+
 /** Where the review position is kept across reloads of the page (this tab only). */
 const SAVED_KEY = 'invasives.review-position';
 
@@ -102,11 +105,14 @@ export class ReviewQueue {
       const position = anchor === null ? null : await api.call('photos:position', { filter: $state.snapshot(this.filter), photoId: anchor, orderAsOf: this.orderAsOf });
       if (generation !== this.generation) return;
       const target = moves === this.cursorMoves && position?.index != null ? position.index : this.cursor;
-      const pageIndex = Math.floor(Math.min(target, Math.max(0, (position?.total ?? target + 1) - 1)) / PAGE_SIZE);
-      const page = await api.call('photos:list', this.listArgs(pageIndex * PAGE_SIZE));
+      const last = Math.max(0, (position?.total ?? target + 1) - 1);
+      // The cursor's page, and its neighbour when the grid around the cursor reaches into it: asked together.
+      const pageIndices = [...new Set([target - RELOAD_MARGIN, target, target + RELOAD_MARGIN].map((at) => Math.floor(Math.max(0, Math.min(at, last)) / PAGE_SIZE)))];
+      const loaded = await Promise.all(pageIndices.map((pageIndex) => api.call('photos:list', this.listArgs(pageIndex * PAGE_SIZE))));
       if (generation !== this.generation) return;
+      const page = loaded[0]!;
       this.total = page.total;
-      this.pages = { [pageIndex]: page.photos };
+      this.pages = Object.fromEntries(pageIndices.map((pageIndex, i) => [pageIndex, loaded[i]!.photos]));
       const wanted = moves === this.cursorMoves && position?.index != null ? position.index : this.cursor;
       this.cursor = Math.min(wanted, Math.max(0, page.total - 1));
       this.anchorId = null;
@@ -117,8 +123,9 @@ export class ReviewQueue {
       this.error = describeError(error);
     } finally {
       if (generation === this.generation) {
+        // Wishes made meanwhile were for where the grid was; it asks again where the cursor is now.
         this.reloading = false;
-        this.pump();
+        this.wanted = [];
       }
     }
   }
@@ -131,7 +138,8 @@ export class ReviewQueue {
     this.filter = filter;
     this.pages = {};
     this.orderAsOf = new Date().toISOString();
-    this.cursor = 0;
+    // The cursor stays where it is until the reload puts it on the same photo in the new order
+    // (moving it to the top first would ask for the first page for nothing).
     this.selected = new Set();
     void this.reload();
   }
