@@ -6,18 +6,24 @@
  *  - grid page server time (photos:list of 200 + its count) p50/p95 for each order;
  *  - keyboard decision (Enter) to the next photo shown, p50/p95;
  *  - fast scroll to the end of the grid, then End + Enter until the last photo is shown;
- *  - a filter change (order) until the grid shows the cursor's photo in its new place (with its new neighbour).
+ *  - a filter change (order) until the grid shows the cursor's photo in its new place (with its new neighbour);
+ *  - real photos from ../shared (an 18 MP DSLR JPEG, a 12 MP iPhone HEIC) until decoded on screen,
+ *    at the first view, a later one, and one after a reload of the page (HEIC: from its display
+ *    preview made at the first view).
  * Writes .cache/bench/review-ui.json. No test asserts these figures; the targets (issue 13):
- * decision p95 <= 100 ms, grid page p95 <= 150 ms server-side, scroll-then-open <= 1 s, filter <= 300 ms.
+ * decision p95 <= 100 ms, grid page p95 <= 150 ms server-side, scroll-then-open <= 1 s, filter <= 300 ms,
+ * a HEIC or 12 MP photo <= 300 ms after its first view. The database side at 100,000 photos: bench/review-queries.bench.ts.
  *
  * Run: npm run bench:ui (both UI benches) or node --import tsx bench/review-ui.bench.ts [N]
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../main/server/server.js';
 import { buildRenderer, launchChromium } from '../tests/helpers/browser.js';
 import { REPO_ROOT } from '../tests/helpers/run-cli.js';
+import { sharedPath } from '../tests/helpers/shared-data.js';
 import { buildReviewLibrary } from './review-library.js';
 
 const count = Number(process.argv[2] ?? 20_000);
@@ -121,6 +127,47 @@ try {
   await page.locator(`[data-testid=photo-grid] .cell[data-photo-id="${neighbour}"]`).waitFor({ timeout: 60_000 });
   const filterChangeMs = Math.round(performance.now() - filterStarted);
 
+  // Real photos a browser shows: a DSLR JPEG (18 MP) as stored, an iPhone HEIC (12 MP) from its
+  // display preview (made on the first view, then read from the cache). Time until the image is
+  // decoded on screen, at the first view and at a later one (another photo shown in between).
+  const photoViews: Record<string, { firstViewMs: number; laterViewMs: number; afterReloadMs: number }> = {};
+  const realPhotos = [
+    { name: 'jpeg-18mp-canon', file: sharedPath('data', 'photos-exif', 'canon-dslr.jpg'), format: 'jpeg' as const, width: 5184, height: 3456 },
+    { name: 'heic-12mp-iphone', file: sharedPath('data', 'photos-exif', 'heic-iphone.heic'), format: 'heic' as const, width: 4032, height: 3024 },
+  ].filter((photo) => fs.existsSync(photo.file));
+  if (realPhotos.length < 2) console.log(`  (../shared is absent: the real-photo views are not measured)`);
+  const imageShown = async (id: number) => {
+    const started = performance.now();
+    // Within the page, as the app moves between photos (a goto of the tokened URL would reload it).
+    await page.evaluate((photoId) => (location.hash = `#/photo/${photoId}`), id);
+    await page.waitForFunction(
+      (photoId) => {
+        const image = document.querySelector(`[data-testid=photo-detail][data-photo-id="${photoId}"] img[data-testid=full-photo]`) as HTMLImageElement | null;
+        return image !== null && image.complete && image.naturalWidth > 0;
+      },
+      id,
+      { timeout: 120_000, polling: 'raf' },
+    );
+    return Math.round(performance.now() - started);
+  };
+  for (const photo of realPhotos) {
+    const bytes = fs.readFileSync(photo.file);
+    const id = library.photos.insert({
+      sha256: crypto.createHash('sha256').update(bytes).digest('hex'), byteSize: bytes.length, importId: null as unknown as number, format: photo.format,
+      width: photo.width, height: photo.height, orientation: 1, capturedAt: null, latitude: null, longitude: null, altitude: null, cameraMake: null, cameraModel: null, exifWarning: null,
+    });
+    library.photos.recordPath(id, photo.file, null);
+    const firstViewMs = await imageShown(id);
+    await page.evaluate((photoId) => (location.hash = `#/photo/${photoId}`), anchor);
+    await page.locator(`[data-testid=photo-detail][data-photo-id="${anchor}"]`).waitFor();
+    const laterViewMs = await imageShown(id);
+    // After a reload of the page nothing is kept in it: the station's copy (HEIC: its display preview).
+    await page.evaluate((photoId) => (location.hash = `#/photo/${photoId}`), anchor);
+    await page.reload();
+    await page.locator(`[data-testid=photo-detail][data-photo-id="${anchor}"]`).waitFor();
+    photoViews[photo.name] = { firstViewMs, laterViewMs, afterReloadMs: await imageShown(id) };
+  }
+
   const result = {
     photos: count,
     gridPageServerMs: Object.fromEntries(Object.entries(pageTimes).map(([order, times]) => [order, summary(times)])),
@@ -128,6 +175,7 @@ try {
     allDecisionsStoredAfterLastKeyMs: allStoredMs,
     ...scrollThenOpen,
     filterChangeMs,
+    photoViews,
     measuredAt: new Date().toISOString(),
   };
   console.log(`Review, ${count} photos (measured under load; targets: decision p95 <= 100 ms, grid page p95 <= 150 ms, open after scroll <= 1 s, filter <= 300 ms):`);
@@ -135,6 +183,7 @@ try {
   console.log(`  keyboard decision -> next photo shown: p50 ${result.decisionToNextPhotoMs.p50} ms, p95 ${result.decisionToNextPhotoMs.p95} ms (${DECISIONS} decisions; all stored ${allStoredMs} ms after the last key)`);
   console.log(`  fast scroll to the end: ${result.scrollMs} ms; then End + Enter to the last photo shown: ${result.openAfterScrollMs} ms`);
   console.log(`  filter change (order) to the cursor's photo shown in the new order: ${result.filterChangeMs} ms`);
+  for (const [name, views] of Object.entries(photoViews)) console.log(`  ${name} shown: first view ${views.firstViewMs} ms, a later view ${views.laterViewMs} ms, after a reload of the page ${views.afterReloadMs} ms`);
   const out = path.join(REPO_ROOT, '.cache', 'bench', 'review-ui.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);

@@ -91,9 +91,9 @@ export function forgetPhoto(photoId: number): void {
   details.forget(photoId);
 }
 
-/** The image's address: its prefetched bytes when there are, else the station's media URL. */
-export function imageUrl(photoId: number): string {
-  return images.get(photoId) ?? photoUrl(photoId);
+/** The image's object URL when its bytes are here already (prefetched, or seen a moment ago). */
+export function cachedImage(photoId: number): string | undefined {
+  return images.get(photoId);
 }
 
 /** The species list of the correction picker: asked once, not at every photo. */
@@ -130,33 +130,73 @@ function abortUnwanted(): void {
   }
 }
 
-async function prefetchImage(photoId: number): Promise<void> {
-  if (images.has(photoId) || imageRequests.has(photoId)) return;
+const imageLoads = new Map<number, Promise<string>>();
+
+/**
+ * The photo's image for the view: its bytes fetched once into an object URL, decoded ahead, and
+ * kept for the last few photos (the station sends photos uncached), so the next photo and a
+ * photo seen again show without a new transfer. The media URL itself where fetch cannot reach
+ * it (Electron's media scheme) or when the fetch fails (the img then shows the station's answer).
+ */
+export function imageOf(photoId: number, width: number | null = null): Promise<string> {
+  const known = images.get(photoId);
+  if (known) return Promise.resolve(known);
+  const loading = imageLoads.get(photoId);
+  if (loading) return loading;
+  const promise = loadImage(photoId, width).finally(() => imageLoads.delete(photoId));
+  imageLoads.set(photoId, promise);
+  return promise;
+}
+
+/** Photos wider than this are shown from a copy this wide, made in the browser off the main thread (zoom shows the original). */
+const DISPLAY_WIDTH = 1920;
+
+/**
+ * A 12-20 MP photo takes far longer to decode on every view than the screen needs: it is scaled
+ * to the display width once (createImageBitmap decodes and scales off the main thread, EXIF
+ * orientation applied) and kept as a JPEG of that size.
+ */
+async function displaySized(blob: Blob, width: number | null): Promise<Blob> {
+  if (width === null || width <= DISPLAY_WIDTH || typeof OffscreenCanvas === 'undefined') return blob;
+  try {
+    const bitmap = await createImageBitmap(blob, { resizeWidth: DISPLAY_WIDTH, resizeQuality: 'medium', imageOrientation: 'from-image' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+  } catch {
+    return blob;
+  }
+}
+
+async function loadImage(photoId: number, width: number | null): Promise<string> {
   if (isElectron) {
     // The media scheme is not fetch()-able under the CSP: let the image cache hold it decoded.
     const image = new Image();
     image.src = photoUrl(photoId);
     await image.decode().catch(() => undefined);
-    return;
+    return photoUrl(photoId);
   }
   const controller = new AbortController();
   imageRequests.set(photoId, controller);
   try {
     const response = await fetch(photoUrl(photoId), { credentials: 'same-origin', signal: controller.signal });
-    if (!response.ok) return;
-    const url = URL.createObjectURL(await response.blob());
-    images.set(photoId, url);
-    // Decoded ahead too, so showing it costs no decode on the main thread.
+    if (!response.ok) return photoUrl(photoId);
+    const url = URL.createObjectURL(await displaySized(await response.blob(), width));
+    // Decoded ahead, so showing it costs no decode on the main thread.
     const image = new Image();
     image.src = url;
     await image.decode().catch(() => undefined);
+    images.set(photoId, url);
     while (images.size > IMAGES_KEPT) {
       const [oldest, oldUrl] = images.entries().next().value as [number, string];
       images.delete(oldest);
       URL.revokeObjectURL(oldUrl);
     }
+    return url;
   } catch {
-    // Aborted (the ranger moved on) or unreachable: the view asks for it itself.
+    // Aborted (the ranger moved on) or unreachable: the media URL, as the img would have asked.
+    return photoUrl(photoId);
   } finally {
     if (imageRequests.get(photoId) === controller) imageRequests.delete(photoId);
   }
@@ -170,13 +210,13 @@ export function viewing(photoId: number): void {
 }
 
 /** Fetches the next photo's details, neighbourhood and image while the ranger looks at the current one. */
-export function prefetchPhoto(current: number, next: number): void {
+export function prefetchPhoto(current: number, next: number, nextWidth: number | null = null): void {
   wanted.clear();
   wanted.add(current).add(next);
   abortUnwanted();
   void details.get(next);
   void neighbourhoods.get(next);
-  void prefetchImage(next);
+  void imageOf(next, nextWidth);
 }
 
 api.listen('library:changed', () => {
