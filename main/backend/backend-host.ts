@@ -140,7 +140,11 @@ export class BackendHost implements StationLink {
       options: { ...this.options.station, dialogs: this.options.dialogs !== undefined, resumeInterruptedJobs: true },
     });
     return session.ready.then(() => {
-      if (afterCrash) this.setState({ state: 'ready', message: "The station's backend is back; what was running was resumed or reported." });
+      if (afterCrash) {
+        this.setState({ state: 'ready', message: "The station's backend is back; what was running was resumed or reported." });
+        // Lists on screen reload: nothing was lost, but what was in flight may have been stored or not.
+        this.emit('library:changed', { reason: 'backend restarted' });
+      }
       else this.state = { state: 'ready', message: 'Running.' };
       return session;
     });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { UtilityProcessFork } from './utility-process-launcher.js';
 
 /**
  * The part of Electron's API the shell uses, typed here because `electron` is an optional
@@ -7,6 +8,8 @@ import { createRequire } from 'node:module';
  */
 export interface ElectronRequest {
   url: string;
+  /** Aborted when the page no longer wants the answer. */
+  signal: AbortSignal;
 }
 
 export interface IpcMainInvokeEvent {
@@ -55,12 +58,14 @@ export interface ElectronApi {
       window: BrowserWindow,
       options: { properties: string[]; title?: string; filters?: { name: string; extensions: string[] }[] },
     ): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showErrorBox(title: string, content: string): void;
     showSaveDialog(
       window: BrowserWindow,
       options: { title?: string; defaultPath?: string; properties?: string[] },
     ): Promise<{ canceled: boolean; filePath?: string }>;
   };
   shell: { openExternal(url: string): Promise<void> };
+  utilityProcess: { fork: UtilityProcessFork };
   Menu: { setApplicationMenu(menu: null): void };
 }
 
