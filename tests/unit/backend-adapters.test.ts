@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CallName, CallResult, EventName, InputPurpose } from '../../main/api/contract.js';
+import { BackendHost } from '../../main/backend/backend-host.js';
+import { serveBackend } from '../../main/backend/backend-service.js';
+import { childProcessEndpoint, nodeProcessEndpoint, parentPortEndpoint, utilityProcessEndpoint } from '../../main/backend/endpoints.js';
+import type { BackendMessage, HostMessage } from '../../main/backend/protocol.js';
+import { importFolder } from '../../main/core/ingest/import-folder.js';
+import { Library } from '../../main/core/library/index.js';
+import { resolveSettings } from '../../main/core/settings.js';
+import { type UtilityProcessHandle, utilityProcessBackend } from '../../main/electron/utility-process-launcher.js';
+import { writeCameraCard } from '../fixtures/make-card.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * Electron's utilityProcess cannot run here (no Electron binary), so its adapter is driven by a
+ * fake pair that behaves as Electron documents: the host's UtilityProcess posts messages and
+ * emits 'message' / 'exit'; the backend's `process.parentPort` emits 'message' events carrying
+ * `{ data }`; both structured-clone what crosses. Behind the fakes is the real protocol code:
+ * the same BackendHost and serveBackend that the Node child process uses.
+ */
+class FakeParentPort extends EventEmitter {
+  constructor(private readonly deliver: (message: unknown) => void) {
+    super();
+  }
+  postMessage(message: unknown): void {
+    const copy = structuredClone(message);
+    setImmediate(() => this.deliver(copy));
+  }
+}
+
+class FakeUtilityProcess extends EventEmitter implements UtilityProcessHandle {
+  readonly pid = 424242;
+  readonly port = new FakeParentPort((message) => this.emit('message', message));
+  postMessage(message: unknown): void {
+    const copy = structuredClone(message);
+    setImmediate(() => this.port.emit('message', { data: copy }));
+  }
+  kill(): boolean {
+    return true;
+  }
+}
+
+describe('the utilityProcess adapter speaks the same protocol as the child-process one', () => {
+  const dir = makeTempDir();
+  const databasePath = path.join(dir, 'library.sqlite');
+  const forked: { modulePath: string; options: unknown }[] = [];
+  const dialogsAsked: InputPurpose[] = [];
+  let host: BackendHost;
+  let photoId = 0;
+
+  before(async () => {
+    const library = Library.open(databasePath);
+    try {
+      await writeCameraCard(path.join(dir, 'card'), 2);
+      await importFolder(library, path.join(dir, 'card'), { settings: resolveSettings({ databasePath }) });
+      photoId = library.photos.query({})[0]!.id;
+    } finally {
+      library.close();
+    }
+    const fork = (modulePath: string, _args?: string[], options?: unknown) => {
+      forked.push({ modulePath, options });
+      const child = new FakeUtilityProcess();
+      // What dist/main/backend/entry.js does in a utilityProcess, here in this process.
+      void serveBackend(parentPortEndpoint(child.port)).then(() => setImmediate(() => child.emit('exit', 0)));
+      return child;
+    };
+    host = new BackendHost({
+      launch: utilityProcessBackend(fork, '/opt/station/dist/main/backend/entry.js'),
+      station: { databasePath, typedImportFolders: false },
+      dialogs: {
+        async chooseInput(purpose) {
+          dialogsAsked.push(purpose);
+          return path.join(dir, 'card');
+        },
+        async chooseSaveDestination() {
+          return null;
+        },
+      },
+    });
+    await host.start();
+  });
+  after(() => host?.close());
+
+  async function value<K extends CallName>(name: K, args?: unknown): Promise<CallResult<K>> {
+    const outcome = await host.dispatch(name, args);
+    assert.ok(outcome.ok, outcome.ok ? '' : `${name}: ${outcome.error.code} ${outcome.error.message}`);
+    return outcome.value as CallResult<K>;
+  }
+
+  test('the utilityProcess is forked from the built backend entry', () => {
+    assert.equal(forked.length, 1);
+    assert.equal(forked[0]!.modulePath, '/opt/station/dist/main/backend/entry.js');
+    assert.equal(host.pid, 424242);
+  });
+
+  test('calls, events, photo bytes and a dialog round trip go through parentPort', async () => {
+    assert.equal((await value('stats:get')).photos, 2);
+    const events: EventName[] = [];
+    const off = host.subscribe((name) => events.push(name));
+    await value('photos:place', { photoId, latitude: 46.5, longitude: 7.5 });
+    await new Promise((resolve) => setImmediate(resolve));
+    off();
+    assert.ok(events.includes('library:changed'), `events: ${events.join(', ')}`);
+    const photo = await host.media('photo', String(photoId));
+    assert.equal(photo.status, 200);
+    assert.ok(Buffer.isBuffer(photo.body), 'structured-cloned bytes come back as a Buffer');
+    assert.deepEqual([...photo.body.subarray(0, 2)], [0xff, 0xd8]);
+    const chosen = await value('import:pickFolder');
+    assert.equal(chosen?.name, 'card');
+    assert.deepEqual(dialogsAsked, ['photo-folder']);
+  });
+
+  test('a request the window gave up on is cancelled and answered at once', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const media = await host.media('thumb', String(photoId), controller.signal);
+    assert.equal(media.status, 503);
+    assert.match(media.body.toString(), /cancelled/);
+  });
+});
+
+describe('the adapters carry protocol messages and nothing else', () => {
+  const hostMessage: HostMessage = { type: 'call', id: 7, name: 'stats:get', args: {} };
+  const backendMessage: BackendMessage = { type: 'media-response', id: 7, status: 200, contentType: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8]) };
+
+  test('backend side: parentPort (Electron) and process IPC (Node) deliver the same host messages', () => {
+    const port = new EventEmitter() as EventEmitter & { postMessage(message: unknown): void };
+    const posted: unknown[] = [];
+    port.postMessage = (message) => posted.push(message);
+    const nodeProcess = new EventEmitter() as EventEmitter & { send(message: unknown): boolean };
+    const sent: unknown[] = [];
+    nodeProcess.send = (message) => sent.push(message) > 0;
+    const fromPort: HostMessage[] = [];
+    const fromProcess: HostMessage[] = [];
+    const electronSide = parentPortEndpoint(port);
+    const nodeSide = nodeProcessEndpoint(nodeProcess);
+    electronSide.onMessage((message) => fromPort.push(message));
+    nodeSide.onMessage((message) => fromProcess.push(message));
+    port.emit('message', { data: hostMessage });
+    port.emit('message', { data: { type: 'steal-the-library' } });
+    nodeProcess.emit('message', hostMessage);
+    nodeProcess.emit('message', 'not an object');
+    assert.deepEqual(fromPort, [hostMessage]);
+    assert.deepEqual(fromProcess, [hostMessage]);
+    electronSide.send(backendMessage);
+    nodeSide.send(backendMessage);
+    assert.deepEqual(posted, [backendMessage]);
+    assert.deepEqual(sent, [backendMessage]);
+  });
+
+  test('host side: UtilityProcess (Electron) and ChildProcess (Node) deliver the same backend messages', () => {
+    const utility = new EventEmitter() as EventEmitter & { postMessage(message: unknown): void };
+    const posted: unknown[] = [];
+    utility.postMessage = (message) => posted.push(message);
+    const child = new EventEmitter() as EventEmitter & { send(message: unknown): boolean; connected: boolean };
+    const sent: unknown[] = [];
+    child.send = (message) => sent.push(message) > 0;
+    child.connected = true;
+    const fromUtility: BackendMessage[] = [];
+    const fromChild: BackendMessage[] = [];
+    utilityProcessEndpoint(utility).onMessage((message) => fromUtility.push(message));
+    childProcessEndpoint(child).onMessage((message) => fromChild.push(message));
+    for (const emitter of [utility, child]) {
+      emitter.emit('message', backendMessage);
+      emitter.emit('message', { type: 'call', id: 1, name: 'x', args: {} });
+    }
+    assert.deepEqual(fromUtility, [backendMessage]);
+    assert.deepEqual(fromChild, [backendMessage]);
+    utilityProcessEndpoint(utility).send(hostMessage);
+    childProcessEndpoint(child).send(hostMessage);
+    child.connected = false;
+    childProcessEndpoint(child).send(hostMessage);
+    assert.deepEqual(posted, [hostMessage]);
+    assert.deepEqual(sent, [hostMessage], 'nothing is sent to a child whose channel closed');
+  });
+});
