@@ -141,7 +141,7 @@ export class BackendHost implements StationLink {
     });
     return session.ready.then(() => {
       if (afterCrash) {
-        this.setState({ state: 'ready', message: "The station's backend is back; what was running was resumed or reported." });
+        this.setState({ state: 'ready', message: 'An interrupted import goes on where it stopped; interrupted training or model compilation is reported as failed.' });
         // Lists on screen reload: nothing was lost, but what was in flight may have been stored or not.
         this.emit('library:changed', { reason: 'backend restarted' });
       }
@@ -163,7 +163,7 @@ export class BackendHost implements StationLink {
     }
     this.restarts.push(now);
     this.options.log?.(`The station's backend stopped (${how}); restarting it.`);
-    this.setState({ state: 'restarting', message: `The station's backend stopped (${how}); restarting…` });
+    this.setState({ state: 'restarting', message: `Its process ended (${how}). Calls in flight failed and can be made again; nothing stored is lost.` });
     this.current = new Promise<Session>((resolve, reject) => {
       setTimeout(() => {
         if (this.closing) return reject(new Error('The station is closing.'));
