@@ -16,6 +16,9 @@ if (!endpoint) {
 
 // A Node host that goes away (killed) closes the channel: the backend has no one to serve.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal reaches the whole process group: the host decides when the backend
+// stops (its `shutdown` closes the station cleanly), so the backend does not die under it.
+process.on('SIGINT', () => undefined);
 
 await serveBackend(endpoint);
 process.exit(0);

@@ -37,6 +37,7 @@ export interface ElectronApi {
     on(event: 'window-all-closed' | 'before-quit', listener: () => void): void;
     on(event: 'web-contents-created', listener: (event: unknown, contents: WebContents) => void): void;
     quit(): void;
+    exit(code: number): void;
     getPath(name: 'userData' | 'documents'): string;
   };
   BrowserWindow: new (options: Record<string, unknown>) => BrowserWindow;

@@ -144,7 +144,7 @@ await app.whenReady();
 // A utilityProcess can be started once the app is ready; a library that cannot be opened is said in a dialog.
 await backend.start().catch((error: unknown) => {
   dialog.showErrorBox('The station cannot open its library', error instanceof Error ? error.message : String(error));
-  app.quit();
+  app.exit(1);
 });
 session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(GRANTED_PERMISSIONS.includes(permission)));
 session.defaultSession.setPermissionCheckHandler(() => false);
