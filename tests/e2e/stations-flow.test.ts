@@ -4,8 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { Library } from '../../main/core/library/index.js';
 import { exportBundle } from '../../main/core/stations/export-bundle.js';
-import { startServer, type RunningServer } from '../../main/server/server.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { addPhoto } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -24,7 +25,6 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
   let page: Page;
 
   before(async () => {
-    buildRenderer(rendererDir);
     const here = Library.open(databasePath);
     const north = Library.open(path.join(dir, 'north.sqlite'));
     try {
@@ -41,15 +41,10 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
       north.close();
       here.close();
     }
-    server = await startServer({ databasePath, rendererDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1280, height: 900 } } }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('merge a bundle, see it received and resolve the conflict it brought', async () => {
     await page.goto(`${server.url}#/stations`);
