@@ -179,7 +179,9 @@ export class BackendHost implements StationLink {
         return ready();
       case 'fatal':
         failed(errorFromBackend(message.error));
-        // A library that cannot be opened will not open on a restart either.
+        // A library that cannot be opened will not open on a restart either: calls are answered with why.
+        this.gaveUp = message.error;
+        if (this.state.state !== 'ready') this.setState({ state: 'stopped', message: message.error.message });
         this.closing = true;
         session.backend.kill();
         return;

@@ -138,7 +138,16 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.on('window-all-closed', () => app.quit());
-app.on('before-quit', () => void backend.close());
+// The backend closes the station first (a running import stops cleanly, the library is closed), then the app quits.
+let backendClosed = false;
+app.on('before-quit', (event) => {
+  if (backendClosed) return;
+  event.preventDefault();
+  void backend.close().finally(() => {
+    backendClosed = true;
+    app.quit();
+  });
+});
 
 await app.whenReady();
 // A utilityProcess can be started once the app is ready; a library that cannot be opened is said in a dialog.
