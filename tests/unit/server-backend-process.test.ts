@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BackendState, ExportResult, InputFile } from '../../main/api/contract.js';
@@ -85,6 +86,34 @@ describe('the browser transport hosting the backend process', () => {
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.error.message);
     const refused = await fetch(`${server.origin}/upload/zones`, { method: 'POST', headers: { ...auth(), 'x-file-name': '../escape.geojson' }, body: geojson });
     assert.equal(refused.status, 400, 'the backend refuses a name with ".."');
+  });
+
+  test('the backend enforces the upload limits while the bytes stream through the host (413)', async () => {
+    // Chunked, without Content-Length: only the backend, counting what arrives, can refuse it.
+    const status = await new Promise<number>((resolve) => {
+      const upload = http.request(
+        { host: '127.0.0.1', port: server.port, method: 'POST', path: '/upload/zones', headers: { ...auth(), 'x-file-name': 'big.geojson', 'transfer-encoding': 'chunked' } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        },
+      );
+      upload.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 413 : 0));
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const writeMore = () => {
+        while (sent < 65) {
+          sent += 1;
+          if (!upload.write(chunk)) return void upload.once('drain', writeMore);
+        }
+        upload.end();
+      };
+      writeMore();
+    });
+    assert.equal(status, 413, 'a zones upload over 64 MiB is refused');
+    const first = (await (await fetch(`${server.origin}/upload/zones`, { method: 'POST', headers: { ...auth(), 'x-file-name': 'a.geojson' }, body: '{}' })).json()) as InputFile;
+    const second = await fetch(`${server.origin}/upload/zones`, { method: 'POST', headers: { ...auth(), 'x-file-name': 'b.geojson', 'x-upload-handle': first.handle }, body: '{}' });
+    assert.equal(second.status, 413, 'a zones upload is one file');
   });
 
   test('an export is downloaded once from the backend', async () => {
