@@ -6,8 +6,44 @@ import { mediaResponse } from '../api/media.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
 import { type BackendSide, type DialogRequest, type HostMessage, PROTOCOL_VERSION, asBuffer } from './protocol.js';
 
-/** Photos, thumbnails and tiles made at once at most; the rest wait in line, where a cancel drops them. */
+/** Photos and thumbnails made at once at most, and tiles read at once at most; the rest wait in line, where a cancel drops them. */
 const MEDIA_CONCURRENCY = 4;
+const TILE_CONCURRENCY = 8;
+
+/**
+ * Requests waiting for their turn, at most `limit` running. Tiles have a line of their own,
+ * so the map never waits behind a slow display preview (HEIC) being made.
+ */
+class WorkLine {
+  private running = 0;
+  private readonly waiting: { id: number; run: () => Promise<void> }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  push(id: number, run: () => Promise<void>): void {
+    this.waiting.push({ id, run });
+    this.pump();
+  }
+
+  /** Drops a request still waiting; false when it is not waiting (running or done). */
+  drop(id: number): boolean {
+    const index = this.waiting.findIndex((entry) => entry.id === id);
+    if (index < 0) return false;
+    this.waiting.splice(index, 1);
+    return true;
+  }
+
+  private pump(): void {
+    while (this.running < this.limit && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      this.running += 1;
+      void next.run().finally(() => {
+        this.running -= 1;
+        this.pump();
+      });
+    }
+  }
+}
 
 /** Opens the station from the start options (tests may wrap it). */
 export type StationOpener = (options: StationOptions) => Station;
@@ -64,8 +100,8 @@ export function serveBackend(endpoint: BackendSide, open: StationOpener = openSt
   const uploads = new Map<number, ChunkStream>();
   const outputs = new Map<string, () => Promise<void>>();
   let nextDialogId = 1;
-  let mediaRunning = 0;
-  const mediaQueue: { id: number; run: () => Promise<void> }[] = [];
+  const mediaLine = new WorkLine(MEDIA_CONCURRENCY);
+  const tileLine = new WorkLine(TILE_CONCURRENCY);
 
   const dialogs: NativeDialogs = {
     chooseInput: (purpose: InputPurpose, folder: boolean) => askDialog({ dialog: 'input', purpose, folder }),
@@ -77,19 +113,6 @@ export function serveBackend(endpoint: BackendSide, open: StationOpener = openSt
       dialogAnswers.set(id, resolve);
       endpoint.send({ type: 'dialog', id, request });
     });
-  }
-
-  function pumpMedia(): void {
-    while (mediaRunning < MEDIA_CONCURRENCY && mediaQueue.length > 0) {
-      const next = mediaQueue.shift()!;
-      if (cancelled.delete(next.id)) continue;
-      mediaRunning += 1;
-      void next.run().finally(() => {
-        mediaRunning -= 1;
-        cancelled.delete(next.id);
-        pumpMedia();
-      });
-    }
   }
 
   function answer(id: number, send: () => void): void {
@@ -133,12 +156,8 @@ export function serveBackend(endpoint: BackendSide, open: StationOpener = openSt
       return;
     }
     if (message.type === 'cancel') {
-      cancelled.add(message.id);
-      const queued = mediaQueue.findIndex((entry) => entry.id === message.id);
-      if (queued >= 0) {
-        mediaQueue.splice(queued, 1);
-        cancelled.delete(message.id);
-      }
+      // Still waiting: dropped unmade. Running: its answer is not sent.
+      if (!mediaLine.drop(message.id) && !tileLine.drop(message.id)) cancelled.add(message.id);
       return;
     }
     if (message.type === 'shutdown') {
@@ -161,23 +180,15 @@ export function serveBackend(endpoint: BackendSide, open: StationOpener = openSt
         return;
       }
       case 'media':
-        mediaQueue.push({
-          id: message.id,
-          run: async () => {
-            const media = await mediaResponse(open.library, open.settings, message.kind, message.photo);
-            answer(message.id, () => endpoint.send({ type: 'media-response', id: message.id, status: media.status, contentType: media.contentType, bytes: media.body }));
-          },
+        return mediaLine.push(message.id, async () => {
+          const media = await mediaResponse(open.library, open.settings, message.kind, message.photo);
+          answer(message.id, () => endpoint.send({ type: 'media-response', id: message.id, status: media.status, contentType: media.contentType, bytes: media.body }));
         });
-        return pumpMedia();
       case 'tile':
-        mediaQueue.push({
-          id: message.id,
-          run: async () => {
-            const tile = await answerTileRequest(open.basemaps, message.path);
-            answer(message.id, () => endpoint.send({ type: 'tile-response', id: message.id, status: tile.status, headers: tile.headers, body: tile.body }));
-          },
+        return tileLine.push(message.id, async () => {
+          const tile = await answerTileRequest(open.basemaps, message.path);
+          answer(message.id, () => endpoint.send({ type: 'tile-response', id: message.id, status: tile.status, headers: tile.headers, body: tile.body }));
         });
-        return pumpMedia();
       case 'upload-start': {
         const stream = new ChunkStream(() => endpoint.send({ type: 'upload-ack', id: message.id }));
         uploads.set(message.id, stream);

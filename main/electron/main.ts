@@ -113,7 +113,8 @@ async function serveMedia(request: ElectronRequest): Promise<Response> {
   const headers: Record<string, string> = { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, true), 'content-type': media.contentType };
   // The media scheme is another origin than app://station: the window must be allowed to show it.
   delete headers['cross-origin-resource-policy'];
-  return new Response(new Uint8Array(media.body), { status: media.status, headers });
+  // A view of the bytes that came from the backend, not another copy of a photo of megabytes.
+  return new Response(new Uint8Array(media.body.buffer, media.body.byteOffset, media.body.byteLength), { status: media.status, headers });
 }
 
 /** A species' Wikipedia article goes to the system browser; nothing else leaves the app. */

@@ -6,7 +6,7 @@ import type { CallName, CallResult, EventName, InputPurpose } from '../../main/a
 import { BackendHost } from '../../main/backend/backend-host.js';
 import { serveBackend } from '../../main/backend/backend-service.js';
 import { childProcessEndpoint, nodeProcessEndpoint, parentPortEndpoint, utilityProcessEndpoint } from '../../main/backend/endpoints.js';
-import type { BackendMessage, HostMessage } from '../../main/backend/protocol.js';
+import { type BackendMessage, type HostMessage, PROTOCOL_VERSION } from '../../main/backend/protocol.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { Library } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
@@ -111,6 +111,25 @@ describe('the utilityProcess adapter speaks the same protocol as the child-proce
     const chosen = await value('import:pickFolder');
     assert.equal(chosen?.name, 'card');
     assert.deepEqual(dialogsAsked, ['photo-folder']);
+  });
+
+  test('the backend drops media requests cancelled while they wait in line, and answers the others', async () => {
+    const sent: BackendMessage[] = [];
+    let deliver!: (message: HostMessage) => void;
+    const served = serveBackend({ send: (message) => sent.push(message), onMessage: (receive) => (deliver = receive) });
+    deliver({ type: 'start', version: PROTOCOL_VERSION, options: { databasePath, typedImportFolders: true, dialogs: false, resumeInterruptedJobs: false } });
+    assert.equal(sent[0]?.type, 'ready');
+    const ids = Array.from({ length: 12 }, (_, index) => 100 + index);
+    for (const id of ids) deliver({ type: 'media', id, kind: 'photo', photo: String(photoId) });
+    // Four are being made; the eight waiting are cancelled (the page scrolled past them).
+    for (const id of ids.slice(4)) deliver({ type: 'cancel', id });
+    while (sent.filter((message) => message.type === 'media-response').length < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answered = sent.flatMap((message) => (message.type === 'media-response' ? [message.id] : []));
+    assert.deepEqual(answered.sort(), ids.slice(0, 4));
+    deliver({ type: 'shutdown' });
+    await served;
+    assert.equal(sent.at(-1)?.type, 'closed');
   });
 
   test('a request the window gave up on is cancelled and answered at once', async () => {
