@@ -196,3 +196,46 @@ describe('the adapters carry protocol messages and nothing else', () => {
     assert.deepEqual(sent, [hostMessage], 'nothing is sent to a child whose channel closed');
   });
 });
+
+describe('a backend that keeps dying', () => {
+  const dir = makeTempDir();
+  const databasePath = path.join(dir, 'library.sqlite');
+
+  test('is restarted a few times a minute, then the host stops and says what to do', async () => {
+    let launches = 0;
+    const fork = () => {
+      launches += 1;
+      const child = new FakeUtilityProcess();
+      const served = serveBackend(parentPortEndpoint(child.port));
+      // A crash: the station goes away (closed here, as the process's end would) and 'exit' follows.
+      child.kill = () => {
+        child.port.emit('message', { data: { type: 'shutdown' } });
+        void served.then(() => child.emit('exit', 1));
+        return true;
+      };
+      return child;
+    };
+    const host = new BackendHost({
+      launch: utilityProcessBackend(fork, 'entry.js'),
+      station: { databasePath, typedImportFolders: true },
+      maxRestarts: 1,
+      restartDelayMs: 10,
+    });
+    const states: string[] = [];
+    host.subscribe((name, payload) => name === 'backend:state' && states.push((payload as { state: string }).state));
+    await host.start();
+    const backAgain = new Promise<void>((resolve) => host.subscribe((name, payload) => name === 'backend:state' && (payload as { state: string }).state === 'ready' && resolve()));
+    host.killBackend();
+    await backAgain;
+    assert.equal((await host.dispatch('stats:get', {})).ok, true, 'restarted once');
+    const gaveUp = new Promise<void>((resolve) => host.subscribe((name, payload) => name === 'backend:state' && (payload as { state: string }).state === 'stopped' && resolve()));
+    host.killBackend();
+    await gaveUp;
+    assert.deepEqual(states, ['restarting', 'ready', 'stopped']);
+    assert.equal(launches, 2);
+    const refused = await host.dispatch('stats:get', {});
+    assert.equal(refused.ok ? null : refused.error.code, 'BACKEND_STOPPED');
+    assert.match(refused.ok ? '' : refused.error.message, /stopped 2 times within a minute.*close the station and open it again/);
+    await host.close();
+  });
+});
