@@ -9,6 +9,8 @@ import { Library } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/server/security.js';
 import { type RunningBackendServer, startBackendServer } from '../../main/server/server.js';
+import sharp from 'sharp';
+import { latToTileY, lonToTileX, writeRasterMbtiles } from '../fixtures/make-basemaps.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -114,6 +116,23 @@ describe('the browser transport hosting the backend process', () => {
     const first = (await (await fetch(`${server.origin}/upload/zones`, { method: 'POST', headers: { ...auth(), 'x-file-name': 'a.geojson' }, body: '{}' })).json()) as InputFile;
     const second = await fetch(`${server.origin}/upload/zones`, { method: 'POST', headers: { ...auth(), 'x-file-name': 'b.geojson', 'x-upload-handle': first.handle }, body: '{}' });
     assert.equal(second.status, 413, 'a zones upload is one file');
+  });
+
+  test('a basemap uploaded through the host is served tile by tile from the backend', async () => {
+    const file = path.join(dir, 'park.mbtiles');
+    await writeRasterMbtiles(file, { bounds: [-93.66, 41.98, -93.62, 42.01], minZoom: 0, maxZoom: 12, colour: [40, 160, 60] });
+    const upload = await fetch(`${server.origin}/upload/basemap`, { method: 'POST', headers: { ...auth(), 'x-file-name': 'park.mbtiles' }, body: fs.readFileSync(file) });
+    assert.equal(upload.status, 200);
+    const added = await call('basemaps:add', { file: ((await upload.json()) as InputFile).handle, name: 'Park' });
+    assert.ok(added.ok, added.ok ? '' : added.error.message);
+    const basemapId = (added.value as { id: number }).id;
+    const tile = await fetch(`${server.origin}/tiles/${basemapId}/12/${lonToTileX(-93.64, 12)}/${latToTileY(42.0, 12)}`, { headers: auth() });
+    assert.equal(tile.status, 200);
+    assert.equal(tile.headers.get('content-type'), 'image/png');
+    const { data } = await sharp(Buffer.from(await tile.arrayBuffer())).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const centre = (128 * 256 + 128) * 3;
+    assert.deepEqual([...data.subarray(centre, centre + 3)], [40, 160, 60]);
+    assert.equal((await fetch(`${server.origin}/tiles/${basemapId}/12/0/0`, { headers: auth() })).status, 204, 'outside the park: no content');
   });
 
   test('an export is downloaded once from the backend', async () => {
