@@ -360,6 +360,20 @@ export class BackendHost implements StationLink {
     };
   }
 
+  /**
+   * Electron: hands one end of a window's MessageChannel to the backend, which answers that
+   * window's calls over it directly. False when no backend is running to take it.
+   */
+  async connectWindow(port: unknown): Promise<boolean> {
+    try {
+      const session = await this.current;
+      session.backend.endpoint.send({ type: 'window-port' }, [port]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Kills the backend process as a crash would (tests; a stuck backend). The host restarts it. */
   killBackend(): void {
     this.session?.backend.kill();

@@ -4,7 +4,7 @@ import type { InputPurpose } from '../api/contract.js';
 import type { NativeDialogs } from '../api/handlers.js';
 import { mediaResponse } from '../api/media.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
-import { type BackendSide, type DialogRequest, type HostMessage, PROTOCOL_VERSION, asBuffer } from './protocol.js';
+import { type BackendSide, type DialogRequest, type HostMessage, PROTOCOL_VERSION, type WindowAnswer, type WindowPort, asBuffer } from './protocol.js';
 
 /** Photos and thumbnails made at once at most, and tiles read at once at most; the rest wait in line, where a cancel drops them. */
 const MEDIA_CONCURRENCY = 4;
@@ -43,6 +43,24 @@ class WorkLine {
       });
     }
   }
+}
+
+/**
+ * A window's own port (Electron): its calls are answered here directly, so their results never
+ * pass through the main process. Events still reach the window from its host, which also
+ * announces the backend's restarts.
+ */
+function serveWindowPort(port: WindowPort, station: () => Station | null): void {
+  port.on('message', (event) => {
+    const request = event.data as { type?: unknown; id?: unknown; name?: unknown; args?: unknown } | null;
+    if (!request || request.type !== 'call' || typeof request.id !== 'number') return;
+    const id = request.id;
+    const open = station();
+    const reply = (answer: WindowAnswer) => port.postMessage(answer);
+    if (!open) return reply({ type: 'result', id, outcome: { ok: false, error: { code: 'BACKEND_STOPPED', message: 'The station is closing.' } } });
+    void open.dispatch(typeof request.name === 'string' ? request.name : '', request.args).then((outcome) => reply({ type: 'result', id, outcome }));
+  });
+  port.start();
 }
 
 /** Opens the station from the start options (tests may wrap it). */
@@ -150,6 +168,10 @@ export function serveBackend(endpoint: BackendSide, open: StationOpener = openSt
 
   async function handle(message: HostMessage): Promise<void> {
     if (message.type === 'start') return start(message);
+    if (message.type === 'window-port') {
+      if (message.port) serveWindowPort(message.port, () => station);
+      return;
+    }
     if (message.type === 'dialog-answer') {
       dialogAnswers.get(message.id)?.(message.path);
       dialogAnswers.delete(message.id);

@@ -1,14 +1,14 @@
-import { type BackendSide, type HostSide, asBackendMessage, asHostMessage } from './protocol.js';
+import { type BackendSide, type HostSide, type WindowPort, asBackendMessage, asHostMessage } from './protocol.js';
 
 /**
  * The small adapters between the protocol and each way a message travels. Everything else
  * (the backend service, the host) works on an Endpoint and never sees which one it got.
  */
 
-/** Electron's `process.parentPort` in a utilityProcess (a MessagePortMain: messages arrive as `{ data }`). */
+/** Electron's `process.parentPort` in a utilityProcess (a MessagePortMain: messages arrive as `{ data, ports }`). */
 export interface ParentPortLike {
   postMessage(message: unknown): void;
-  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  on(event: 'message', listener: (event: { data: unknown; ports?: WindowPort[] }) => void): unknown;
 }
 
 /** A Node process with an IPC channel (`child_process.fork`, serialization 'advanced' so bytes stay bytes). */
@@ -19,7 +19,7 @@ export interface NodeProcessLike {
 
 /** The host's handle on an Electron UtilityProcess (messages arrive as they were posted). */
 export interface UtilityProcessLike {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: unknown[]): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
@@ -37,7 +37,10 @@ export function parentPortEndpoint(port: ParentPortLike): BackendSide {
     onMessage(receive) {
       port.on('message', (event) => {
         const message = asHostMessage(event.data);
-        if (message) receive(message);
+        if (!message) return;
+        // A window's port arrives beside the message, not in it.
+        if (message.type === 'window-port') message.port = event.ports?.[0];
+        receive(message);
       });
     },
   };
@@ -61,7 +64,7 @@ export function nodeProcessEndpoint(proc: NodeProcessLike): BackendSide {
 /** Host side, Electron's main process talking to its utilityProcess. */
 export function utilityProcessEndpoint(child: UtilityProcessLike): HostSide {
   return {
-    send: (message) => child.postMessage(message),
+    send: (message, transfer) => (transfer ? child.postMessage(message, transfer) : child.postMessage(message)),
     onMessage(receive) {
       child.on('message', (raw) => {
         const message = asBackendMessage(raw);

@@ -32,9 +32,28 @@ export type DialogRequest =
   | { dialog: 'input'; purpose: InputPurpose; folder: boolean }
   | { dialog: 'save'; suggestedName: string; contentType: string };
 
+/**
+ * Electron: a MessagePort whose other end is in the window's preload. The window's calls and
+ * results travel over it straight between window and backend (`WindowRequest`/`WindowAnswer`),
+ * not through the main process. Typed as Electron's MessagePortMain (messages arrive as `{ data }`).
+ */
+export interface WindowPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  start(): void;
+}
+
+/** From the window, over its port: a call of the contract. */
+export type WindowRequest = { type: 'call'; id: number; name: string; args: unknown };
+/** To the window, over its port: the call's outcome. */
+export type WindowAnswer = { type: 'result'; id: number; outcome: CallOutcome<CallName> };
+
 /** Messages from the host to the backend. */
 export type HostMessage =
   | { type: 'start'; version: number; options: BackendStartOptions }
+  /** A window's port, transferred with the message (the adapter puts it in `port` on arrival). */
+  | { type: 'window-port'; port?: WindowPort }
   | { type: 'call'; id: number; name: string; args: unknown }
   | { type: 'media'; id: number; kind: string; photo: string }
   | { type: 'tile'; id: number; path: string }
@@ -72,7 +91,8 @@ export type BackendMessage =
 
 /** One side's view of a message channel: what the adapters provide. */
 export interface Endpoint<Incoming, Outgoing> {
-  send(message: Outgoing): void;
+  /** `transfer`: MessagePorts handed over with the message (Electron only). */
+  send(message: Outgoing, transfer?: unknown[]): void;
   /** Registers the one receiver of incoming messages. */
   onMessage(receive: (message: Incoming) => void): void;
 }
@@ -82,6 +102,7 @@ export type HostSide = Endpoint<BackendMessage, HostMessage>;
 
 const HOST_MESSAGE_TYPES = new Set<HostMessage['type']>([
   'start',
+  'window-port',
   'call',
   'media',
   'tile',

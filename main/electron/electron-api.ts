@@ -18,6 +18,9 @@ export interface IpcMainInvokeEvent {
 
 export interface WebContents {
   send(channel: string, ...args: unknown[]): void;
+  /** Sends to the main frame, with MessagePorts transferred. */
+  postMessage(channel: string, message: unknown, transfer?: unknown[]): void;
+  on(event: 'did-finish-load', listener: () => void): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
   on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void;
@@ -68,6 +71,7 @@ export interface ElectronApi {
   };
   shell: { openExternal(url: string): Promise<void> };
   utilityProcess: { fork: UtilityProcessFork };
+  MessageChannelMain: new () => { port1: unknown; port2: unknown };
   Menu: { setApplicationMenu(menu: null): void };
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTilePath } from '../api/basemap-tiles.js';
-import { INPUT_PURPOSES, type InputPurpose } from '../api/contract.js';
+import { type BackendState, INPUT_PURPOSES, type InputPurpose } from '../api/contract.js';
 import { resolveRendererFile } from '../api/renderer-files.js';
 import { securityHeaders } from '../api/response-headers.js';
 import { BackendHost } from '../backend/backend-host.js';
@@ -16,6 +16,7 @@ import {
   GRANTED_PERMISSIONS,
   IPC_CALL_CHANNEL,
   IPC_EVENT_CHANNEL,
+  IPC_PORT_CHANNEL,
   MEDIA_SCHEME,
   PRIVILEGED_SCHEMES,
   WEB_PREFERENCES,
@@ -45,7 +46,7 @@ function databasePathFromArgs(argv: readonly string[]): string {
   return path.resolve(value ?? defaultDatabasePath());
 }
 
-const { app, BrowserWindow, ipcMain, protocol, session, dialog, shell, utilityProcess } = loadElectron();
+const { app, BrowserWindow, ipcMain, protocol, session, dialog, shell, utilityProcess, MessageChannelMain } = loadElectron();
 protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 
 let mainWindow: BrowserWindow | null = null;
@@ -69,7 +70,7 @@ const DIALOG_TITLES: Record<InputPurpose, string> = {
  * replaces a file only after the dialog asked.
  */
 const backend = new BackendHost({
-  launch: utilityProcessBackend(utilityProcess.fork, backendEntryPath),
+  launch: utilityProcessBackend(utilityProcess.fork.bind(utilityProcess), backendEntryPath),
   station: { databasePath: databasePathFromArgs(process.argv), typedImportFolders: false },
   log: (line) => console.error(`[invasives] ${line}`),
   dialogs: {
@@ -186,8 +187,22 @@ mainWindow = new BrowserWindow({
   webPreferences: { ...WEB_PREFERENCES, preload: preloadPath },
 });
 const window = mainWindow;
+
+/**
+ * Gives the window a MessagePort whose other end is in the backend process: the window's calls
+ * and their results then go straight between them, not through this process. Again after each
+ * page load and each restart of the backend (the old port died with it).
+ */
+function connectWindowToBackend(): void {
+  const { port1, port2 } = new MessageChannelMain();
+  void backend.connectWindow(port1).then((connected) => {
+    if (connected && !window.webContents.isDestroyed()) window.webContents.postMessage(IPC_PORT_CHANNEL, null, [port2]);
+  });
+}
+window.webContents.on('did-finish-load', connectWindowToBackend);
 backend.subscribe((name, payload) => {
   if (!window.webContents.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, name, payload);
+  if (name === 'backend:state' && (payload as BackendState).state === 'ready') connectWindowToBackend();
 });
 window.once('ready-to-show', () => window.show());
 await window.loadURL(`${APP_ORIGIN}/index.html`);

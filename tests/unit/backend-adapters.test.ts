@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { MessageChannel } from 'node:worker_threads';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallName, CallResult, EventName, InputPurpose } from '../../main/api/contract.js';
@@ -11,6 +12,7 @@ import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { Library } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { type UtilityProcessHandle, utilityProcessBackend } from '../../main/electron/utility-process-launcher.js';
+import { type BridgePort, createPortCalls } from '../../main/electron/window-port-calls.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -34,9 +36,9 @@ class FakeParentPort extends EventEmitter {
 class FakeUtilityProcess extends EventEmitter implements UtilityProcessHandle {
   readonly pid = 424242;
   readonly port = new FakeParentPort((message) => this.emit('message', message));
-  postMessage(message: unknown): void {
+  postMessage(message: unknown, transfer?: unknown[]): void {
     const copy = structuredClone(message);
-    setImmediate(() => this.port.emit('message', { data: copy }));
+    setImmediate(() => this.port.emit('message', { data: copy, ports: transfer }));
   }
   kill(): boolean {
     return true;
@@ -130,6 +132,46 @@ describe('the utilityProcess adapter speaks the same protocol as the child-proce
     deliver({ type: 'shutdown' });
     await served;
     assert.equal(sent.at(-1)?.type, 'closed');
+  });
+
+  test("the window's calls go over its own MessagePort straight to the backend, not through the main process", async () => {
+    // What MessageChannelMain gives main.ts: one end for the backend (Electron's MessagePortMain,
+    // messages as { data }), the other for the window's preload (a DOM MessagePort).
+    const { port1, port2 } = new MessageChannel();
+    const backendEnd = {
+      postMessage: (message: unknown) => port1.postMessage(message),
+      on(event: string, listener: (event?: { data: unknown }) => void) {
+        if (event === 'message') port1.on('message', (data) => listener({ data }));
+        else port1.on('close', () => listener());
+      },
+      start: () => undefined,
+    };
+    try {
+      assert.equal(await host.connectWindow(backendEnd), true);
+      const throughMain: string[] = [];
+      const calls = createPortCalls(async (name) => {
+        throughMain.push(name);
+        return { ok: false, error: { code: 'TRANSPORT', message: 'not connected' } };
+      });
+      assert.equal((await calls.call('stats:get', {})).ok, false, 'before the port: through the main process');
+      calls.usePort(port2 as unknown as BridgePort);
+      const stats = await calls.call('stats:get', {});
+      assert.ok(stats.ok);
+      assert.equal((stats.value as { photos: number }).photos, 2);
+      const bad = await calls.call('photos:get', { id: 'x' });
+      assert.equal(bad.ok ? null : bad.error.code, 'BAD_ARGUMENTS', 'validated by the contract like every call');
+      assert.deepEqual(throughMain, ['stats:get']);
+      // The backend stops: a call waiting on the port fails at once, later ones go through the main process again.
+      const waiting = calls.call('import:pickFolder', undefined);
+      calls.backendStopped();
+      const stopped = await waiting;
+      assert.equal(stopped.ok ? null : stopped.error.code, 'BACKEND_STOPPED');
+      await calls.call('stats:get', {});
+      assert.deepEqual(throughMain, ['stats:get', 'stats:get']);
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 
   test('a request the window gave up on is cancelled and answered at once', async () => {
