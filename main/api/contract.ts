@@ -21,7 +21,7 @@ import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
 import type { ImportBundleSummary } from '../core/stations/import-bundle.js';
-import type { ReviewConflict } from '../core/stations/conflicts.js';
+import type { PlacementConflict, ReviewConflict } from '../core/stations/conflicts.js';
 import type { PeerRow, ReceivedBundleRow } from '../core/library/station-sync-store.js';
 import type { IntakeSummary } from '../core/intake/intake-summary.js';
 import type { PendingPlacement } from '../core/library/submissions-store.js';
@@ -34,7 +34,7 @@ export type { BasemapRow, BasemapStatus };
 export type { DatasetMetadata };
 export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
-export type { ImportBundleSummary, ReviewConflict, PeerRow, ReceivedBundleRow };
+export type { ImportBundleSummary, PlacementConflict, ReviewConflict, PeerRow, ReceivedBundleRow };
 
 /** The Stations screen: this station, the stations it exchanged bundles with, what it received, the conflicts to resolve. */
 export interface StationsOverview {
@@ -42,6 +42,8 @@ export interface StationsOverview {
   peers: PeerRow[];
   bundlesReceived: ReceivedBundleRow[];
   conflicts: ReviewConflict[];
+  /** Photos two stations placed differently (the ranger keeps one). */
+  placementConflicts: PlacementConflict[];
 }
 export type { SiteFold, SiteState };
 export type { GpxMatchReport };
@@ -307,6 +309,7 @@ const placeSchema = z.strictObject({
   longitude: z.number().min(-180).max(180),
   /** Metres within which the position is known: from the map's zoom when clicked, or as typed. */
   uncertaintyMetres: z.number().positive().max(1_000_000).optional(),
+  ranger: ranger.optional(),
 });
 const basemapAddSchema = z.strictObject({
   /** An MBTiles or PMTiles file, uploaded or chosen in the open dialog (copied beside the library). */
@@ -605,7 +608,7 @@ export const CONTRACT = {
   /** Places a photo by hand (wins over its EXIF position; exported with source "manual"). */
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
-  'photos:unplace': call<PhotoSummary>()(photoRef),
+  'photos:unplace': call<PhotoSummary>()(z.strictObject({ photoId: id, ranger: ranger.optional() })),
   /** The park's basemaps, each with whether its file can be drawn now. Tiles: GET tiles/<id>/<z>/<x>/<y> on the app's own origin. */
   'basemaps:list': call<BasemapStatus[]>()(noArgs),
   /** Checks an MBTiles/PMTiles file (format, Web Mercator, bounds) and keeps a copy beside the library. */
@@ -669,6 +672,8 @@ export const RANGER_CALLS = [
   'sites:plan',
   'sites:treat',
   'sites:visit',
+  'photos:place',
+  'photos:unplace',
 ] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 

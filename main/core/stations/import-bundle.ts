@@ -5,9 +5,12 @@ import type { Library, PortableEvent } from '../library/index.js';
 import { SCHEMA_VERSION } from '../library/migrations.js';
 import type { SyncRecord } from '../library/station-sync-store.js';
 import { REVIEW_ENTITY } from '../library/review-events.js';
+import { PLACEMENT_ENTITY } from '../library/placement-events.js';
+import { ALERT_STATE_ENTITY, alertStateKey } from '../library/alert-state-events.js';
 import { thumbnailCacheDir } from '../settings.js';
 import { BUNDLE_FORMAT_VERSION, BundleReader } from './bundle-file.js';
-import { type ReviewConflict, reviewConflicts } from './conflicts.js';
+import { type PlacementConflict, type ReviewConflict, placementConflicts, reviewConflicts } from './conflicts.js';
+import { legacyRecordEvent } from './legacy-records.js';
 import { type EventProjector, PROJECTORS, refoldTouched } from './projectors.js';
 
 export type MergeStage = 'checking' | 'records' | 'thumbnails';
@@ -40,6 +43,8 @@ export interface ImportBundleSummary {
   /** Models that came in with predictions but are not installed here (kept, inactive, so their predictions stay named): "name version". */
   modelsMissing: string[];
   conflicts: ReviewConflict[];
+  /** Photos two stations placed differently (listed for the ranger like review conflicts). */
+  placementConflicts: PlacementConflict[];
   /** Milliseconds spent checking the bundle, merging its records (one transaction) and copying thumbnails. */
   timings: { checkMs: number; recordsMs: number; thumbnailsMs: number };
 }
@@ -85,28 +90,39 @@ export async function importBundle(library: Library, file: string, options: Impo
       thumbnailsCopied: 0,
       modelsMissing: [],
       conflicts: [],
+      placementConflicts: [],
       timings: { checkMs: lap(), recordsMs: 0, thumbnailsMs: 0 },
     };
     if (summary.sameLibrary) return summary;
 
     const touched = new Map<string, readonly [string, string]>();
     const receivedAt = new Date().toISOString();
+    const touch = (entityType: string, entityId: string) => touched.set(`${entityType}\u0000${entityId}`, [entityType, entityId]);
     library.transaction(() => {
       let done = 0;
+      const receive = (event: PortableEvent) => {
+        if (library.events.receive(event)) {
+          summary.eventsNew++;
+          touch(event.entityType, event.entityId);
+        } else summary.eventsKnown++;
+      };
       for (const { kind, value } of reader.records()) {
-        if (kind === 'event') {
-          const event = value as PortableEvent;
-          if (library.events.receive(event)) {
-            summary.eventsNew++;
-            touched.set(`${event.entityType}\u0000${event.entityId}`, [event.entityType, event.entityId]);
-          } else summary.eventsKnown++;
-        } else {
+        // A bundle from before placements, species list and alert states were events: their rows become those events.
+        const legacy = kind === 'event' ? null : legacyRecordEvent(kind, value as Record<string, unknown>, header.sourceStation);
+        if (legacy) receive(legacy);
+        if (kind === 'event') receive(value as PortableEvent);
+        else if (kind !== 'position' && kind !== 'species') {
           const record = value as SyncRecord;
           const { result } = library.stationSync.merge(record, receivedAt);
-          // A photo that arrives after its review events (an earlier bundle) gets its review rows now.
+          // A photo that arrives after its review or placement events (an earlier bundle) gets its rows now.
           if (record.kind === 'photo' && result === 'added') {
             const sha256 = String(record.row.sha256);
-            touched.set(`${REVIEW_ENTITY}\u0000${sha256}`, [REVIEW_ENTITY, sha256]);
+            touch(REVIEW_ENTITY, sha256);
+            touch(PLACEMENT_ENTITY, sha256);
+          }
+          // An alert new here takes the state rangers gave it (events that came before it).
+          if (record.kind === 'alert' && result === 'added') {
+            touch(ALERT_STATE_ENTITY, alertStateKey({ kind: String(record.row.kind), species: String(record.row.species), placeKey: String(record.row.place_key) }));
           }
           if (record.kind === 'model' && result === 'added') summary.modelsMissing.push(`${String(record.row.name)} ${String(record.row.version)}`);
           if (result !== 'same') {
@@ -140,8 +156,11 @@ export async function importBundle(library: Library, file: string, options: Impo
     fs.mkdirSync(thumbnailsDir, { recursive: true });
     summary.thumbnailsCopied = await copyThumbnails(reader.thumbnails(), thumbnailsDir, (done) => options.onProgress?.('thumbnails', done));
     summary.timings.thumbnailsMs = lap();
-    const reviewed = new Set([...touched.values()].filter(([type]) => type === 'review').map(([, id]) => id));
+    const touchedOf = (entityType: string) => new Set([...touched.values()].filter(([type]) => type === entityType).map(([, id]) => id));
+    const reviewed = touchedOf(REVIEW_ENTITY);
     summary.conflicts = reviewed.size ? reviewConflicts(library, reviewed) : [];
+    const placed = touchedOf(PLACEMENT_ENTITY);
+    summary.placementConflicts = placed.size ? placementConflicts(library, placed) : [];
     return summary;
   } finally {
     reader.close();
