@@ -20,7 +20,7 @@ import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
-import type { ImportBundleSummary } from '../core/stations/import-bundle.js';
+import type { ImportBundleSummary, MergeStage } from '../core/stations/import-bundle.js';
 import type { PlacementConflict, ReviewConflict } from '../core/stations/conflicts.js';
 import type { PeerRow, ReceivedBundleRow } from '../core/library/station-sync-store.js';
 import type { IntakeSummary } from '../core/intake/intake-summary.js';
@@ -37,6 +37,22 @@ export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, S
 export type { ImportBundleSummary, PlacementConflict, ReviewConflict, PeerRow, ReceivedBundleRow };
 
 /** The Stations screen: this station, the stations it exchanged bundles with, what it received, the conflicts to resolve. */
+/** A station merge running as a job: its stage ('preparing' a library file, 'checking', 'records', 'thumbnails'), how far, of how many. */
+export interface MergeProgress {
+  file: string;
+  stage: MergeStage;
+  done: number;
+  /** 0 when not known yet. */
+  total: number;
+}
+
+/** The end of a station merge started with `stations:merge`: its summary, or why it failed (nothing was merged then). */
+export interface MergeFinished {
+  file: string;
+  summary: ImportBundleSummary | null;
+  error: ApiError | null;
+}
+
 export interface StationsOverview {
   stationId: string;
   peers: PeerRow[];
@@ -389,12 +405,14 @@ export interface SpeciesList {
 
 /** The background job (an import or a re-classification) the station is running, if any. */
 export interface JobStatus {
-  running: 'import' | 'classify' | 'train' | null;
+  running: 'import' | 'classify' | 'train' | 'merge' | null;
   /** The folder being imported. */
   rootPath: string | null;
   progress: WorkProgress | null;
   /** Training's own progress (stages, epochs), while training runs. */
   trainingProgress: TrainingProgress | null;
+  /** A station merge's progress, while one runs. */
+  mergeProgress: MergeProgress | null;
   /** The last import finished in this session, if any. */
   lastImport: ImportFinished | null;
 }
@@ -649,6 +667,8 @@ export const CONTRACT = {
   'stations:overview': call<StationsOverview>()(noArgs),
   /** Merges a station bundle, or another station's library file (.sqlite), uploaded or chosen in the open dialog (all or nothing). */
   'stations:import': call<ImportBundleSummary>()(z.strictObject({ file: inputHandleSchema })),
+  /** The same merge as a job off the request path: answers at once; progress and the outcome come as stations:mergeProgress / stations:mergeFinished events. */
+  'stations:merge': call<{ file: string }>()(z.strictObject({ file: inputHandleSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
@@ -703,6 +723,8 @@ export const EVENTS = {
   'training:finished': event<TrainingFinished>(),
   /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
   'alerts:changed': event<{ open: number; raised: number }>(),
+  'stations:mergeProgress': event<MergeProgress>(),
+  'stations:mergeFinished': event<MergeFinished>(),
 } as const;
 export type EventMap = { [E in keyof typeof EVENTS]: (typeof EVENTS)[E] };
 export type EventName = keyof EventMap;

@@ -46,6 +46,7 @@ import { createStationHandlers, deciderOf } from './station-handlers.js';
 import { importBundle } from '../core/stations/import-bundle.js';
 import { mergeLibraryFile } from '../core/stations/merge-library.js';
 import { placementConflicts, reviewConflicts } from '../core/stations/conflicts.js';
+import { mergeInWorker } from '../core/stations/merge-in-worker.js';
 import { decisionMaker } from '../core/station-settings.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 
@@ -391,6 +392,14 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
         changed('stations merged');
       }
       return summary;
+    },
+    'stations:merge': ({ file }) => {
+      const name = transfers.inputName(file, 'station-bundle');
+      return jobs.startMerge(name, (onProgress) =>
+        transfers.useInput(file, 'station-bundle', (filePath) =>
+          mergeInWorker({ databasePath: library.databasePath, file: filePath, kind: /\.(sqlite|db)$/i.test(name) ? 'library' : 'bundle', label: name, onProgress }),
+        ),
+      );
     },
     'photos:unplace': ({ photoId, ranger }) => {
       requirePhoto(library, photoId);

@@ -13,7 +13,16 @@ import { type PlacementConflict, type ReviewConflict, placementConflicts, review
 import { legacyRecordEvent } from './legacy-records.js';
 import { type EventProjector, PROJECTORS, refoldTouched } from './projectors.js';
 
-export type MergeStage = 'checking' | 'records' | 'thumbnails';
+/** 'preparing': a library file is copied and written as a bundle first (`merge`). */
+export type MergeStage = 'preparing' | 'checking' | 'records' | 'thumbnails';
+
+/** How a merge reports progress: the stage, how far it is and of how many (0 when not known). */
+export type MergeProgressListener = (stage: MergeStage, done: number, total: number) => void;
+
+/** About fifty progress reports per stage, at most one per 10,000 items. */
+function progressStep(total: number): number {
+  return Math.max(1, Math.min(10_000, Math.ceil(total / 50)));
+}
 
 export interface ImportBundleOptions {
   /** 'library' when the bundle was made from a library file (`invasives merge`). */
@@ -21,7 +30,7 @@ export interface ImportBundleOptions {
   /** The file named to the user (the library file for a merge). */
   label?: string;
   projectors?: readonly EventProjector[];
-  onProgress?: (stage: MergeStage, done: number) => void;
+  onProgress?: MergeProgressListener;
 }
 
 export interface ImportBundleSummary {
@@ -73,8 +82,9 @@ export async function importBundle(library: Library, file: string, options: Impo
       mark = now;
       return ms;
     };
-    options.onProgress?.('checking', 0);
-    reader.verify((done) => options.onProgress?.('checking', done));
+    const totals = reader.counts();
+    options.onProgress?.('checking', 0, totals.records);
+    reader.verify((done) => options.onProgress?.('checking', done, totals.records));
     const summary: ImportBundleSummary = {
       file: label,
       bundleId: header.bundleId,
@@ -98,6 +108,8 @@ export async function importBundle(library: Library, file: string, options: Impo
     const touched = new Map<string, readonly [string, string]>();
     const receivedAt = new Date().toISOString();
     const touch = (entityType: string, entityId: string) => touched.set(`${entityType}\u0000${entityId}`, [entityType, entityId]);
+    const recordStep = progressStep(totals.records);
+    options.onProgress?.('records', 0, totals.records);
     library.transaction(() => {
       let done = 0;
       const receive = (event: PortableEvent) => {
@@ -130,7 +142,7 @@ export async function importBundle(library: Library, file: string, options: Impo
             bucket[record.kind] = (bucket[record.kind] ?? 0) + 1;
           }
         }
-        if (++done % 10_000 === 0) options.onProgress?.('records', done);
+        if (++done % recordStep === 0) options.onProgress?.('records', done, totals.records);
       }
       summary.refolded = refoldTouched(library, touched.values(), options.projectors ?? PROJECTORS);
       library.stationSync.noteReceived(header.sourceStation, header.sourceName, header.upToSeq, header.createdAt, receivedAt);
@@ -151,10 +163,15 @@ export async function importBundle(library: Library, file: string, options: Impo
       });
     });
 
+    options.onProgress?.('records', totals.records, totals.records);
     summary.timings.recordsMs = lap();
     const thumbnailsDir = thumbnailCacheDir(library.databasePath);
     fs.mkdirSync(thumbnailsDir, { recursive: true });
-    summary.thumbnailsCopied = await copyThumbnails(reader.thumbnails(), thumbnailsDir, (done) => options.onProgress?.('thumbnails', done));
+    const thumbnailStep = progressStep(totals.thumbnails);
+    options.onProgress?.('thumbnails', 0, totals.thumbnails);
+    summary.thumbnailsCopied = await copyThumbnails(reader.thumbnails(), thumbnailsDir, (done) => {
+      if (done % thumbnailStep === 0 || done === totals.thumbnails) options.onProgress?.('thumbnails', done, totals.thumbnails);
+    });
     summary.timings.thumbnailsMs = lap();
     const touchedOf = (entityType: string) => new Set([...touched.values()].filter(([type]) => type === entityType).map(([, id]) => id));
     const reviewed = touchedOf(REVIEW_ENTITY);
@@ -172,10 +189,12 @@ export async function importBundle(library: Library, file: string, options: Impo
  * name and renamed, so a copy cut off leaves no half thumbnail, and the next merge writes the
  * missing ones (a cache, so no flush per file; several writes in flight).
  */
-async function copyThumbnails(thumbnails: Iterable<{ sha256: string; jpeg: Buffer }>, dir: string, progress: (done: number) => void): Promise<number> {
+async function copyThumbnails(thumbnails: Iterable<{ sha256: string; jpeg: Buffer }>, dir: string, progress: (seen: number) => void): Promise<number> {
   let copied = 0;
+  let seen = 0;
   const inFlight = new Set<Promise<void>>();
   for (const { sha256, jpeg } of thumbnails) {
+    progress(++seen);
     if (!/^[0-9a-f]{64}$/.test(sha256)) continue;
     const target = path.join(dir, `${sha256}.jpg`);
     if (fs.existsSync(target)) continue;
@@ -184,7 +203,7 @@ async function copyThumbnails(thumbnails: Iterable<{ sha256: string; jpeg: Buffe
       .writeFile(temporary, jpeg)
       .then(() => fs.promises.rename(temporary, target))
       .then(() => {
-        if (++copied % 5000 === 0) progress(copied);
+        copied++;
       })
       .finally(() => inFlight.delete(write));
     inFlight.add(write);
