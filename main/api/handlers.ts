@@ -355,8 +355,8 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     },
     'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres, ranger }) => {
       requirePhoto(library, photoId);
-      const by = decisionMaker(library, ranger).ranger;
-      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres, by });
+      const maker = decisionMaker(library, ranger);
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres, by: maker.ranger, station: maker.station });
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);

@@ -56,7 +56,7 @@ function printConflicts(library: Library, context: CommandContext): number {
     context.stdout.write(`photo ${conflict.photoId ?? '?'} (${conflict.photoSha256.slice(0, 12)}) placed differently:\n`);
     for (const placed of conflict.placements) {
       const where = placed.latitude === null ? 'position removed' : `${placed.latitude}, ${placed.longitude}${placed.uncertaintyMetres ? ` ±${placed.uncertaintyMetres} m` : ''}`;
-      context.stdout.write(`  ${where} by ${placed.ranger ?? 'unknown ranger'} at ${placed.originStation}, ${placed.occurredAt}\n`);
+      context.stdout.write(`  ${where} by ${placed.ranger ?? 'unknown ranger'} at ${placed.stationName ?? placed.originStation}, ${placed.occurredAt}\n`);
     }
   }
   if (placements.length) context.stdout.write('Keep one with: invasives place PHOTO_ID LATITUDE LONGITUDE [--uncertainty M] (or --clear)\n');

@@ -1,7 +1,13 @@
 import { StationError } from '../../core/errors.js';
+import type { Library } from '../../core/library/index.js';
 import { decisionMaker } from '../../core/station-settings.js';
 import { type CliCommand, usageError } from '../command.js';
 import { refreshAndReport } from './alerts.js';
+
+function placedBy(library: Library, ranger: unknown): { by: string | null; station: string | null } {
+  const maker = decisionMaker(library, ranger as string | undefined);
+  return { by: maker.ranger, station: maker.station };
+}
 
 export const placeCommand: CliCommand = {
   name: 'place',
@@ -42,7 +48,7 @@ stations in bundles. Negative values: use --lat=-33.96 or put -- before them.`,
         }
         const uncertaintyText = context.options.uncertainty as string | undefined;
         const uncertaintyMetres = uncertaintyText === undefined ? null : Number(uncertaintyText);
-        const position = library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand (CLI)', uncertaintyMetres, by: decisionMaker(library, context.options.ranger as string | undefined).ranger });
+        const position = library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand (CLI)', uncertaintyMetres, ...placedBy(library, context.options.ranger) });
         if (!context.json) context.stdout.write(`Photo ${photoId} placed at ${position.latitude}, ${position.longitude}.\n`);
       }
       const alerts = refreshAndReport(library, context);

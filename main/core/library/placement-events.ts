@@ -3,8 +3,8 @@ import { standingHeads } from './superseding-events.js';
 
 /**
  * Placements as events: a photo's GPX or hand position is a 'placement' event (entity: the
- * photo's sha256; action 'placed' with latitude, longitude, source, detail, uncertaintyMetres
- * and `supersedes`, or 'cleared'). photo_positions is their projection: the last head in fold
+ * photo's sha256; action 'placed' with latitude, longitude, source, detail, uncertaintyMetres,
+ * the station's name and `supersedes`, or 'cleared'). photo_positions is their projection: the last head in fold
  * order. Two stations placing one photo differently without seeing each other's placement is a
  * conflict for the ranger (like two review decisions), never silently overwritten.
  */

@@ -57,10 +57,10 @@ export class PositionsStore {
     this.photoByHash = db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?');
   }
 
-  /** Stores (or replaces) a photo's GPX or manual position; `by`: the ranger who placed it. */
+  /** Stores (or replaces) a photo's GPX or manual position; `by`: the ranger who placed it, `station`: the station's name. */
   set(
     photoId: number,
-    position: { latitude: number; longitude: number; source: StoredPositionSource; detail?: string | null; uncertaintyMetres?: number | null; by?: string | null },
+    position: { latitude: number; longitude: number; source: StoredPositionSource; detail?: string | null; uncertaintyMetres?: number | null; by?: string | null; station?: string | null },
   ): PhotoPositionRow {
     if (!this.photoExists.get(photoId)) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
     const { latitude, longitude } = position;
@@ -74,7 +74,7 @@ export class PositionsStore {
     if (uncertaintyMetres !== null && !(Number.isFinite(uncertaintyMetres) && uncertaintyMetres > 0)) {
       throw new StationError('INVALID_ARGUMENT', `Uncertainty ${uncertaintyMetres} m for photo ${photoId} must be a positive number of metres.`);
     }
-    const payload = { latitude, longitude, source: position.source, detail: position.detail ?? null, uncertaintyMetres };
+    const payload = { latitude, longitude, source: position.source, detail: position.detail ?? null, uncertaintyMetres, station: position.station ?? null };
     return this.db.transaction(() => {
       this.change(photoId, 'placed', payload, position.by ?? null);
       return this.get(photoId)!;

@@ -67,6 +67,8 @@ export interface ConflictingPlacement {
   source: string | null;
   ranger: string | null;
   originStation: string;
+  /** The station's name when it placed the photo (null: not named). */
+  stationName: string | null;
   occurredAt: string;
 }
 
@@ -90,6 +92,7 @@ function describePlacement(event: EventRow): ConflictingPlacement {
     source: placed ? String(event.payload.source) : null,
     ranger: event.ranger,
     originStation: event.originStation,
+    stationName: (event.payload.station as string | null) ?? null,
     occurredAt: event.occurredAt,
   };
 }
