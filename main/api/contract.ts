@@ -641,7 +641,7 @@ export const CONTRACT = {
   /** Sites with their state as of today (issue 15); `weeks`: only those with a re-check due within that many weeks. */
   'sites:list': call<SiteListItem[]>()(z.strictObject({ dueWithinWeeks: z.number().int().min(0).max(520).optional() }).optional()),
   'sites:createFromPhoto': call<SiteListItem>()(z.strictObject({ photoId: id, radiusMetres: z.number().positive().max(100_000).default(10), ranger: ranger.optional() })),
-  'sites:create': call<SiteListItem>()(z.strictObject({ species: speciesName, extent: siteExtentSchema, name: z.string().trim().max(200).optional(), confirmed: z.boolean().default(false), firstRecordOn: dayDate.optional(), ranger: ranger.optional() })),
+  'sites:create': call<SiteListItem>()(z.strictObject({ species: speciesName, extent: siteExtentSchema, name: z.string().trim().max(200).optional(), notes: z.string().max(5000).optional(), confirmed: z.boolean().default(false), firstRecordOn: dayDate.optional(), ranger: ranger.optional() })),
   'sites:confirm': call<SiteListItem>()(z.strictObject({ siteId, ranger: ranger.optional(), reason: z.string().max(2000).optional() })),
   'sites:plan': call<SiteListItem>()(z.strictObject({ siteId, plannedFor: dayDate.optional(), method: z.string().trim().max(100).optional(), ranger: ranger.optional() })),
   'sites:treat': call<SiteListItem>()(siteTreatmentSchema),
