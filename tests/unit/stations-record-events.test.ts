@@ -185,7 +185,10 @@ test('an alert decided at another station keeps that state when this station rai
 test('a library from before these were events keeps its placements, species list and alert states as events, and merges them', async () => {
   const dir = makeTempDir();
   const file = path.join(dir, 'old.sqlite');
-  const old = openDatabase(file, MIGRATIONS.slice(0, SCHEMA_VERSION - 1));
+  // The schema just before the migration that made these events (found by what it adds: numbers change at merges).
+  const eventsMigration = MIGRATIONS.findIndex((migration) => migration.includes('ALTER TABLE alerts ADD COLUMN state_event_id'));
+  assert.ok(eventsMigration > 0);
+  const old = openDatabase(file, MIGRATIONS.slice(0, eventsMigration));
   const sha = (seed: string) => hashOf(seed);
   old.exec(`INSERT INTO imports (id, root_path, started_at, state) VALUES (1, '/cards', '2026-01-01', 'completed');
     INSERT INTO photos (id, sha256, byte_size, format, added_at, latitude, longitude, captured_at) VALUES
