@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Library } from '../../main/core/library/index.js';
 import { exportBundle } from '../../main/core/stations/export-bundle.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
+import { seriousAccessibilityViolations } from '../helpers/axe.js';
 import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { addPhoto } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -48,7 +49,8 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
     }
     server = await startServer({ databasePath, rendererDir });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // bypassCSP lets the test inject axe-core; the station's own CSP stays as it is for the app.
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   });
 
   after(async () => {
@@ -85,6 +87,8 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
     await conflicts.getByText('rejected by Ben at South').waitFor();
     await page.getByTestId('stations-received').getByText('north.bundle', { exact: true }).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'stations.png'), fullPage: true });
+    const found = await seriousAccessibilityViolations(page);
+    assert.deepEqual(found, [], JSON.stringify(found, null, 1));
     await conflicts.locator('.decision').filter({ hasText: 'confirmed Ailanthus altissima' }).getByRole('button', { name: 'Keep this' }).click();
     await page.getByText('No photo was decided differently at two stations.').waitFor();
     const review = server.station.library.reviews.current(server.station.library.stationSync.photoId(server.station.library.stationSync.reviewedPhotoHashes()[0]!)!)!;
