@@ -4,9 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { Library } from '../../main/core/library/index.js';
 import { exportBundle } from '../../main/core/stations/export-bundle.js';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { seriousAccessibilityViolations } from '../helpers/axe.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { addPhoto } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -26,7 +27,6 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
   let page: Page;
 
   before(async () => {
-    buildRenderer(rendererDir);
     const here = Library.open(databasePath);
     const north = Library.open(path.join(dir, 'north.sqlite'));
     try {
@@ -47,16 +47,11 @@ describe('the Stations screen in the browser', { skip: chromiumSkipReason }, () 
       north.close();
       here.close();
     }
-    server = await startServer({ databasePath, rendererDir });
-    browser = await launchChromium();
     // bypassCSP lets the test inject axe-core; the station's own CSP stays as it is for the app.
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1280, height: 900 }, bypassCSP: true } }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('merge a bundle, see it received and resolve the conflict it brought', async () => {
     await page.goto(`${server.url}#/stations`);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import fs from 'node:fs';
-import type { CallName, CallOutcome, CallResult, EventMap, EventName } from '../../main/api/contract.js';
+import type { CallName, EventMap, EventName } from '../../main/api/contract.js';
 import { Library } from '../../main/core/library/index.js';
 import { exportBundle } from '../../main/core/stations/export-bundle.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
-import { addPhoto } from '../helpers/station-library.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { callOverHttp, startServerInDir, valueOverHttp } from '../helpers/api-over-http.js';
 import { uploadOverHttp } from '../helpers/input-files.js';
+import { addPhoto } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** The Stations screen's calls through the real HTTP transport: merge a bundle, see it received, resolve a conflict. */
@@ -15,23 +16,11 @@ describe('stations calls over HTTP', () => {
   const dir = makeTempDir();
   let server: RunningServer;
 
-  async function call<K extends CallName>(name: K, args: unknown): Promise<CallOutcome<K>> {
-    const response = await fetch(`${server.origin}/api/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-invasives-token': server.token },
-      body: JSON.stringify(args ?? {}),
-    });
-    assert.equal(response.status, 200);
-    return (await response.json()) as CallOutcome<K>;
-  }
-  async function value<K extends CallName>(name: K, args: unknown): Promise<CallResult<K>> {
-    const outcome = await call(name, args);
-    assert.ok(outcome.ok, outcome.ok ? '' : `${name}: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.value;
-  }
+  const call = <K extends CallName>(name: K, args: unknown) => callOverHttp(server, name, args);
+  const value = <K extends CallName>(name: K, args: unknown) => valueOverHttp(server, name, args);
 
   before(async () => {
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+    server = await startServerInDir(dir);
   });
   after(async () => {
     await server.close();

@@ -1,6 +1,7 @@
 import { StationError } from '../errors.js';
 import type { Db } from './database.js';
 import type { EventLog } from './event-log.js';
+import { writeTransaction } from './write-transaction.js';
 import { ALERT_STATE_ACTIONS, ALERT_STATE_ENTITY, alertStateKey } from './alert-state-events.js';
 import { latestStanding, supersedesNow } from './superseding-events.js';
 
@@ -206,7 +207,7 @@ export class AlertsStore {
   /** Marks alerts as seen by a ranger (the first time only); returns how many were unseen. */
   markSeenMany(ids: readonly number[]): number {
     const now = new Date().toISOString();
-    return this.db.transaction(() => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0)).immediate();
+    return writeTransaction(this.db, () => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0));
   }
 
   /**
@@ -217,11 +218,11 @@ export class AlertsStore {
     const trimmed = reason?.trim() ?? '';
     if (action === 'dismiss' && !trimmed) throw new StationError('INVALID_ARGUMENT', 'Dismissing alerts needs a reason (e.g. "known planting", "wrong species").');
     const target: AlertState = action === 'acknowledge' ? 'acknowledged' : action === 'dismiss' ? 'dismissed' : 'new';
-    return this.db.transaction(() =>
+    return writeTransaction(this.db, () =>
       this.list(filter)
         .filter((alert) => alert.state !== target || (target === 'dismissed' && alert.dismissReason !== trimmed))
         .map((alert) => this.changeState(alert.id, target, target === 'dismissed' ? trimmed : null, decider)),
-    ).immediate();
+    );
   }
 
   /** Every alert key currently stored, for the refresh to find alerts whose findings vanished. */
@@ -262,7 +263,7 @@ export class AlertsStore {
     const record = this.byId.get(id);
     if (!record) throw new StationError('NOT_FOUND', `Alert ${id} does not exist (see: invasives alerts list).`);
     const key = alertStateKey({ kind: record.kind, species: record.species, placeKey: record.place_key });
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const supersedes = supersedesNow(this.events.history(ALERT_STATE_ENTITY, key));
       this.events.append({
         entityType: ALERT_STATE_ENTITY,
@@ -274,7 +275,7 @@ export class AlertsStore {
       });
       this.refoldState(key);
       return this.get(id)!;
-    }).immediate();
+    });
   }
 
   /**

@@ -21,6 +21,7 @@ import { SpeciesListStore } from './species-list-store.js';
 import { SubmissionsStore } from './submissions-store.js';
 import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 import { ZonesStore } from './zones-store.js';
 
 export interface LibraryStats {
@@ -123,9 +124,9 @@ export class Library {
     return library;
   }
 
-  /** Runs `work` in one write transaction: all of it is stored, or none. */
+  /** Runs `work` in one write transaction (see writeTransaction): all of it is stored, or none. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+    return writeTransaction(this.db, work);
   }
 
   stats(): LibraryStats {

@@ -1,6 +1,7 @@
 import { StationError } from '../errors.js';
 import type { Db } from './database.js';
 import type { EventLog } from './event-log.js';
+import { writeTransaction } from './write-transaction.js';
 import { PLACEMENT_ENTITY, foldPlacements } from './placement-events.js';
 import { supersedesNow } from './superseding-events.js';
 
@@ -75,10 +76,10 @@ export class PositionsStore {
       throw new StationError('INVALID_ARGUMENT', `Uncertainty ${uncertaintyMetres} m for photo ${photoId} must be a positive number of metres.`);
     }
     const payload = { latitude, longitude, source: position.source, detail: position.detail ?? null, uncertaintyMetres, station: position.station ?? null };
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       this.change(photoId, 'placed', payload, position.by ?? null);
       return this.get(photoId)!;
-    }).immediate();
+    });
   }
 
   /** Appends the placement event (superseding every standing one: it also settles a conflict) and projects it. */
@@ -128,7 +129,7 @@ export class PositionsStore {
   /** Forgets a GPX or manual position (the photo falls back to its EXIF position, if any). */
   clear(photoId: number, by: string | null = null): boolean {
     if (!this.byPhoto.get(photoId)) return false;
-    this.db.transaction(() => this.change(photoId, 'cleared', {}, by)).immediate();
+    writeTransaction(this.db, () => this.change(photoId, 'cleared', {}, by));
     return true;
   }
 }

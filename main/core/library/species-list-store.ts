@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import type { EventLog } from './event-log.js';
+import { writeTransaction } from './write-transaction.js';
 import { SPECIES_LIST_ENTITY } from './species-list-events.js';
 import { latestStanding, supersedesNow } from './superseding-events.js';
 
@@ -88,7 +89,7 @@ export class SpeciesListStore {
   /** Stores entries in one transaction (all or none); `replace` first forgets every other species. */
   save(entries: readonly NewSpeciesEntry[], by: string | null, options: { replace?: boolean } = {}): SpeciesEntry[] {
     const occurredAt = new Date().toISOString();
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       if (options.replace) {
         const kept = new Set(entries.map((entry) => entry.species));
         for (const record of this.all.all()) if (!kept.has(record.species)) this.change(record.species, 'removed', {}, by, occurredAt);
@@ -98,13 +99,13 @@ export class SpeciesListStore {
         this.change(species, 'saved', { watchList, priority, minScore, alertsOn, canOccur, note }, by, occurredAt);
       }
       return entries.map((entry) => this.get(entry.species)!);
-    }).immediate();
+    });
   }
 
   /** Takes a species off the list; `by`: the ranger. */
   delete(species: string, by: string | null = null): boolean {
     if (!this.one.get(species)) return false;
-    this.db.transaction(() => this.change(species, 'removed', {}, by, new Date().toISOString())).immediate();
+    writeTransaction(this.db, () => this.change(species, 'removed', {}, by, new Date().toISOString()));
     return true;
   }
 
