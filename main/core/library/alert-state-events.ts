@@ -19,5 +19,13 @@ export function alertStateKey(alert: { kind: string; species: string; placeKey: 
   return `${alert.kind}|${alert.species}|${alert.placeKey}`;
 }
 
+/** The parts of a natural key (kinds and species names hold no '|'; a place key may). */
+export function parseAlertStateKey(key: string): { kind: string; species: string; placeKey: string } | null {
+  const first = key.indexOf('|');
+  const second = first < 0 ? -1 : key.indexOf('|', first + 1);
+  if (second < 0) return null;
+  return { kind: key.slice(0, first), species: key.slice(first + 1, second), placeKey: key.slice(second + 1) };
+}
+
 /** The event action for each state a ranger can set. */
 export const ALERT_STATE_ACTIONS = { acknowledged: 'acknowledged', dismissed: 'dismissed', new: 'reopened' } as const;

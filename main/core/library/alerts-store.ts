@@ -2,7 +2,7 @@ import { StationError } from '../errors.js';
 import type { Db } from './database.js';
 import type { EventLog } from './event-log.js';
 import { writeTransaction } from './write-transaction.js';
-import { ALERT_STATE_ACTIONS, ALERT_STATE_ENTITY, alertStateKey } from './alert-state-events.js';
+import { ALERT_STATE_ACTIONS, ALERT_STATE_ENTITY, alertStateKey, parseAlertStateKey } from './alert-state-events.js';
 import { latestStanding, supersedesNow } from './superseding-events.js';
 
 export type AlertKind = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism' | 'regrowth';
@@ -108,7 +108,6 @@ export class AlertsStore {
   private readonly deleteAlert;
   private readonly markSeen;
   private readonly applyEvent;
-  private readonly byStateKey;
 
   constructor(
     private readonly db: Db,
@@ -133,8 +132,6 @@ export class AlertsStore {
     this.applyEvent = db.prepare(`
       UPDATE alerts SET state = @state, dismiss_reason = @reason, updated_at = @now, auto_closed = 0, decided_by = @by,
         decided_station = @station, decided_at = @at, seen_at = coalesce(seen_at, @now), state_event_id = @eventId WHERE id = @id`);
-    // A full scan of a small table: alerts number in the hundreds.
-    this.byStateKey = db.prepare<[string], AlertRecord>("SELECT * FROM alerts WHERE kind || '|' || species || '|' || place_key = ?");
   }
 
   /**
@@ -284,7 +281,8 @@ export class AlertsStore {
    * left alone, so the station's own closing of a rejected alert stays.
    */
   refoldState(key: string): void {
-    const record = this.byStateKey.get(key);
+    const parts = parseAlertStateKey(key);
+    const record = parts && this.find.get(parts.kind, parts.species, parts.placeKey);
     if (!record) return;
     const latest = latestStanding(this.events.history(ALERT_STATE_ENTITY, key));
     if (!latest || record.state_event_id === latest.eventId) return;
