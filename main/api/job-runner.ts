@@ -10,7 +10,8 @@ import type { PhotoClassifier } from '../core/vision/classifier.js';
 import { openClassifier } from '../core/vision/open-classifier.js';
 import { type TrainModelOptions, type TrainingProgress, libraryTrainingPhotos, trainModel } from '../core/learning/index.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
-import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, InterruptedJob, JobStatus, TrainingFinished } from './contract.js';
+import type { ImportBundleSummary, MergeProgressListener } from '../core/stations/import-bundle.js';
+import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, InterruptedJob, JobStatus, MergeFinished, MergeProgress, TrainingFinished } from './contract.js';
 import type { EventBus } from './events.js';
 import { JobBusyError, toApiError } from './api-error.js';
 
@@ -27,6 +28,7 @@ const INTERRUPTED_REASONS: Record<JobKind, (target: string | null) => string> = 
   classify: () => "The station's backend stopped while re-classifying; start it again (photos already classified are kept).",
   train: () => "The station's backend stopped while training; start it again.",
   compile: (pack) => `The station's backend stopped while compiling the model pack "${pack}"; add it again.`,
+  merge: (file) => `The station's backend stopped while merging "${file}"; nothing of it was stored (a merge is all or nothing): merge it again.`,
 };
 
 function processIsAlive(pid: number): boolean {
@@ -48,7 +50,7 @@ interface JobOutcome {
 const PROGRESS_EVENTS_PER_SECOND = 5;
 
 interface RunningJob {
-  kind: 'import' | 'classify' | 'train';
+  kind: 'import' | 'classify' | 'train' | 'merge';
   /** Its row in the library's job records (null when the library could not record it). */
   recordId: number | null;
   /** The imported folder, for imports. */
@@ -56,6 +58,7 @@ interface RunningJob {
   controller: AbortController;
   progress: WorkProgress | null;
   trainingProgress: TrainingProgress | null;
+  mergeProgress: MergeProgress | null;
   done: Promise<void>;
 }
 
@@ -112,9 +115,14 @@ export class JobRunner {
   }
 
   /** Runs `work` in the background; its result announces the outcome once the runner is free again. */
-  private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<{ outcome: JobOutcome; announce: () => void }>): number | null {
-    const recordId = this.startRecord(kind, rootPath);
-    const job: RunningJob = { kind, recordId, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, done: Promise.resolve() };
+  private begin(
+    kind: RunningJob['kind'],
+    rootPath: string | null,
+    work: (job: RunningJob) => Promise<{ outcome: JobOutcome; announce: () => void }>,
+    recordTarget: string | null = rootPath,
+  ): number | null {
+    const recordId = this.startRecord(kind, recordTarget);
+    const job: RunningJob = { kind, recordId, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, mergeProgress: null, done: Promise.resolve() };
     this.current = job;
     job.done = work(job).then(({ outcome, announce }) => {
       this.endRecord(recordId, outcome);
@@ -144,7 +152,13 @@ export class JobRunner {
   private refuseWhenBusy(): void {
     if (!this.current) return;
     const what =
-      this.current.kind === 'import' ? `An import of "${this.current.rootPath}"` : this.current.kind === 'train' ? 'Training a new model version' : 'A re-classification of the library';
+      this.current.kind === 'import'
+        ? `An import of "${this.current.rootPath}"`
+        : this.current.kind === 'train'
+          ? 'Training a new model version'
+          : this.current.kind === 'merge'
+            ? `A merge of "${this.current.mergeProgress?.file ?? 'a file'}" from another station`
+            : 'A re-classification of the library';
     throw new JobBusyError(`${what} is running; cancel it or wait for it to finish.`);
   }
 
@@ -274,9 +288,42 @@ export class JobRunner {
     return { backboneModelId: backbone.id, photos: photos.length, species };
   }
 
-  /** Cancels the running job, whichever it is; files in flight finish first. */
+  /**
+   * Merges another station's bundle or library file (`run`: the merge in its worker, reporting
+   * through the listener it is given). Answers at once; the progress streams as
+   * stations:mergeProgress events (each stage's start and end always, a few a second between)
+   * and the outcome as stations:mergeFinished. A merge is all or nothing, so it is not cancelled.
+   */
+  startMerge(file: string, run: (onProgress: MergeProgressListener) => Promise<ImportBundleSummary>): { file: string } {
+    this.refuseWhenBusy();
+    this.begin('merge', null, async (job) => {
+      job.mergeProgress = { file, stage: 'preparing', done: 0, total: 0 };
+      let finished: MergeFinished;
+      let lastEmit = 0;
+      try {
+        const summary = await run((stage, done, total) => {
+          const progress: MergeProgress = { file, stage, done, total };
+          const stageChanged = job.mergeProgress?.stage !== stage;
+          job.mergeProgress = progress;
+          const now = Date.now();
+          if (stageChanged || done === total || now - lastEmit >= 1000 / PROGRESS_EVENTS_PER_SECOND) {
+            lastEmit = now;
+            this.events.emit('stations:mergeProgress', progress);
+          }
+        });
+        if (!summary.sameLibrary) this.refreshAlerts();
+        finished = { file, summary, error: null };
+      } catch (error) {
+        finished = { file, summary: null, error: toApiError(error) };
+      }
+      return { outcome: { cancelled: false, error: finished.error }, announce: () => this.events.emit('stations:mergeFinished', finished) };
+    }, file);
+    return { file };
+  }
+
+  /** Cancels the running job, whichever it is; files in flight finish first. A merge runs to its end. */
   cancel(): { cancelled: boolean } {
-    if (!this.current) return { cancelled: false };
+    if (!this.current || this.current.kind === 'merge') return { cancelled: false };
     this.current.controller.abort();
     return { cancelled: true };
   }
@@ -287,6 +334,7 @@ export class JobRunner {
       rootPath: this.current?.rootPath ?? null,
       progress: this.current?.progress ?? null,
       trainingProgress: this.current?.trainingProgress ?? null,
+      mergeProgress: this.current?.mergeProgress ?? null,
       lastImport: this.lastImport,
       interrupted: this.latestInterruption(),
     };
@@ -348,6 +396,7 @@ export class JobRunner {
     if (kind === 'train') this.events.emit('training:finished', { modelId: null, cancelled: false, error });
     if (kind === 'import') this.events.emit('import:finished', { rootPath: target ?? '', summary: null, resumed: false, cancelled: false, error, alerts: null });
     if (kind === 'classify') this.events.emit('classify:finished', { modelId: this.library.models.active()?.id ?? 0, classified: 0, failed: 0, cancelled: false, error });
+    if (kind === 'merge') this.events.emit('stations:mergeFinished', { file: target ?? '', summary: null, error });
     return { kind, target, reason, resumed: false, endedAt: new Date().toISOString() };
   }
 

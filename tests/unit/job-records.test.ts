@@ -70,6 +70,17 @@ describe('job records', () => {
     assert.equal(finished.error?.code, 'BACKEND_STOPPED');
   });
 
+  test('a merge left running by a process that is gone is reported failed: nothing of it was stored', async () => {
+    const record = station.library.jobRecords.start('merge', 'north-station.bundle', deadPid());
+    const seen = collect();
+    const [reported] = await station.resumeInterruptedJobs();
+    assert.equal(reported!.kind, 'merge');
+    assert.equal(station.library.jobRecords.get(record)!.state, 'failed');
+    const finished = seen.find((event) => event.name === 'stations:mergeFinished')!.payload as EventMap['stations:mergeFinished'];
+    assert.equal(finished.file, 'north-station.bundle');
+    assert.match(finished.error!.message, /stopped while merging "north-station.bundle"; nothing of it was stored.*merge it again/);
+  });
+
   test('records of a process that still runs are left alone', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {

@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 
-export type JobKind = 'import' | 'classify' | 'train' | 'compile';
+export type JobKind = 'import' | 'classify' | 'train' | 'compile' | 'merge';
 export type JobState = 'running' | 'finished' | 'cancelled' | 'failed' | 'interrupted';
 
 export interface JobRecord {

@@ -77,23 +77,23 @@ export class Library {
     private readonly db: Db,
     readonly databasePath: string,
   ) {
+    this.events = new EventLog(db);
     this.photos = new PhotosStore(db);
     this.calibrations = new CalibrationsStore(db);
     this.predictions = new PredictionsStore(db, this.calibrations);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
-    this.positions = new PositionsStore(db);
+    this.positions = new PositionsStore(db, this.events);
     this.zones = new ZonesStore(db);
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
-    this.alerts = new AlertsStore(db);
+    this.alerts = new AlertsStore(db, this.events);
     this.captureTimes = new CaptureTimesStore(db);
     this.taxa = new TaxaStore(db);
     this.datasetSettings = new DatasetSettingsStore(db);
     this.basemaps = new BasemapsStore(db);
-    this.speciesList = new SpeciesListStore(db);
+    this.speciesList = new SpeciesListStore(db, this.events);
     this.stationSettings = new StationSettingsStore(db);
-    this.events = new EventLog(db);
     this.reviews = new ReviewsStore(db, this.events);
     this.stationSync = new StationSyncStore(db);
     this.sites = new SitesStore(db);
