@@ -4,7 +4,8 @@ import type { MapPoint } from '../../../../main/api/contract.js';
 import type { BasemapStatus } from '../../../../main/api/contract.js';
 import type { SiteListItem, ZoneRow } from '../../../../main/api/contract.js';
 import { SITE_LAYERS, SITE_SOURCE, siteCollection } from './site-layers.js';
-import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, ScaleControl, pageOrigin } from './maplibre.js';
+import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, pageOrigin } from './maplibre.js';
+import { RestingScaleBar } from './scale-bar.js';
 import { FONT_STACK, LAND, WATER, WORLD_UNDER_BASEMAP, buildMapStyle, rasterBasemapCoversView } from './map-style.js';
 import {
   IS_CLUSTER,
@@ -76,7 +77,7 @@ export class StationMap {
       fadeDuration: 0,
     });
     if (options.interactive ?? true) this.map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
-    if (options.scale ?? true) this.map.addControl(new ScaleControl({ maxWidth: 120, unit: 'metric' }), 'bottom-left');
+    if (options.scale ?? true) this.map.addControl(new RestingScaleBar(120), 'bottom-left');
     this.ready = new Promise((resolve) => this.map.once('load', () => resolve()));
     void this.ready.then(() => {
       this.addDataLayers();
