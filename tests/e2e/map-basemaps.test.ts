@@ -349,6 +349,26 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     assert.equal(dark, 0, 'without the label layer no letter is drawn there');
   });
 
+  test('a file that is not tiles, uploaded as a basemap, is refused with a message naming it; nothing is added and the world outline is still drawn', async () => {
+    const before = server.station.library.basemaps.list().length;
+    const notes = path.join(dir, 'notes.pmtiles');
+    fs.writeFileSync(notes, 'field notes, not tiles\n'.repeat(20));
+    await page.goto(`${server.origin}/#/map`);
+    await page.reload();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.getByText('Basemaps and zones').click();
+    await page.getByLabel('Basemap file (.mbtiles, .pmtiles)').setInputFiles(notes);
+    await page.getByTestId('chosen-file').filter({ hasText: 'notes.pmtiles' }).waitFor();
+    await page.getByRole('button', { name: 'Add basemap' }).click();
+    await page.getByTestId('map-message').filter({ hasText: 'notes.pmtiles' }).waitFor();
+    assert.match(await page.getByTestId('map-message').innerText(), /notes\.pmtiles.*(neither MBTiles nor PMTiles|not a readable)/s);
+    assert.equal(server.station.library.basemaps.list().length, before, 'nothing added');
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'World outline only' });
+    await page.locator('[data-testid=map][data-basemap-id=""]').waitFor();
+    await jumpTo([-95, 40], 2);
+    assert.ok((await shareOfColour(LAND)) > 0.1, 'the world outline is still drawn');
+  });
+
   test('a basemap whose file is gone after a restart gets a clear message and the world outline', async () => {
     await server.close();
     for (const file of fs.readdirSync(basemapStoreDir(db))) fs.rmSync(path.join(basemapStoreDir(db), file));
