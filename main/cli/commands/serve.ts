@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { startServer } from '../../server/server.js';
+import { startBackendServer } from '../../server/server.js';
 import { type CliCommand, usageError } from '../command.js';
 
 /** Opens a URL in the desktop's browser; failure is fine (the URL is printed anyway). */
@@ -37,7 +37,8 @@ Options:
       throw usageError(`--port "${portText}" is not a port number (0-65535).`);
     }
     context.library.check('write');
-    const server = await startServer({ databasePath: context.databasePath, port });
+    // The station runs in a backend process of its own; this one only serves HTTP (and restarts it if it dies).
+    const server = await startBackendServer({ databasePath: context.databasePath, port });
     if (context.json) context.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, databasePath: context.databasePath })}\n`);
     else context.stdout.write(`Review station for ${context.databasePath}\nOpen ${server.url}\n(Ctrl-C to stop)\n`);
     // The browser gets a token that works once: the command line of the opener is visible to `ps`.
