@@ -156,6 +156,17 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-pmtiles.png') });
     assert.ok(orange > 0.3, `the PMTiles tiles cover the view (${(orange * 100).toFixed(1)}% orange pixels)`);
     assert.equal(await shareOfColour(GREEN) < 0.01, true, 'the other basemap is no longer drawn');
+
+    // Under a raster basemap that fills the view the world outline is not drawn (software WebGL
+    // pays for every layer); once the view reaches past the basemap it is drawn again.
+    const worldLandVisibility = () =>
+      page.getByTestId('map').evaluate((element) => (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map.getLayoutProperty('world-land', 'visibility'));
+    assert.equal(await worldLandVisibility(), 'none');
+    await jumpTo([-95, 40], 2);
+    await waitForIdle();
+    assert.equal(await worldLandVisibility(), 'visible');
+    const [land, sea] = [await shareOfColour(LAND), await shareOfColour(SEA)];
+    assert.ok(land > 0.1 && sea > 0.1, `zoomed out past the park the world outline is back: land ${(land * 100).toFixed(1)}%, sea ${(sea * 100).toFixed(1)}%`);
   });
 
   test('a click at a known screen point over the park basemap places the photo there (within 10 m), after showing the coordinates; undo removes it', async () => {
