@@ -21,3 +21,15 @@ test('serve in a fresh clone builds the review UI once instead of serving "not b
   assert.equal(buildReviewUiIfMissing(REPO_ROOT, out, (line) => said.push(line)), false, 'built once, not at every start');
   assert.equal(said.length, 1);
 });
+
+test('after the sources change (a git pull), serve builds the review UI again instead of showing the old one', () => {
+  const out = path.join(dir, 'stale', 'renderer');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'index.html'), '<!doctype html><title>old build</title>');
+  const longAgo = new Date('2001-01-01T00:00:00Z');
+  fs.utimesSync(path.join(out, 'index.html'), longAgo, longAgo);
+  const said: string[] = [];
+  assert.equal(buildReviewUiIfMissing(REPO_ROOT, out, (line) => said.push(line)), true);
+  assert.doesNotMatch(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), /old build/);
+  assert.match(said[0]!, /older than its sources: building it again/);
+});
