@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli, startCli, waitForExit } from '../helpers/run-cli.js';
@@ -26,4 +27,13 @@ test('output piped into a reader that leaves early (`| head`) ends quietly, not 
   const result = await waitForExit(child);
   assert.equal(result.stderr, '');
   assert.equal(result.code, 0);
+});
+
+test('importing a folder with no photos (the wrong folder, an empty card) says so instead of a bare "completed"', async () => {
+  const empty = path.join(dir, 'EMPTY_CARD');
+  fs.mkdirSync(path.join(empty, 'MISC'), { recursive: true });
+  fs.writeFileSync(path.join(empty, 'MISC', 'readme.txt'), 'not a photo');
+  const result = await runCli(['import', empty, '--db', path.join(dir, 'empty.sqlite')]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout + result.stderr, new RegExp(`No photos found under ${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: check that this is the card's folder`));
 });
