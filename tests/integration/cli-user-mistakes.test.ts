@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { refreshAlerts } from '../../main/core/geo/alerts.js';
+import { importFolder } from '../../main/core/ingest/import-folder.js';
+import { Library } from '../../main/core/library/index.js';
+import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
+import { writeCard } from '../fixtures/make-card.js';
 import { runCli, startCli, waitForExit } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -36,4 +41,33 @@ test('importing a folder with no photos (the wrong folder, an empty card) says s
   const result = await runCli(['import', empty, '--db', path.join(dir, 'empty.sqlite')]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout + result.stderr, new RegExp(`No photos found under ${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: check that this is the card's folder`));
+});
+
+test('alerts ack/list --species naming a species no alert has says which species have alerts, instead of a silent 0', async () => {
+  const databasePath = path.join(dir, 'alerts.sqlite');
+  const card = path.join(dir, 'ALERT_CARD');
+  await writeCard(card, { 'DCIM/K1.JPG': { seed: 1, latitude: 46.7, longitude: 10.3, capturedAt: '2026-06-01T09:00:00' } });
+  const library = Library.open(databasePath);
+  try {
+    await importFolder(library, card, { settings: resolveSettings({ databasePath }) });
+    const labels = ['Fallopia japonica', 'Heracleum mantegazzianum'];
+    const model = library.models.add({ name: 'pack', version: '1', contentHash: 'e'.repeat(64), format: 'onnx', sourcePath: dir, labels, preprocessing: {} });
+    library.models.setActive(model.id);
+    for (const photo of library.photos.query()) library.predictions.save({ photoId: photo.id, modelId: model.id, labels, probabilities: Float32Array.from([0.9, 0.1]), topK: 2 });
+    assert.ok(refreshAlerts(library, DEFAULT_SETTINGS.geo).raised.length > 0);
+  } finally {
+    library.close();
+  }
+  const db = ['--db', databasePath];
+  const notHere = await runCli(['alerts', 'ack', '--species', 'Ailanthus altissima', '--ranger', 'A. Ranger', ...db], { exactArgs: true });
+  assert.equal(notHere.code, 0, notHere.stderr);
+  assert.equal(notHere.stdout, 'Acknowledged 0 alert(s) as A. Ranger. No alert names the species "Ailanthus altissima"; species with alerts: Fallopia japonica.\n');
+
+  const lowerCase = await runCli(['alerts', 'list', '--species', 'fallopia japonica', ...db], { exactArgs: true });
+  assert.equal(lowerCase.stdout, 'No alerts. No alert names the species "fallopia japonica": did you mean "Fallopia japonica"?\n');
+
+  const matching = await runCli(['alerts', 'ack', '--species', 'Fallopia japonica', '--ranger', 'A. Ranger', ...db], { exactArgs: true });
+  assert.match(matching.stdout, /^Acknowledged [1-9]\d* alert\(s\) as A\. Ranger\.\n$/);
+  const again = await runCli(['alerts', 'ack', '--species', 'Fallopia japonica', '--state', 'new', ...db], { exactArgs: true });
+  assert.equal(again.stdout, 'Acknowledged 0 alert(s).\n', 'a species that has alerts, none left to act on: no hint');
 });
