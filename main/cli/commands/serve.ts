@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../server/server.js';
+import { startBackendServer } from '../../server/server.js';
 import { buildReviewUiIfMissing } from '../build-review-ui.js';
 import { type CliCommand, usageError } from '../command.js';
 
@@ -42,7 +42,8 @@ Options:
     context.library.check('write');
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
     if (path.basename(repoRoot) !== 'dist') buildReviewUiIfMissing(repoRoot, path.join(repoRoot, 'dist', 'renderer'), (line) => context.stderr.write(`${line}\n`));
-    const server = await startServer({ databasePath: context.databasePath, port });
+    // The station runs in a backend process of its own; this one only serves HTTP (and restarts it if it dies).
+    const server = await startBackendServer({ databasePath: context.databasePath, port });
     if (context.json) context.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, databasePath: context.databasePath })}\n`);
     else context.stdout.write(`Review station for ${context.databasePath}\nOpen ${server.url}\n(Ctrl-C to stop)\n`);
     // The browser gets a token that works once: the command line of the opener is visible to `ps`.

@@ -8,6 +8,7 @@ import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, isDatabaseInUse, openDatabase } from './database.js';
 import { EventLog } from './event-log.js';
 import { ImportsStore } from './imports-store.js';
+import { JobRecordsStore } from './job-records-store.js';
 import { ModelsStore } from './models-store.js';
 import { ObservationsStore } from './observations-store.js';
 import { PhotosStore } from './photos-store.js';
@@ -70,32 +71,34 @@ export class Library {
   readonly stationSync: StationSyncStore;
   readonly sites: SitesStore;
   readonly submissions: SubmissionsStore;
+  readonly jobRecords: JobRecordsStore;
 
   private constructor(
     private readonly db: Db,
     readonly databasePath: string,
   ) {
+    this.events = new EventLog(db);
     this.photos = new PhotosStore(db);
     this.calibrations = new CalibrationsStore(db);
     this.predictions = new PredictionsStore(db, this.calibrations);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
-    this.positions = new PositionsStore(db);
+    this.positions = new PositionsStore(db, this.events);
     this.zones = new ZonesStore(db);
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
-    this.alerts = new AlertsStore(db);
+    this.alerts = new AlertsStore(db, this.events);
     this.captureTimes = new CaptureTimesStore(db);
     this.taxa = new TaxaStore(db);
     this.datasetSettings = new DatasetSettingsStore(db);
     this.basemaps = new BasemapsStore(db);
-    this.speciesList = new SpeciesListStore(db);
+    this.speciesList = new SpeciesListStore(db, this.events);
     this.stationSettings = new StationSettingsStore(db);
-    this.events = new EventLog(db);
     this.reviews = new ReviewsStore(db, this.events);
     this.stationSync = new StationSyncStore(db);
     this.sites = new SitesStore(db);
     this.submissions = new SubmissionsStore(db, this.events);
+    this.jobRecords = new JobRecordsStore(db);
   }
 
   /** True when some program has the library at `databasePath` open (a restore must not replace it then). */
