@@ -71,3 +71,12 @@ test('alerts ack/list --species naming a species no alert has says which species
   const again = await runCli(['alerts', 'ack', '--species', 'Fallopia japonica', '--state', 'new', ...db], { exactArgs: true });
   assert.equal(again.stdout, 'Acknowledged 0 alert(s).\n', 'a species that has alerts, none left to act on: no hint');
 });
+
+test('intake of a folder holding nothing to take in says what it expected instead of a bare "0 submission(s)"', async () => {
+  const empty = path.join(dir, 'VISITORS');
+  fs.mkdirSync(empty, { recursive: true });
+  const result = await runCli(['intake', empty, '--no-classify', '--db', path.join(dir, 'intake.sqlite')]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.split('\n')[0], '0 submission(s) taken in, 0 photo(s).');
+  assert.match(result.stdout, new RegExp(`Nothing to take in under ${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: give a saved mail \\(\\.eml\\), a mailbox \\(\\.mbox\\), or a folder with one folder of photos per visitor\\.`));
+});
