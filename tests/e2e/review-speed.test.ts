@@ -66,6 +66,10 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
   test('decisions show the next photo before the station answers, and all are stored in the order made', async () => {
     await page.goto(`${server.url}#/review`);
     await page.getByTestId('photo-total').filter({ hasText: `${PHOTOS} photos` }).waitFor();
+    // The station asks who is working once per browser session (its field takes the keyboard until answered).
+    await page.getByLabel('Ranger name').fill('A. Ranger');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByTestId('ranger-prompt').waitFor({ state: 'detached' });
     await page.getByTestId('photo-grid').focus();
     await page.keyboard.press('Enter');
     await waitShown(order[0]!);
@@ -96,26 +100,6 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
     assert.equal(statusOf(order[1]!), 'unsure', 'the later decision on the same photo wins');
   });
 
-  test('a decision the station refuses is rolled back, said, and not offered for undo', async () => {
-    const doomed = await shownId();
-    const index = order.indexOf(doomed);
-    // The photo leaves the library behind the view's back (another program removed it).
-    const raw = new Database(databasePath);
-    raw.prepare('DELETE FROM photos WHERE id = ?').run(doomed);
-    raw.close();
-    await page.keyboard.press('Enter');
-    await waitShown(order[index + 1]!);
-    const failure = page.getByTestId('decision-failed');
-    await failure.waitFor();
-    assert.match(await failure.innerText(), new RegExp(`photo ${doomed} was not stored`));
-    await decisionsStored();
-    // Z takes back the newest decision that was stored: order[1]'s "unsure", not the refused one.
-    await page.keyboard.press('z');
-    await waitShown(order[1]!);
-    await page.getByTestId('current-status').filter({ hasText: 'rejected' }).waitFor();
-    assert.equal(statusOf(order[1]!), 'rejected');
-  });
-
   test('the next photo\'s details are fetched while the ranger looks at the current one', async () => {
     const asked: number[] = [];
     page.on('request', (request) => {
@@ -132,6 +116,29 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
     await waitShown(next);
     await delay(300);
     assert.equal(asked.filter((id) => id === next).length, 1, 'shown from what was prefetched, not asked again');
+  });
+
+  test('a decision the station refuses is rolled back, said, and not offered for undo', async () => {
+    const doomed = order[5]!;
+    const index = order.indexOf(doomed);
+    await page.goto(`${server.url}#/photo/${doomed}`);
+    await waitShown(doomed);
+    // The photo leaves the library behind the view's back (another program removed it).
+    const raw = new Database(databasePath);
+    raw.prepare('DELETE FROM photos WHERE id = ?').run(doomed);
+    raw.close();
+    await page.keyboard.press('Enter');
+    await waitShown(order[index + 1]!);
+    const failure = page.getByTestId('decision-failed');
+    await failure.waitFor();
+    assert.match(await failure.innerText(), new RegExp(`photo ${doomed} was not stored`));
+    await decisionsStored();
+    // Z takes back the newest decision that was stored: order[1]'s "unsure", not the refused one.
+    await page.keyboard.press('z');
+    await waitShown(order[1]!);
+    await page.getByTestId('current-status').filter({ hasText: 'rejected' }).waitFor();
+    assert.equal(statusOf(order[1]!), 'rejected');
+    assert.equal(statusOf(order[index + 1]!), 'unreviewed', 'the photo after the refused one was not decided either');
   });
 
   test('a photo\'s request the ranger has left behind is aborted', async () => {
