@@ -77,6 +77,10 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     });
     await page.goto(`${server.url}#/photo/${opened}`);
     await waitShown(opened);
+    // The station asks who is working once per browser session; its field has the keyboard until answered.
+    await page.getByLabel('Ranger name').fill('A. Ranger');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByTestId('ranger-prompt').waitFor({ state: 'detached' });
     await page.waitForFunction(() => document.querySelector('[data-testid=mini-map]') !== null);
     await page.getByRole('button', { name: 'Next' }).and(page.locator(':enabled')).waitFor();
     await page.keyboard.press('Enter');
