@@ -13,6 +13,7 @@ import {
   runImageOutput,
 } from './decode.js';
 import { pngWithIccProfile } from './png-with-icc.js';
+import { prereduceFactor, prereduceForThumbnail } from './thumbnail-prereduce.js';
 
 /**
  * One decode per photo, shared by the classifier and the thumbnail.
@@ -94,11 +95,20 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
 /**
  * The review thumbnail from a decoded photo: downsized (longest side `size`, never enlarged),
  * then converted from the photo's ICC profile to sRGB, transparency over white, JPEG.
+ * A large frame is first pre-reduced by sampling (see thumbnail-prereduce.ts), so libvips
+ * reads a small image instead of the whole frame.
  */
 export async function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
   const { pixels, icc } = photo;
-  const small = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true });
+  const factor = prereduceFactor(pixels.width, pixels.height, size);
+  const source = factor > 1 ? prereduceForThumbnail(pixels, factor) : pixels;
+  // The thumbnail's size from the full frame's, as sharp's fit 'inside' computes it.
+  const scale = Math.max(pixels.width, pixels.height) / size;
+  const small = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
+    .resize(
+      factor > 1 ? { width: Math.max(1, Math.round(pixels.width / scale)), height: Math.max(1, Math.round(pixels.height / scale)), fit: 'fill' }
+        : { width: size, height: size, fit: 'inside', withoutEnlargement: true },
+    );
   let tagged: sharp.Sharp;
   if (icc) {
     // Lossless and small; sharp converts an input's embedded profile to sRGB when it reads it.
