@@ -10,8 +10,9 @@
  *    a time over 12-megapixel camera JPEGs): read + hash, EXIF, decode, thumbnail,
  *    resize + normalise, inference, SQLite; exact (full decode, OpenCV INTER_LINEAR) and fast
  *    (shrink-on-load decode) side by side.
- * 3. End to end: importing the folder through Xception (FP32), photos/s and core-ms per
- *    photo, for both resamplers, and the ratio to the inference-only rate. Peak RSS.
+ * 3. End to end: importing the folder through Xception (FP32 and int8), each import in a
+ *    process of its own as `invasives import` runs it (bench/import-memory.ts): photos/s and
+ *    core-ms per photo, for both resamplers, the ratio to the inference-only rate, peak RSS.
  * 4. With --scale N: imports N distinct 12 MP photos (about 2 MB of disk each) through the
  *    same model and samples RSS along the way (the 10,000-photo memory check:
  *    `npm run bench -- --scale 10000`).
@@ -24,12 +25,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { readPhotoExif } from '../main/core/ingest/exif.js';
-import { importFolder } from '../main/core/ingest/import-folder.js';
 import { readAndHashPhotoFile } from '../main/core/ingest/read-photo-file.js';
 import { Library } from '../main/core/library/index.js';
 import { resolveSettings } from '../main/core/settings.js';
 import { decodePhoto, thumbnailFromDecoded } from '../main/core/vision/decode-photo.js';
-import { DEFAULT_INFERENCE_WORKERS, DEFAULT_THREADS_PER_WORKER, createOnnxClassifier, resolveOnnxModel } from '../main/core/vision/inference/onnx-classifier.js';
+import { DEFAULT_INFERENCE_WORKERS, DEFAULT_THREADS_PER_WORKER, resolveOnnxModel } from '../main/core/vision/inference/onnx-classifier.js';
 import { InferenceWorkerPool } from '../main/core/vision/inference/worker-pool.js';
 import { buildXception } from '../main/core/vision/keras/xception.js';
 import type { ModelPack } from '../main/core/vision/model-pack.js';
@@ -216,27 +216,33 @@ async function measurePoolInference(modelPath: string, photos = 16): Promise<Onn
   return { msPerImage: round(ms), imagesPerSecond: round(1000 / ms, 2), coreMsPerImage: round(coreMs), batch4MsPerImage: Number.NaN, workers, threadsPerWorker: DEFAULT_THREADS_PER_WORKER };
 }
 
-async function importRate(folder: string, pack: ModelPack, resampler: Resampler, options: { onnxPath?: string; onProgress?: (done: number) => void } = {}) {
-  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}-${Date.now()}.sqlite`);
-  const settings = resolveSettings({ databasePath });
-  const library = Library.open(databasePath);
-  const classifier = await createOnnxClassifier(pack, {
-    cacheDir: path.join(work, 'onnx'), resampler, maxPixels: settings.maxImagePixels, ...(options.onnxPath ? { onnxPath: options.onnxPath } : {}),
+interface ImportRun {
+  photos: number;
+  failed: number;
+  seconds: number;
+  photosPerSecond: number;
+  coreMsPerPhoto: number;
+  peakRssMb: number;
+  rssSamples: { photos: number; rssMb: number; seconds: number }[];
+}
+
+/**
+ * One import in a process of its own (bench/import-memory.ts), as `invasives import` runs it:
+ * this process's TensorFlow.js Xception would otherwise sit in the importing heap and make
+ * every garbage collection (one per few 36 MB frames) dearer than a station's.
+ */
+function importInOwnProcess(folder: string, onnxPath: string, resampler: Resampler, databasePath: string): ImportRun {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resampler], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
-  const started = performance.now();
-  const cpuStart = cpuMs();
-  const { summary } = await importFolder(library, folder, { settings, classifier, onProgress: (p) => options.onProgress?.(p.filesDone) });
-  const seconds = (performance.now() - started) / 1000;
-  const coreMs = cpuMs() - cpuStart;
-  await classifier.close();
-  library.close();
-  return {
-    photos: summary.photosNew,
-    failed: summary.filesFailed,
-    seconds: round(seconds),
-    photosPerSecond: round(summary.photosNew / seconds, 2),
-    coreMsPerPhoto: round(coreMs / Math.max(1, summary.photosNew)),
-  };
+  if (child.status !== 0) throw new Error(`the ${resampler} import of ${folder} failed (exit ${child.status})`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ImportRun;
+}
+
+function importRate(folder: string, onnxPath: string, resampler: Resampler) {
+  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}-${Date.now()}.sqlite`);
+  const { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, peakRssMb: importPeakRssMb } = importInOwnProcess(folder, onnxPath, resampler, databasePath);
+  return { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, importPeakRssMb };
 }
 
 const cell = (value: number | string | null | undefined, width = 10) => String(value ?? '—').padStart(width);
@@ -262,7 +268,7 @@ const cameraFolder = path.join(work, 'card-12mp');
 await writeCameraJpegs(cameraFolder, PHOTOS, 4000, 3000);
 const stages = await measureStages(cameraFolder, pack);
 
-const endToEnd: Record<string, Awaited<ReturnType<typeof importRate>> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
+const endToEnd: Record<string, ReturnType<typeof importRate> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
 const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
   ['fp32Exact', 'exact', null, fp32],
   ['fp32Fast', 'fast', null, fp32],
@@ -271,7 +277,7 @@ const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = 
 ];
 for (const [name, resampler, onnxPath, figures] of runs) {
   if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
-  const rate = await importRate(cameraFolder, pack, resampler, onnxPath ? { onnxPath } : {});
+  const rate = importRate(cameraFolder, onnxPath ?? packModel.path!, resampler);
   endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
 }
 
@@ -298,7 +304,9 @@ log(`${'end to end, FP32'.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)
 log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
 log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
 log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
+log(`${'  peak RSS of the import (MB)'.padEnd(34)}${cell(endToEnd.fp32Exact?.importPeakRssMb)}${cell(endToEnd.fp32Fast?.importPeakRssMb)}`);
 log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
+log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.int8Exact?.coreMsPerPhoto)}${cell(endToEnd.int8Fast?.coreMsPerPhoto)}`);
 log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
 
 function pct(fraction: number | undefined): string | undefined {
@@ -314,11 +322,7 @@ if (SCALE > 0) {
   const width = Math.round(Math.sqrt((SCALE_MEGAPIXELS * 1e6 * 4) / 3));
   await writeDistinctCameraJpegs(scaleFolder, SCALE, width, Math.round((width * 3) / 4));
   // A process of its own: the import's memory, not this benchmark's models and compiler.
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), scaleFolder, packModel.path!, String(pack.identity.labels.length), path.join(work, 'scale.sqlite')], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
-  });
-  if (child.status !== 0) throw new Error(`the scale import failed (exit ${child.status})`);
-  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { photosPerSecond: number; peakRssMb: number; rssSamples: { rssMb: number }[] };
+  const result = importInOwnProcess(scaleFolder, packModel.path!, 'exact', path.join(work, 'scale.sqlite'));
   scale = { megapixels: SCALE_MEGAPIXELS, ...result };
   log('');
   log(`Scale: ${SCALE} distinct ${SCALE_MEGAPIXELS} MP photos imported at ${result.photosPerSecond} photos/s in a process of its own; RSS ${result.rssSamples.map((s) => s.rssMb).join(' → ')} MB; peak ${result.peakRssMb} MB (target ≤ 1024 MB)`);
