@@ -7,7 +7,7 @@
  * 1. Inference only, Xception 299 px: ONNX Runtime FP32, tfjs-wasm, and int8 (QDQ graph of
  *    bench/int8-rates.ts's compileInt8Graph, as `models add --int8` compiles it).
  * 2. Per-stage cost in core-ms per photo (CPU time of all the process's threads, one stage at
- *    a time over 12-megapixel camera JPEGs): read + hash, EXIF, decode, thumbnail,
+ *    a time over 12-megapixel camera JPEGs, garbage collected before each, untimed): read + hash, EXIF, decode, thumbnail,
  *    resize + normalise, inference, SQLite; exact (full decode, OpenCV INTER_LINEAR) and fast
  *    (shrink-on-load decode) side by side.
  * 3. End to end: importing the folder through Xception (FP32 and int8), each import in a
@@ -17,12 +17,14 @@
  *    same model and samples RSS along the way (the 10,000-photo memory check:
  *    `npm run bench -- --scale 10000`).
  *
- * Options: [out.json] [--photos N (default 16)] [--scale N] [--scale-megapixels M (12)] [--json]
+ * Options: [out.json] [--photos N (default 16)] [--scale N] [--scale-megapixels M (12)] [--only scale] [--json]
+ * (`--only scale` skips 1-3: the memory run alone, e.g. `npm run bench -- --scale 10000 --only scale`.)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { readPhotoExif } from '../main/core/ingest/exif.js';
 import { readAndHashPhotoFile } from '../main/core/ingest/read-photo-file.js';
@@ -45,6 +47,7 @@ const PHOTOS = option('--photos', 16);
 const SCALE = option('--scale', 0);
 const SCALE_MEGAPIXELS = option('--scale-megapixels', 12);
 const JSON_OUT = args.includes('--json');
+const ONLY_SCALE = args.includes('--only') && args[args.indexOf('--only') + 1] === 'scale';
 const SHARED_FLOWERS = path.resolve(import.meta.dirname, '../../shared/data/flowers');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-bench-'));
 
@@ -125,6 +128,11 @@ interface StageCosts {
   sqlite: number;
 }
 
+/** `global.gc` when node runs with --expose-gc (`npm run bench` does). */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /**
  * Each stage alone, photo after photo, in core-ms (CPU time of all threads: libvips and libuv
  * included) per photo. The SQLite stage makes the writes an import makes for a new photo.
@@ -142,6 +150,9 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<Re
     fast: { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 },
   };
   const timed = async <T>(add: (ms: number) => void, work: () => Promise<T> | T): Promise<T> => {
+    // A collection now, untimed: otherwise the one the previous stage's garbage (a 36 MB frame,
+    // this process's TensorFlow.js heap) triggers is charged to whichever stage runs next.
+    collectGarbage();
     const start = cpuMs();
     const result = await work();
     add(cpuMs() - start);
@@ -248,72 +259,80 @@ function importRate(folder: string, onnxPath: string, resampler: Resampler) {
 const cell = (value: number | string | null | undefined, width = 10) => String(value ?? '—').padStart(width);
 
 log(`Invasives Station pipeline benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-const inference = await measureXceptionRates();
+// Measured first: it leaves TensorFlow.js on its cpu backend, which building the pack needs.
+const inference = ONLY_SCALE ? null : await measureXceptionRates();
+if (ONLY_SCALE) await tf.setBackend('cpu');
 const pack = xceptionPack();
-// The bench pack's own compiled graph (30 classes): the one the end-to-end runs use.
+// The bench pack's own compiled graph (30 classes): the one the end-to-end and scale runs use.
 const packModel = await resolveOnnxModel(pack, path.join(work, 'onnx'));
-const fp32: OnnxInferenceFigures = await measureOnnxInference(packModel.path ?? packModel.bytes!);
-const fp32Pool = await measurePoolInference(packModel.path!);
+const speed = inference ? await measureSpeed(inference) : null;
 
-// ── INT8 ─────────────────────────────────────────────────────────────────────────────────────
-// The pack's FP32 graph quantised as `models add --int8` does (calibrated on 16 photos of
-// ../shared's flowers, or seeded noise without it; the agreement gate is off: random weights).
-const int8Path = path.join(work, 'onnx', 'xception-bench.int8.onnx');
-fs.mkdirSync(path.dirname(int8Path), { recursive: true });
-fs.writeFileSync(int8Path, await compileInt8Graph(packModel.path ?? packModel.bytes!, pack.preprocessing));
-const int8: OnnxInferenceFigures | null = await measureOnnxInference(int8Path);
-// ─────────────────────────────────────────────────────────────────────────────────────────────
+/** Parts 1-3: inference only, the stages, end to end; printed as they are measured. */
+async function measureSpeed(inference: Awaited<ReturnType<typeof measureXceptionRates>>) {
+  const fp32: OnnxInferenceFigures = await measureOnnxInference(packModel.path ?? packModel.bytes!);
+  const fp32Pool = await measurePoolInference(packModel.path!);
 
-const cameraFolder = path.join(work, 'card-12mp');
-await writeCameraJpegs(cameraFolder, PHOTOS, 4000, 3000);
-const stages = await measureStages(cameraFolder, pack);
+  // ── INT8 ─────────────────────────────────────────────────────────────────────────────────────
+  // The pack's FP32 graph quantised as `models add --int8` does (calibrated on 16 photos of
+  // ../shared's flowers, or seeded noise without it; the agreement gate is off: random weights).
+  const int8Path = path.join(work, 'onnx', 'xception-bench.int8.onnx');
+  fs.mkdirSync(path.dirname(int8Path), { recursive: true });
+  fs.writeFileSync(int8Path, await compileInt8Graph(packModel.path ?? packModel.bytes!, pack.preprocessing));
+  const int8: OnnxInferenceFigures | null = await measureOnnxInference(int8Path);
+  // ─────────────────────────────────────────────────────────────────────────────────────────────
 
-const endToEnd: Record<string, ReturnType<typeof importRate> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
-const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
-  ['fp32Exact', 'exact', null, fp32],
-  ['fp32Fast', 'fast', null, fp32],
-  ['int8Exact', 'exact', int8Path, int8],
-  ['int8Fast', 'fast', int8Path, int8],
-];
-for (const [name, resampler, onnxPath, figures] of runs) {
-  if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
-  const rate = importRate(cameraFolder, onnxPath ?? packModel.path!, resampler);
-  endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
-}
+  const cameraFolder = path.join(work, 'card-12mp');
+  await writeCameraJpegs(cameraFolder, PHOTOS, 4000, 3000);
+  const stages = await measureStages(cameraFolder, pack);
 
-const stageRows: [string, keyof StageCosts][] = [
-  ['read + hash', 'readHash'], ['EXIF', 'exif'], ['decode', 'decode'], ['thumbnail', 'thumbnail'], ['resize + normalise', 'resize'], ['SQLite', 'sqlite'],
-];
-const beforeInference = (r: Resampler) => round(stageRows.reduce((sum, [, key]) => sum + stages[r][key], 0));
-log('');
-log(`Per photo, ${PHOTOS} × 12 MP JPEG (core-ms = CPU time of all threads; measured one stage at a time)`);
-log(`${'stage (core-ms per photo)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
-for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exact[key])}${cell(stages.fast[key])}`);
-log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
-log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
-log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
-log(`${'inference int8'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
-log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
-log('');
-log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
-log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
-log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
-log(`${'inference only, int8'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
-log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
-log(`${'end to end, FP32'.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
-log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
-log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
-log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
-log(`${'  peak RSS of the import (MB)'.padEnd(34)}${cell(endToEnd.fp32Exact?.importPeakRssMb)}${cell(endToEnd.fp32Fast?.importPeakRssMb)}`);
-log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
-log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.int8Exact?.coreMsPerPhoto)}${cell(endToEnd.int8Fast?.coreMsPerPhoto)}`);
-log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
+  const endToEnd: Record<string, ReturnType<typeof importRate> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
+  const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
+    ['fp32Exact', 'exact', null, fp32],
+    ['fp32Fast', 'fast', null, fp32],
+    ['int8Exact', 'exact', int8Path, int8],
+    ['int8Fast', 'fast', int8Path, int8],
+  ];
+  for (const [name, resampler, onnxPath, figures] of runs) {
+    if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
+    const rate = importRate(cameraFolder, onnxPath ?? packModel.path!, resampler);
+    endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
+  }
 
-function pct(fraction: number | undefined): string | undefined {
-  return fraction === undefined ? undefined : `${Math.round(fraction * 100)}%`;
-}
-function times(rate: number | undefined): string | undefined {
-  return rate === undefined ? undefined : `${(rate / inference.tfjsWasmImagesPerSecond!).toFixed(1)}x`;
+  const stageRows: [string, keyof StageCosts][] = [
+    ['read + hash', 'readHash'], ['EXIF', 'exif'], ['decode', 'decode'], ['thumbnail', 'thumbnail'], ['resize + normalise', 'resize'], ['SQLite', 'sqlite'],
+  ];
+  const beforeInference = (r: Resampler) => round(stageRows.reduce((sum, [, key]) => sum + stages[r][key], 0));
+  log('');
+  log(`Per photo, ${PHOTOS} × 12 MP JPEG (core-ms = CPU time of all threads; measured one stage at a time)`);
+  log(`${'stage (core-ms per photo)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
+  for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exact[key])}${cell(stages.fast[key])}`);
+  log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
+  log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
+  log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
+  log(`${'inference int8'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
+  log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
+  log('');
+  log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
+  log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
+  log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
+  log(`${'inference only, int8'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
+  log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
+  log(`${'end to end, FP32'.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
+  log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
+  log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
+  log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
+  log(`${'  peak RSS of the import (MB)'.padEnd(34)}${cell(endToEnd.fp32Exact?.importPeakRssMb)}${cell(endToEnd.fp32Fast?.importPeakRssMb)}`);
+  log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
+  log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.int8Exact?.coreMsPerPhoto)}${cell(endToEnd.int8Fast?.coreMsPerPhoto)}`);
+  log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
+
+  function pct(fraction: number | undefined): string | undefined {
+    return fraction === undefined ? undefined : `${Math.round(fraction * 100)}%`;
+  }
+  function times(rate: number | undefined): string | undefined {
+    return rate === undefined ? undefined : `${(rate / inference.tfjsWasmImagesPerSecond!).toFixed(1)}x`;
+  }
+  return { inference: { ...inference, fp32, fp32StationPool: fp32Pool, int8 }, stages, endToEnd };
 }
 
 let scale: Record<string, unknown> | null = null;
@@ -332,9 +351,9 @@ log(`Peak RSS of this run: ${peakRssMb()} MB`);
 const report = {
   date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg(),
   photos: PHOTOS,
-  inference: { ...inference, fp32, fp32StationPool: fp32Pool, int8 },
-  stagesCoreMsPerPhoto: stages,
-  endToEnd,
+  inference: speed?.inference ?? null,
+  stagesCoreMsPerPhoto: speed?.stages ?? null,
+  endToEnd: speed?.endToEnd ?? null,
   scale,
   peakRssMb: peakRssMb(),
 };
