@@ -13,7 +13,7 @@ import { ADOBE_RGB_1998, expectedSrgb, makeRgbIccProfile } from '../fixtures/mak
 import { drawSeededPicture } from '../fixtures/make-photo.js';
 
 function frameOf(data: Uint8Array, width: number, height: number, icc: Buffer | null = null, channels: 3 | 4 = 3): DecodedPhoto {
-  return { format: 'jpeg', pixels: { width, height, channels, data }, icc, reduced: false };
+  return { format: 'jpeg', pixels: { width, height, channels, data }, icc, reduced: false, orientation: 1 };
 }
 
 async function rawPixels(jpeg: Buffer): Promise<Buffer> {

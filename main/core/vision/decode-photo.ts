@@ -13,6 +13,7 @@ import {
   runImageOutput,
 } from './decode.js';
 import { pngWithIccProfile } from './png-with-icc.js';
+import { uprightCopy, uprightLayout } from './orientation.js';
 import { prereduceFactor, prereduceForThumbnail } from './thumbnail-prereduce.js';
 
 /**
@@ -22,7 +23,8 @@ import { prereduceFactor, prereduceForThumbnail } from './thumbnail-prereduce.js
  * photos with `cv2.imread(path, cv2.IMREAD_COLOR)`, which applies the EXIF orientation but
  * no colour management (an embedded Adobe RGB or ProPhoto profile is ignored) and drops the
  * alpha channel (the colour under a transparent pixel is kept, not blended). So the pixels
- * here are the decoder's samples, upright, never converted by their ICC profile. The
+ * here are the decoder's samples, never converted by their ICC profile, read upright by their
+ * users (the EXIF orientation of a full frame is applied while reading it, see DecodedPhoto). The
  * thumbnail, which people look at, gets the profile applied after downsizing (see
  * `thumbnailFromDecoded`), so both come from this one decode.
  */
@@ -41,8 +43,17 @@ export interface PixelImage {
 
 export interface DecodedPhoto {
   format: ImageFormat;
-  /** Upright samples as stored (no colour management). Alpha, when present, is for the thumbnail only. */
+  /**
+   * The samples as stored (no colour management), with `orientation` still to apply. Alpha,
+   * when present, is for the thumbnail only.
+   */
   pixels: PixelImage;
+  /**
+   * EXIF orientation (1-8) of `pixels`; 1 when they are upright. A full-size decode leaves it
+   * to its readers (the resamplers and the thumbnail read the frame upright, see orientation.ts)
+   * rather than have libvips copy the whole frame turned.
+   */
+  orientation: number;
   /** The embedded ICC profile: applied to the thumbnail, never to the classifier's input. */
   icc: Buffer | null;
   /** True when the decoder shrank the photo on load (`atLeast`), false for the full frame. */
@@ -70,13 +81,16 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
     const decoded = await decodeHeic(bytes, options.path);
     checkPixels(decoded.width, decoded.height, options.maxPixels, options.path);
     const data = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
-    return { format, pixels: { width: decoded.width, height: decoded.height, channels: 4, data }, icc: probed.icc, reduced: false };
+    return { format, pixels: { width: decoded.width, height: decoded.height, channels: 4, data }, icc: probed.icc, reduced: false, orientation: 1 };
   }
   // ignoreIcc: the samples as stored, as cv2.imread returns them. libheif has already applied
-  // a HEIF's own rotation boxes; every other format follows its EXIF orientation.
+  // a HEIF's own rotation boxes (probe says 1); every other format follows its EXIF orientation,
+  // left to the readers of a full frame, applied by libvips to a frame shrunk on load.
   let image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels, ignoreIcc: true });
-  if (format !== 'heif') image = image.rotate();
+  let orientation = exifOrientation(probed.size.orientation);
   if (options.atLeast) {
+    if (orientation !== 1) image = image.rotate();
+    orientation = 1;
     image = image.resize(options.atLeast.width, options.atLeast.height, { fit: 'outside', withoutEnlargement: true, kernel: sharp.kernel.linear, fastShrinkOnLoad: true });
   }
   // Grey photos become RGB (cv2.IMREAD_COLOR does the same); 16-bit samples become 8-bit.
@@ -89,7 +103,13 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
     pixels: { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
     icc: probed.icc,
     reduced: options.atLeast !== undefined,
+    orientation,
   };
+}
+
+/** 1-8; anything else (absent, hostile EXIF) means upright, as libvips' autorot reads it. */
+function exifOrientation(value: number): number {
+  return Number.isInteger(value) && value >= 1 && value <= 8 ? value : 1;
 }
 
 /**
@@ -100,13 +120,15 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
  */
 export async function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
   const { pixels, icc } = photo;
-  const factor = prereduceFactor(pixels.width, pixels.height, size);
-  const source = factor > 1 ? prereduceForThumbnail(pixels, factor) : pixels;
+  const stored = { ...pixels, orientation: photo.orientation };
+  const upright = uprightLayout(stored);
+  const factor = prereduceFactor(upright.width, upright.height, size);
+  const source = factor > 1 ? prereduceForThumbnail(stored, factor) : { ...uprightCopy(stored), channels: pixels.channels };
   // The thumbnail's size from the full frame's, as sharp's fit 'inside' computes it.
-  const scale = Math.max(pixels.width, pixels.height) / size;
-  const small = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
+  const scale = Math.max(upright.width, upright.height) / size;
+  const small = sharp(source.data, { raw: { width: source.width, height: source.height, channels: pixels.channels } })
     .resize(
-      factor > 1 ? { width: Math.max(1, Math.round(pixels.width / scale)), height: Math.max(1, Math.round(pixels.height / scale)), fit: 'fill' }
+      factor > 1 ? { width: Math.max(1, Math.round(upright.width / scale)), height: Math.max(1, Math.round(upright.height / scale)), fit: 'fill' }
         : { width: size, height: size, fit: 'inside', withoutEnlargement: true },
     );
   let tagged: sharp.Sharp;

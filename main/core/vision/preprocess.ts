@@ -14,6 +14,7 @@
 import { StationError } from '../errors.js';
 import { type DecodedPhoto, decodePhoto } from './decode-photo.js';
 import type { Preprocessing } from './model-pack.js';
+import { type StoredPixels, uprightCopy, uprightLayout } from './orientation.js';
 
 /** Interleaved 8-bit RGB pixels, row-major. */
 export interface RgbImage {
@@ -22,8 +23,12 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** Resampler input: RGB, or RGBA whose alpha is skipped (cv2.IMREAD_COLOR drops it). */
-export interface SourcePixels extends RgbImage {
+/**
+ * Resampler input: RGB, or RGBA whose alpha is skipped (cv2.IMREAD_COLOR drops it), possibly
+ * stored with an EXIF orientation still to apply (`width` and `height` are then the stored
+ * sides); the resamplers read it upright (see orientation.ts).
+ */
+export interface SourcePixels extends RgbImage, StoredPixels {
   channels?: 3 | 4;
 }
 
@@ -110,41 +115,74 @@ function remapTable(table: AxisTable, offset: number, indexOf: Int32Array): Axis
  * builds take for all but the last few bytes of a row).
  *
  * Only the taps are read, straight from the decoded frame: 2 x 2 source pixels per output
- * pixel (~0.3 MB of a 36 MB 12 MP frame for 299 px), with no intermediate rows.
+ * pixel (~0.3 MB of a 36 MB 12 MP frame for 299 px), with no intermediate rows; a frame
+ * stored turned or mirrored (EXIF orientation) is read through its upright layout, in the
+ * order that follows its stored rows.
  */
 function interpolate(src: SourcePixels, xs: AxisTable, ys: AxisTable): RgbImage {
   const width = xs.first.length;
   const height = ys.first.length;
-  const stride = src.channels ?? 3;
+  const { origin, xStep, yStep } = uprightLayout(src);
   const data = src.data;
-  const rowBytes = src.width * stride;
-  const firstByte = new Int32Array(width);
-  const secondByte = new Int32Array(width);
+  const firstX = new Int32Array(width);
+  const secondX = new Int32Array(width);
   for (let dx = 0; dx < width; dx += 1) {
-    firstByte[dx] = xs.first[dx]! * stride;
-    secondByte[dx] = xs.second[dx]! * stride;
+    firstX[dx] = xs.first[dx]! * xStep;
+    secondX[dx] = xs.second[dx]! * xStep;
+  }
+  const firstY = new Int32Array(height);
+  const secondY = new Int32Array(height);
+  for (let dy = 0; dy < height; dy += 1) {
+    firstY[dy] = origin + ys.first[dy]! * yStep;
+    secondY[dy] = origin + ys.second[dy]! * yStep;
   }
   const xw0 = xs.w0;
   const xw1 = xs.w1;
+  const yw0 = ys.w0;
+  const yw1 = ys.w1;
   const out = new Uint8Array(width * height * 3);
-  let o = 0;
-  for (let dy = 0; dy < height; dy += 1) {
-    const row0 = ys.first[dy]! * rowBytes;
-    const row1 = ys.second[dy]! * rowBytes;
-    const b0 = ys.w0[dy]!;
-    const b1 = ys.w1[dy]!;
+  // Weights are at most 2048 and sum to ~2048, so every result is at most 255: no clamp.
+  if (Math.abs(xStep) <= Math.abs(yStep)) {
+    let o = 0;
+    for (let dy = 0; dy < height; dy += 1) {
+      const row0 = firstY[dy]!;
+      const row1 = secondY[dy]!;
+      const b0 = yw0[dy]!;
+      const b1 = yw1[dy]!;
+      for (let dx = 0; dx < width; dx += 1) {
+        const w0 = xw0[dx]!;
+        const w1 = xw1[dx]!;
+        const a0 = row0 + firstX[dx]!;
+        const a1 = row0 + secondX[dx]!;
+        const c0 = row1 + firstX[dx]!;
+        const c1 = row1 + secondX[dx]!;
+        for (let c = 0; c < 3; c += 1) {
+          const h0 = data[a0 + c]! * w0 + data[a1 + c]! * w1;
+          const h1 = data[c0 + c]! * w0 + data[c1 + c]! * w1;
+          out[o++] = ((((h0 >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2;
+        }
+      }
+    }
+  } else {
+    // Turned by a quarter: upright columns are stored rows, so walk them column by column.
     for (let dx = 0; dx < width; dx += 1) {
+      const col0 = firstX[dx]!;
+      const col1 = secondX[dx]!;
       const w0 = xw0[dx]!;
       const w1 = xw1[dx]!;
-      const a0 = row0 + firstByte[dx]!;
-      const a1 = row0 + secondByte[dx]!;
-      const c0 = row1 + firstByte[dx]!;
-      const c1 = row1 + secondByte[dx]!;
-      for (let c = 0; c < 3; c += 1) {
-        const h0 = data[a0 + c]! * w0 + data[a1 + c]! * w1;
-        const h1 = data[c0 + c]! * w0 + data[c1 + c]! * w1;
-        // Weights are at most 2048 and sum to ~2048, so the result is at most 255: no clamp.
-        out[o++] = ((((h0 >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2;
+      for (let dy = 0; dy < height; dy += 1) {
+        const b0 = yw0[dy]!;
+        const b1 = yw1[dy]!;
+        const a0 = firstY[dy]! + col0;
+        const a1 = firstY[dy]! + col1;
+        const c0 = secondY[dy]! + col0;
+        const c1 = secondY[dy]! + col1;
+        let o = (dy * width + dx) * 3;
+        for (let c = 0; c < 3; c += 1) {
+          const h0 = data[a0 + c]! * w0 + data[a1 + c]! * w1;
+          const h1 = data[c0 + c]! * w0 + data[c1 + c]! * w1;
+          out[o++] = ((((h0 >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2;
+        }
       }
     }
   }
@@ -160,7 +198,8 @@ function checkSize(width: number, height: number): void {
 /** cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR) on 8-bit RGB, bit for bit. */
 export function resizeInterLinear(src: SourcePixels, width: number, height: number): RgbImage {
   checkSize(width, height);
-  return interpolate(src, axisTable(src.width, width, true), axisTable(src.height, height, false));
+  const upright = uprightLayout(src);
+  return interpolate(src, axisTable(upright.width, width, true), axisTable(upright.height, height, false));
 }
 
 /** `count` consecutive entries of a table from `start`. */
@@ -177,14 +216,15 @@ function sliceTable(table: AxisTable, start: number, count: number): AxisTable {
  */
 export function centreCropResize(src: SourcePixels, width: number, height: number): RgbImage {
   checkSize(width, height);
+  const upright = uprightLayout(src);
   // The same expressions as cropTo, so that the rounding of the scaled sides matches.
-  const scale = width === height ? width / Math.min(src.width, src.height) : Math.max(width / src.width, height / src.height);
-  const scaledWidth = Math.max(width, Math.ceil(src.width * scale));
-  const scaledHeight = Math.max(height, Math.ceil(src.height * scale));
+  const scale = width === height ? width / Math.min(upright.width, upright.height) : Math.max(width / upright.width, height / upright.height);
+  const scaledWidth = Math.max(width, Math.ceil(upright.width * scale));
+  const scaledHeight = Math.max(height, Math.ceil(upright.height * scale));
   const left = Math.trunc((scaledWidth - width) / 2);
   const top = Math.trunc((scaledHeight - height) / 2);
-  const xs = sliceTable(axisTable(src.width, scaledWidth, true), left, width);
-  const ys = sliceTable(axisTable(src.height, scaledHeight, false), top, height);
+  const xs = sliceTable(axisTable(upright.width, scaledWidth, true), left, width);
+  const ys = sliceTable(axisTable(upright.height, scaledHeight, false), top, height);
   return interpolate(src, xs, ys);
 }
 
@@ -221,7 +261,8 @@ export function mirrorRgb(src: RgbImage): RgbImage {
  */
 export function tenCropViews(src: SourcePixels, width: number, height: number): RgbImage[] {
   checkSize(width, height);
-  const side = Math.min(src.width, src.height);
+  const upright = uprightLayout(src);
+  const side = Math.min(upright.width, upright.height);
   const crop = Math.trunc(TEN_CROP_PROPORTION * side);
   // numpy's round (half to even), as the original uses for the centre crop.
   const centre = roundHalfEven((side - crop) / 2);
@@ -235,8 +276,8 @@ export function tenCropViews(src: SourcePixels, width: number, height: number): 
     for (const offset of offsets) for (let d = 0; d < table.first.length; d += 1) set.add(offset + table.first[d]!).add(offset + table.second[d]!);
     return [...set].sort((a, b) => a - b);
   };
-  const squareX = axisTable(src.width, side, true);
-  const squareY = axisTable(src.height, side, false);
+  const squareX = axisTable(upright.width, side, true);
+  const squareY = axisTable(upright.height, side, false);
   const views: RgbImage[] = [];
   for (const [left, top] of corners) {
     const cols = needed(cropX, [left]);
@@ -297,8 +338,9 @@ function normalisationTables(p: Preprocessing): NormalisationTables {
  * no colour management, alpha dropped: cv2.imread(IMREAD_COLOR), in RGB order).
  */
 export async function decodeRgb(bytes: Buffer, options: { maxPixels: number; path?: string }): Promise<RgbImage> {
-  const { pixels } = await decodePhoto(bytes, options);
-  return { width: pixels.width, height: pixels.height, data: pixels.channels === 3 ? pixels.data : dropAlpha(pixels.data) };
+  const { pixels, orientation } = await decodePhoto(bytes, options);
+  const upright = uprightCopy({ ...pixels, orientation });
+  return { width: upright.width, height: upright.height, data: pixels.channels === 3 ? upright.data : dropAlpha(upright.data) };
 }
 
 function dropAlpha(rgba: Uint8Array): Uint8Array {
@@ -321,7 +363,7 @@ export function decodeSizeFor(p: Preprocessing, resampler: 'exact' | 'fast' = 'e
 
 /** The views of one decoded photo, resized to the network's input, before normalisation. */
 export function viewsOfDecoded(photo: DecodedPhoto, p: Preprocessing, options: { tenCrop?: boolean } = {}): RgbImage[] {
-  const src: SourcePixels = photo.pixels;
+  const src: SourcePixels = { ...photo.pixels, orientation: photo.orientation };
   if (options.tenCrop) return tenCropViews(src, p.width, p.height);
   if (p.resize === 'centre-crop') return [centreCropResize(src, p.width, p.height)];
   return [resizeInterLinear(src, p.width, p.height)];

@@ -1,4 +1,4 @@
-import type { PixelImage } from './decode-photo.js';
+import { type StoredPixels, uprightLayout } from './orientation.js';
 
 /**
  * A cheap first step of the thumbnail's downsizing, straight from the decoded frame: libvips
@@ -22,52 +22,67 @@ export function prereduceFactor(width: number, height: number, thumbnailSize: nu
 }
 
 /**
- * The frame reduced `factor` times per side (sides rounded down): each output pixel is the
- * rounded mean of the 2 x 2 samples at a quarter and three quarters of its cell, per side.
- * With alpha (RGBA), colours are weighted by it, so that the colour stored under transparent
- * pixels does not bleed into the thumbnail.
+ * The frame, upright (its EXIF orientation applied), reduced `factor` times per side (sides
+ * rounded down): each output pixel is the rounded mean of the 2 x 2 samples at a quarter and
+ * three quarters of its cell, per side. With alpha (RGBA), colours are weighted by it, so that
+ * the colour stored under transparent pixels does not bleed into the thumbnail.
  */
-export function prereduceForThumbnail(frame: PixelImage, factor: number): PixelImage {
-  const channels = frame.channels;
-  const width = Math.floor(frame.width / factor);
-  const height = Math.floor(frame.height / factor);
+export function prereduceForThumbnail(frame: StoredPixels, factor: number): { width: number; height: number; channels: number; data: Uint8Array } {
+  const channels = frame.channels ?? 3;
+  const layout = uprightLayout(frame);
+  const width = Math.floor(layout.width / factor);
+  const height = Math.floor(layout.height / factor);
   const src = frame.data;
-  const rowBytes = frame.width * channels;
   const near = Math.floor(factor / 4);
   const far = Math.floor((3 * factor) / 4);
-  const x0 = near * channels;
-  const x1 = far * channels;
-  const cellBytes = factor * channels;
+  const nearX = Int32Array.from({ length: width }, (_, x) => (x * factor + near) * layout.xStep);
+  const farX = Int32Array.from({ length: width }, (_, x) => (x * factor + far) * layout.xStep);
+  const nearY = Int32Array.from({ length: height }, (_, y) => layout.origin + (y * factor + near) * layout.yStep);
+  const farY = Int32Array.from({ length: height }, (_, y) => layout.origin + (y * factor + far) * layout.yStep);
   const out = new Uint8Array(width * height * channels);
-  let o = 0;
-  for (let y = 0; y < height; y += 1) {
-    const r0 = (y * factor + near) * rowBytes;
-    const r1 = (y * factor + far) * rowBytes;
+  const cell = (x: number, y: number): void => {
+    const p0 = nearY[y]! + nearX[x]!;
+    const p1 = nearY[y]! + farX[x]!;
+    const p2 = farY[y]! + nearX[x]!;
+    const p3 = farY[y]! + farX[x]!;
+    let o = (y * width + x) * channels;
     if (channels === 3) {
-      for (let x = 0, cell = 0; x < width; x += 1, cell += cellBytes) {
-        for (let c = 0; c < 3; c += 1) {
-          const a = cell + c;
-          out[o++] = (src[r0 + a + x0]! + src[r0 + a + x1]! + src[r1 + a + x0]! + src[r1 + a + x1]! + 2) >> 2;
-        }
-      }
-    } else {
-      for (let x = 0, cell = 0; x < width; x += 1, cell += cellBytes) {
-        const p0 = r0 + cell + x0;
-        const p1 = r0 + cell + x1;
-        const p2 = r1 + cell + x0;
-        const p3 = r1 + cell + x1;
-        const a0 = src[p0 + 3]!;
-        const a1 = src[p1 + 3]!;
-        const a2 = src[p2 + 3]!;
-        const a3 = src[p3 + 3]!;
-        const alpha = a0 + a1 + a2 + a3;
-        for (let c = 0; c < 3; c += 1) {
-          const weighted = src[p0 + c]! * a0 + src[p1 + c]! * a1 + src[p2 + c]! * a2 + src[p3 + c]! * a3;
-          out[o++] = alpha === 0 ? 0 : Math.round(weighted / alpha);
-        }
-        out[o++] = (alpha + 2) >> 2;
+      for (let c = 0; c < 3; c += 1) out[o++] = (src[p0 + c]! + src[p1 + c]! + src[p2 + c]! + src[p3 + c]! + 2) >> 2;
+      return;
+    }
+    const a0 = src[p0 + 3]!;
+    const a1 = src[p1 + 3]!;
+    const a2 = src[p2 + 3]!;
+    const a3 = src[p3 + 3]!;
+    const alpha = a0 + a1 + a2 + a3;
+    for (let c = 0; c < 3; c += 1) {
+      const weighted = src[p0 + c]! * a0 + src[p1 + c]! * a1 + src[p2 + c]! * a2 + src[p3 + c]! * a3;
+      out[o++] = alpha === 0 ? 0 : Math.round(weighted / alpha);
+    }
+    out[o] = (alpha + 2) >> 2;
+  };
+  const alongRows = Math.abs(layout.xStep) <= Math.abs(layout.yStep);
+  if (channels === 3 && alongRows) {
+    // The common case, written out: upright RGB rows are stored rows.
+    let o = 0;
+    for (let y = 0; y < height; y += 1) {
+      const r0 = nearY[y]!;
+      const r1 = farY[y]!;
+      for (let x = 0; x < width; x += 1) {
+        const p0 = r0 + nearX[x]!;
+        const p1 = r0 + farX[x]!;
+        const p2 = r1 + nearX[x]!;
+        const p3 = r1 + farX[x]!;
+        out[o++] = (src[p0]! + src[p1]! + src[p2]! + src[p3]! + 2) >> 2;
+        out[o++] = (src[p0 + 1]! + src[p1 + 1]! + src[p2 + 1]! + src[p3 + 1]! + 2) >> 2;
+        out[o++] = (src[p0 + 2]! + src[p1 + 2]! + src[p2 + 2]! + src[p3 + 2]! + 2) >> 2;
       }
     }
+  } else if (alongRows) {
+    for (let y = 0; y < height; y += 1) for (let x = 0; x < width; x += 1) cell(x, y);
+  } else {
+    // Stored turned by a quarter: upright columns are stored rows.
+    for (let x = 0; x < width; x += 1) for (let y = 0; y < height; y += 1) cell(x, y);
   }
   return { width, height, channels, data: out };
 }
