@@ -6,16 +6,18 @@
  * prints the result as JSON on standard output: photos/s, core-ms per photo (CPU time of
  * every thread of the process during the import), peak RSS.
  *
- * Arguments: <folder> <model.onnx> <classes> <library.sqlite> [exact|fast]
+ * Arguments: <folder> <model.onnx> <classes> <library.sqlite> [exact|fast] [--progress]
+ * (--progress: each RSS sample on standard error as it is taken)
  */
 import { importFolder } from '../main/core/ingest/import-folder.js';
 import { Library } from '../main/core/library/index.js';
 import { resolveSettings } from '../main/core/settings.js';
 import { createOnnxClassifier } from '../main/core/vision/inference/onnx-classifier.js';
 
-const [folder, onnxPath, classes, databasePath, resamplerArgument = 'exact'] = process.argv.slice(2);
+const [folder, onnxPath, classes, databasePath, resamplerArgument = 'exact', progressArgument] = process.argv.slice(2);
+const printProgress = progressArgument === '--progress';
 if (!folder || !onnxPath || !classes || !databasePath || (resamplerArgument !== 'exact' && resamplerArgument !== 'fast')) {
-  throw new Error('usage: import-memory.ts <folder> <model.onnx> <classes> <library.sqlite> [exact|fast]');
+  throw new Error('usage: import-memory.ts <folder> <model.onnx> <classes> <library.sqlite> [exact|fast] [--progress]');
 }
 const resampler: 'exact' | 'fast' = resamplerArgument;
 const labels = Array.from({ length: Number(classes) }, (_, i) => `species ${i}`);
@@ -49,7 +51,7 @@ const { summary } = await importFolder(library, folder, {
       const sample = { photos: p.filesDone, rssMb: rssMb(), seconds: Math.round((performance.now() - started) / 1000) };
       samples.push(sample);
       // As it goes, so that a run stopped before the end still tells its figures.
-      console.error(`import-memory: ${sample.photos}/${total} photos, ${sample.seconds} s, RSS ${sample.rssMb} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      if (printProgress) console.error(`import-memory: ${sample.photos}/${total} photos, ${sample.seconds} s, RSS ${sample.rssMb} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     }
   },
 });

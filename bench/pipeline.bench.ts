@@ -262,8 +262,8 @@ interface ImportRun {
  * this process's TensorFlow.js Xception would otherwise sit in the importing heap and make
  * every garbage collection (one per few 36 MB frames) dearer than a station's.
  */
-function importInOwnProcess(folder: string, onnxPath: string, resampler: Resampler, databasePath: string): ImportRun {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resampler], {
+function importInOwnProcess(folder: string, onnxPath: string, resampler: Resampler, databasePath: string, progress = false): ImportRun {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resampler, ...(progress ? ['--progress'] : [])], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
   if (child.status !== 0) throw new Error(`the ${resampler} import of ${folder} failed (exit ${child.status})`);
@@ -363,7 +363,7 @@ if (SCALE > 0) {
   const width = Math.round(Math.sqrt((SCALE_MEGAPIXELS * 1e6 * 4) / 3));
   await writeDistinctCameraJpegs(scaleFolder, SCALE, width, Math.round((width * 3) / 4));
   // A process of its own: the import's memory, not this benchmark's models and compiler.
-  const result = importInOwnProcess(scaleFolder, packModel.path!, 'exact', path.join(work, 'scale.sqlite'));
+  const result = importInOwnProcess(scaleFolder, packModel.path!, 'exact', path.join(work, 'scale.sqlite'), true);
   scale = { megapixels: SCALE_MEGAPIXELS, ...result };
   log('');
   log(`Scale: ${SCALE} distinct ${SCALE_MEGAPIXELS} MP photos imported at ${result.photosPerSecond} photos/s in a process of its own; RSS ${result.rssSamples.map((s) => s.rssMb).join(' → ')} MB; peak ${result.peakRssMb} MB (target ≤ 1024 MB)`);
