@@ -2,13 +2,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
 import { StationError, errorMessage } from '../errors.js';
+import type { ImageFormat } from '../image-format.js';
 import type { FileOutcome, Library, PhotoMetadata } from '../library/index.js';
 import { type Settings, thumbnailCacheDir } from '../settings.js';
 import type { Classification, ClassifierInput, PhotoClassifier } from '../vision/classifier.js';
+import type { Thumbnail } from '../vision/decode.js';
 import { type DecodedPhoto, decodePhoto, thumbnailFromDecoded } from '../vision/decode-photo.js';
 import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
 import { formatLocalTime } from './format-local-time.js';
+import { FrameSlots } from './frame-slots.js';
 import { readAndHashPhotoFile } from './read-photo-file.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
 import { scanFolder } from '../scan-folder.js';
@@ -37,6 +40,8 @@ interface ImportRun {
   modelId: number | null;
   options: ImportOptions;
   thumbnailsDir: string;
+  /** Bounds the full-size frames in memory at once (`decodeConcurrency`). */
+  frames: FrameSlots;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function importFolder(library: Library, rootPath: string, options: 
   const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
   const resumable = library.imports.findResumable(root, (id) => importsRunningHere.has(id));
   const importId = resumable ? resumable.id : library.imports.start(root, modelId);
-  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir };
+  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir, frames: new FrameSlots(options.settings.decodeConcurrency) };
   importsRunningHere.add(importId);
   try {
     if (resumable) library.imports.resume(importId, modelId);
@@ -158,13 +163,24 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
 
     // One decode serves the thumbnail and the classifier (when it takes decoded pixels).
     const sharesDecode = needsPrediction && options.classifier!.decodeRequest !== undefined;
-    let decoded: DecodedPhoto | null = knownId === null || sharesDecode ? await decodeForImport(run, bytes, filePath, knownId === null, sharesDecode) : null;
-    // Queued first, so that inference of this photo overlaps its thumbnail and EXIF.
-    const classifying = needsPrediction ? classifyPhoto(options.classifier!, { bytes, path: filePath, ...(sharesDecode ? { decoded: decoded! } : {}) }) : null;
-    classifying?.catch(() => undefined); // awaited below; a failure of the thumbnail must not leave it unhandled
-    const metadata = knownId === null ? await readNewPhoto(run, bytes, decoded!, sha256, filePath) : null;
-    // The full-size pixels (tens of MB) must not wait here for the inference queue.
-    decoded = null;
+    let classifying: Promise<Classification> | null = null;
+    let reading: Promise<PhotoMetadata> | null = null;
+    if (knownId === null || sharesDecode) {
+      const releaseFrame = await run.frames.acquire();
+      try {
+        const decoded = await decodeForImport(run, bytes, filePath, knownId === null, sharesDecode);
+        // Both read the frame before returning their promise (the network input and the
+        // thumbnail's small copy), so the frame's slot is free for the next photo right away.
+        classifying = needsPrediction ? classifyPhoto(options.classifier!, { bytes, path: filePath, ...(sharesDecode ? { decoded } : {}) }) : null;
+        classifying?.catch(() => undefined); // awaited below; a failure of the thumbnail must not leave it unhandled
+        reading = knownId === null ? readNewPhoto(run, bytes, decoded, sha256, filePath) : null;
+      } finally {
+        releaseFrame();
+      }
+    } else if (needsPrediction) {
+      classifying = classifyPhoto(options.classifier!, { bytes, path: filePath });
+    }
+    const metadata = reading ? await reading : null;
     const classification = classifying ? await classifying : null;
 
     const outcome = library.transaction((): FileOutcome => {
@@ -224,16 +240,24 @@ function largerOf(a: { width: number; height: number }, b: { width: number; heig
   return { width: Math.max(a.width, b.width), height: Math.max(a.height, b.height) };
 }
 
-/** Reads a new photo's EXIF and caches its thumbnail (colour-managed, from the shared decode). */
-async function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto, sha256: string, filePath: string): Promise<PhotoMetadata> {
-  const format = decoded.format;
+/**
+ * Reads a new photo's EXIF and caches its thumbnail (colour-managed, from the shared decode).
+ * The frame is read before this returns its promise (see thumbnailFromDecoded).
+ */
+function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto, sha256: string, filePath: string): Promise<PhotoMetadata> {
+  const thumbnailing = thumbnailFromDecoded(decoded, run.options.settings.thumbnailSize, filePath);
+  thumbnailing.catch(() => undefined); // awaited in storeNewPhoto, after EXIF
+  return storeNewPhoto(run, bytes, decoded.format, thumbnailing, sha256, filePath);
+}
+
+async function storeNewPhoto(run: ImportRun, bytes: Buffer, format: ImageFormat, thumbnailing: Promise<Thumbnail>, sha256: string, filePath: string): Promise<PhotoMetadata> {
   const settings = run.options.settings;
   const exif = await readPhotoExif(bytes);
   let captured = { capturedAt: exif.capturedAt, capturedAtSource: exif.capturedAtSource };
   if (captured.capturedAt === null && settings.captureTimeFromFileModified) {
     captured = { capturedAt: await fileModifiedCaptureTime(filePath), capturedAtSource: 'file:modified' };
   }
-  const thumbnail = await thumbnailFromDecoded(decoded, settings.thumbnailSize, filePath);
+  const thumbnail = await thumbnailing;
   await writeFileAtomically(path.join(run.thumbnailsDir, `${sha256}.jpg`), thumbnail.jpeg);
   return {
     format,

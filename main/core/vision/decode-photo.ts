@@ -116,9 +116,10 @@ function exifOrientation(value: number): number {
  * The review thumbnail from a decoded photo: downsized (longest side `size`, never enlarged),
  * then converted from the photo's ICC profile to sRGB, transparency over white, JPEG.
  * A large frame is first pre-reduced by sampling (see thumbnail-prereduce.ts), so libvips
- * reads a small image instead of the whole frame.
+ * reads a small image instead of the whole frame. The frame is read before this returns: the
+ * caller may drop it while the promise is pending.
  */
-export async function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
+export function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
   const { pixels, icc } = photo;
   const stored = { ...pixels, orientation: photo.orientation };
   const upright = uprightLayout(stored);
@@ -131,6 +132,11 @@ export async function thumbnailFromDecoded(photo: DecodedPhoto, size: number, pa
       factor > 1 ? { width: Math.max(1, Math.round(upright.width / scale)), height: Math.max(1, Math.round(upright.height / scale)), fit: 'fill' }
         : { width: size, height: size, fit: 'inside', withoutEnlargement: true },
     );
+  return encodeThumbnail(small, icc, path);
+}
+
+/** The small image converted from `icc` to sRGB, over white, as JPEG. */
+async function encodeThumbnail(small: sharp.Sharp, icc: Buffer | null, path: string | undefined): Promise<Thumbnail> {
   let tagged: sharp.Sharp;
   if (icc) {
     // Lossless and small; sharp converts an input's embedded profile to sRGB when it reads it.
