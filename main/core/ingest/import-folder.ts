@@ -166,19 +166,10 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
     let classifying: Promise<Classification> | null = null;
     let reading: Promise<PhotoMetadata> | null = null;
     if (knownId === null || sharesDecode) {
-      const releaseFrame = await run.frames.acquire();
-      try {
-        const decoded = await decodeForImport(run, bytes, filePath, knownId === null, sharesDecode);
-        // Both read the frame before returning their promise (the network input and the
-        // thumbnail's small copy), so the frame's slot is free for the next photo right away.
-        classifying = needsPrediction ? classifyPhoto(options.classifier!, { bytes, path: filePath, ...(sharesDecode ? { decoded } : {}) }) : null;
-        classifying?.catch(() => undefined); // awaited below; a failure of the thumbnail must not leave it unhandled
-        reading = knownId === null ? readNewPhoto(run, bytes, decoded, sha256, filePath) : null;
-      } finally {
-        releaseFrame();
-      }
+      ({ classifying, reading } = await decodeAndStart(run, { bytes, sha256, filePath }, { thumbnail: knownId === null, classify: needsPrediction, sharesDecode }));
     } else if (needsPrediction) {
       classifying = classifyPhoto(options.classifier!, { bytes, path: filePath });
+      classifying.catch(() => undefined); // awaited below, after the EXIF and thumbnail
     }
     const metadata = reading ? await reading : null;
     const classification = classifying ? await classifying : null;
@@ -216,6 +207,31 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
       throw new StationError('DATABASE_FULL', `The disk holding the library ${library.databasePath} is full (${message}). Free some space, then run the import again: what was stored is kept and it resumes.`);
     }
     return { ok: false, code: 'IMPORT_FAILED', message: `${filePath}: ${message}` };
+  }
+}
+
+/**
+ * Decodes the photo in one of the import's frame slots and starts what reads the frame: the
+ * classifier (network input) and the thumbnail, which both read it before returning their
+ * promise. The frame is referenced from this function's scope alone, so it can be collected
+ * once this returns, while the photo waits for inference.
+ */
+async function decodeAndStart(
+  run: ImportRun,
+  file: { bytes: Buffer; sha256: string; filePath: string },
+  needs: { thumbnail: boolean; classify: boolean; sharesDecode: boolean },
+): Promise<{ classifying: Promise<Classification> | null; reading: Promise<PhotoMetadata> | null }> {
+  const { bytes, sha256, filePath } = file;
+  const releaseFrame = await run.frames.acquire();
+  try {
+    const decoded = await decodeForImport(run, bytes, filePath, needs.thumbnail, needs.sharesDecode);
+    const classifying = needs.classify ? classifyPhoto(run.options.classifier!, { bytes, path: filePath, ...(needs.sharesDecode ? { decoded } : {}) }) : null;
+    classifying?.catch(() => undefined); // awaited by the caller; a failure of the thumbnail must not leave it unhandled
+    const reading = needs.thumbnail ? readNewPhoto(run, bytes, decoded, sha256, filePath) : null;
+    reading?.catch(() => undefined);
+    return { classifying, reading };
+  } finally {
+    releaseFrame();
   }
 }
 
@@ -279,10 +295,14 @@ async function fileModifiedCaptureTime(filePath: string): Promise<string> {
   return formatLocalTime((await fs.stat(filePath)).mtime);
 }
 
-/** Not async, so that no frame keeps `input.decoded` alive while the photo waits for inference. */
+/**
+ * Not async, and its handler keeps the path alone, so that nothing here keeps `input.decoded`
+ * (the full frame) alive while the photo waits for inference.
+ */
 function classifyPhoto(classifier: PhotoClassifier, input: ClassifierInput): Promise<Classification> {
+  const photoPath = input.path;
   return classifier.classify(input).catch((error: unknown) => {
     if (error instanceof StationError) throw error;
-    throw new StationError('CLASSIFY_FAILED', `${input.path} could not be classified: ${errorMessage(error)}`);
+    throw new StationError('CLASSIFY_FAILED', `${photoPath} could not be classified: ${errorMessage(error)}`);
   });
 }
