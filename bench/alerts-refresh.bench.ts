@@ -17,9 +17,10 @@ import path from 'node:path';
 import { groupAlerts, rankingOf } from '../main/core/geo/alert-triage.js';
 import { refreshAlerts } from '../main/core/geo/alerts.js';
 import type { OpenSetCalibration } from '../main/core/learning/open-set.js';
-import { ALERT_KINDS, Library } from '../main/core/library/index.js';
+import { ALERT_KINDS } from '../main/core/library/index.js';
 import { seededRandom } from '../main/core/seeded-random.js';
 import { DEFAULT_SETTINGS } from '../main/core/settings.js';
+import { insertGeneratedPhotos, openBenchLibrary } from './generated-library.js';
 
 const count = Number(process.argv[2] ?? 20_000);
 const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica', 'Arundo donax', 'Cortaderia selloana'];
@@ -27,38 +28,21 @@ const EMBEDDING_WIDTH = 2048;
 const NOVEL_SHARE = 0.1;
 const PARK = { west: 18.2, east: 18.6, south: -34.05, north: -33.75 };
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-alerts-bench-'));
-const library = Library.open(path.join(dir, 'library.sqlite'));
+const bench = openBenchLibrary('invasives-alerts-bench-', LABELS);
+const { dir, library, modelId } = bench;
 const figures: Record<string, unknown> = { photos: count, novelShare: NOVEL_SHARE, measured: new Date().toISOString(), cpus: os.cpus().length };
 try {
   const random = seededRandom(11);
   const gaussian = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
   const centroids = LABELS.map(() => Float32Array.from({ length: EMBEDDING_WIDTH }, gaussian));
-  const model = library.models.add({ name: 'bench', version: '1', contentHash: 'bench', format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
-  library.models.setActive(model.id);
-  const importId = library.imports.start(dir, model.id);
   const built = performance.now();
   let novel = 0;
   const novelIds = new Set<number>();
-  library.transaction(() => {
-    for (let i = 0; i < count; i++) {
-      const day = Math.floor(random() * 365);
-      const photoId = library.photos.insert({
-        sha256: `bench-${i}`,
-        byteSize: 1,
-        importId,
-        format: 'jpeg',
-        width: 4000,
-        height: 3000,
-        orientation: 1,
-        capturedAt: new Date(Date.UTC(2025, 0, 1) + day * 86_400_000 + Math.floor(random() * 36_000_000)).toISOString().slice(0, 19),
-        latitude: PARK.south + random() * (PARK.north - PARK.south),
-        longitude: PARK.west + random() * (PARK.east - PARK.west),
-        altitude: null,
-        cameraMake: 'Bench',
-        cameraModel: 'Synthetic',
-        exifWarning: null,
-      });
+  insertGeneratedPhotos(bench, {
+    count,
+    random,
+    area: PARK,
+    eachPhoto(photoId) {
       const isNovel = random() < NOVEL_SHARE;
       novel += isNovel ? 1 : 0;
       if (isNovel) novelIds.add(photoId);
@@ -70,8 +54,8 @@ try {
       const embedding = isNovel
         ? Float32Array.from({ length: EMBEDDING_WIDTH }, gaussian)
         : Float32Array.from(centroids[species]!, (value) => value + 0.6 * gaussian());
-      library.predictions.save({ photoId, modelId: model.id, labels: LABELS, probabilities, embedding, topK: 5 });
-    }
+      library.predictions.save({ photoId, modelId, labels: LABELS, probabilities, embedding, topK: 5 });
+    },
   });
   figures.novelPhotos = novel;
   console.log(`library of ${count} photos (${novel} of organisms the model does not know) built in ${((performance.now() - built) / 1000).toFixed(1)} s`);
@@ -123,16 +107,16 @@ try {
   const { nearestCentroid } = await import('../main/core/learning/open-set.js');
   const knownDistances: number[] = [];
   for (let id = 1; id <= Math.min(count, 2000); id++) {
-    const vectors = library.predictions.vectorsOf(id, model.id)!;
+    const vectors = library.predictions.vectorsOf(id, modelId)!;
     const { distance } = nearestCentroid(vectors.embedding!, calibration.centroids);
     if (distance < 0.6) knownDistances.push(distance);
   }
   knownDistances.sort((a, b) => a - b);
   calibration.distanceThreshold = knownDistances[Math.floor(knownDistances.length * 0.975)]!;
   calibration.probabilityThreshold = 0.2;
-  library.calibrations.set(model.id, 'library', calibration);
+  library.calibrations.set(modelId, 'library', calibration);
   const judgeStarted = performance.now();
-  library.predictions.rejudgeModel(model.id);
+  library.predictions.rejudgeModel(modelId);
   figures.judgeMs = Math.round(performance.now() - judgeStarted);
   figures.unknownPhotos = library.photos.count({ unknown: true });
   console.log(`judged ${count} stored predictions in ${figures.judgeMs} ms: ${figures.unknownPhotos} unknown`);
@@ -144,6 +128,5 @@ try {
   fs.mkdirSync('.cache/bench', { recursive: true });
   fs.writeFileSync('.cache/bench/alerts.json', `${JSON.stringify(figures, null, 2)}\n`);
 } finally {
-  library.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  bench.dispose();
 }

@@ -1,7 +1,7 @@
 /**
  * Station merge at park scale: builds a library of N photos (metadata, a prediction with a
  * probability vector and a 2048-wide embedding each, a 320 px JPEG thumbnail each, a review on
- * every fifth), writes it as a full station bundle and merges that bundle into an empty library.
+ * every fifth, a hand placement on every tenth), writes it as a full station bundle and merges that bundle into an empty library.
  * Prints the time to write the bundle, to check it (checksum), to merge its records (one
  * transaction; target for 100,000 photos: under a minute) and to copy its thumbnails (target:
  * under three minutes), then merges it again (nothing changes).
@@ -53,6 +53,8 @@ try {
       source.predictions.save({ photoId: id, modelId: model.id, labels: LABELS, probabilities, embedding, topK: 3 });
       fs.writeFileSync(path.join(thumbs, `${sha256}.jpg`), thumbnail);
       if (i % 5 === 0) source.reviews.record({ photoId: id, decision: 'confirmed', species: LABELS[i % LABELS.length]!, reviewer: 'Bench' });
+      // Placements are events too: a hand placement on every tenth photo.
+      if (i % 10 === 0) source.positions.set(id, { latitude: -33.9 + random() * 0.2, longitude: 18.3 + random() * 0.2, source: 'manual', uncertaintyMetres: 25, by: 'Bench' });
     }
   });
   const buildMs = performance.now() - started;

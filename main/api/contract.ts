@@ -20,8 +20,8 @@ import type { LibraryStats, SpeciesSummary } from '../core/library/library.js';
 import type { PredictionRow } from '../core/library/predictions-store.js';
 import type { ReviewRow } from '../core/library/reviews-store.js';
 import type { ImportFileError, ImportSummary, ModelRow, PhotoSummary, ReviewDecision, TopClass } from '../core/library/types.js';
-import type { ImportBundleSummary } from '../core/stations/import-bundle.js';
-import type { ReviewConflict } from '../core/stations/conflicts.js';
+import type { ImportBundleSummary, MergeStage } from '../core/stations/import-bundle.js';
+import type { PlacementConflict, ReviewConflict } from '../core/stations/conflicts.js';
 import type { PeerRow, ReceivedBundleRow } from '../core/library/station-sync-store.js';
 import type { IntakeSummary } from '../core/intake/intake-summary.js';
 import type { PendingPlacement } from '../core/library/submissions-store.js';
@@ -34,14 +34,32 @@ export type { BasemapRow, BasemapStatus };
 export type { DatasetMetadata };
 export type { IntakeSummary, PendingPlacement };
 export type { AlertGroup, CalibrationResult, CalibrationSummary, SpeciesEntry, StationSettingsValues };
-export type { ImportBundleSummary, ReviewConflict, PeerRow, ReceivedBundleRow };
+export type { ImportBundleSummary, PlacementConflict, ReviewConflict, PeerRow, ReceivedBundleRow };
 
 /** The Stations screen: this station, the stations it exchanged bundles with, what it received, the conflicts to resolve. */
+/** A station merge running as a job: its stage ('preparing' a library file, 'checking', 'records', 'thumbnails'), how far, of how many. */
+export interface MergeProgress {
+  file: string;
+  stage: MergeStage;
+  done: number;
+  /** 0 when not known yet. */
+  total: number;
+}
+
+/** The end of a station merge started with `stations:merge`: its summary, or why it failed (nothing was merged then). */
+export interface MergeFinished {
+  file: string;
+  summary: ImportBundleSummary | null;
+  error: ApiError | null;
+}
+
 export interface StationsOverview {
   stationId: string;
   peers: PeerRow[];
   bundlesReceived: ReceivedBundleRow[];
   conflicts: ReviewConflict[];
+  /** Photos two stations placed differently (the ranger keeps one). */
+  placementConflicts: PlacementConflict[];
 }
 export type { SiteFold, SiteState };
 export type { GpxMatchReport };
@@ -307,6 +325,7 @@ const placeSchema = z.strictObject({
   longitude: z.number().min(-180).max(180),
   /** Metres within which the position is known: from the map's zoom when clicked, or as typed. */
   uncertaintyMetres: z.number().positive().max(1_000_000).optional(),
+  ranger: ranger.optional(),
 });
 const basemapAddSchema = z.strictObject({
   /** An MBTiles or PMTiles file, uploaded or chosen in the open dialog (copied beside the library). */
@@ -386,12 +405,14 @@ export interface SpeciesList {
 
 /** The background job (an import or a re-classification) the station is running, if any. */
 export interface JobStatus {
-  running: 'import' | 'classify' | 'train' | null;
+  running: 'import' | 'classify' | 'train' | 'merge' | null;
   /** The folder being imported. */
   rootPath: string | null;
   progress: WorkProgress | null;
   /** Training's own progress (stages, epochs), while training runs. */
   trainingProgress: TrainingProgress | null;
+  /** A station merge's progress, while one runs. */
+  mergeProgress: MergeProgress | null;
   /** The last import finished in this session, if any. */
   lastImport: ImportFinished | null;
 }
@@ -605,7 +626,7 @@ export const CONTRACT = {
   /** Places a photo by hand (wins over its EXIF position; exported with source "manual"). */
   'photos:place': call<PhotoSummary>()(placeSchema),
   /** Forgets a hand (or GPX) position: the photo falls back to its EXIF position, if any. */
-  'photos:unplace': call<PhotoSummary>()(photoRef),
+  'photos:unplace': call<PhotoSummary>()(z.strictObject({ photoId: id, ranger: ranger.optional() })),
   /** The park's basemaps, each with whether its file can be drawn now. Tiles: GET tiles/<id>/<z>/<x>/<y> on the app's own origin. */
   'basemaps:list': call<BasemapStatus[]>()(noArgs),
   /** Checks an MBTiles/PMTiles file (format, Web Mercator, bounds) and keeps a copy beside the library. */
@@ -620,7 +641,7 @@ export const CONTRACT = {
   /** Sites with their state as of today (issue 15); `weeks`: only those with a re-check due within that many weeks. */
   'sites:list': call<SiteListItem[]>()(z.strictObject({ dueWithinWeeks: z.number().int().min(0).max(520).optional() }).optional()),
   'sites:createFromPhoto': call<SiteListItem>()(z.strictObject({ photoId: id, radiusMetres: z.number().positive().max(100_000).default(10), ranger: ranger.optional() })),
-  'sites:create': call<SiteListItem>()(z.strictObject({ species: speciesName, extent: siteExtentSchema, name: z.string().trim().max(200).optional(), confirmed: z.boolean().default(false), firstRecordOn: dayDate.optional(), ranger: ranger.optional() })),
+  'sites:create': call<SiteListItem>()(z.strictObject({ species: speciesName, extent: siteExtentSchema, name: z.string().trim().max(200).optional(), notes: z.string().max(5000).optional(), confirmed: z.boolean().default(false), firstRecordOn: dayDate.optional(), ranger: ranger.optional() })),
   'sites:confirm': call<SiteListItem>()(z.strictObject({ siteId, ranger: ranger.optional(), reason: z.string().max(2000).optional() })),
   'sites:plan': call<SiteListItem>()(z.strictObject({ siteId, plannedFor: dayDate.optional(), method: z.string().trim().max(100).optional(), ranger: ranger.optional() })),
   'sites:treat': call<SiteListItem>()(siteTreatmentSchema),
@@ -646,6 +667,8 @@ export const CONTRACT = {
   'stations:overview': call<StationsOverview>()(noArgs),
   /** Merges a station bundle, or another station's library file (.sqlite), uploaded or chosen in the open dialog (all or nothing). */
   'stations:import': call<ImportBundleSummary>()(z.strictObject({ file: inputHandleSchema })),
+  /** The same merge as a job off the request path: answers at once; progress and the outcome come as stations:mergeProgress / stations:mergeFinished events. */
+  'stations:merge': call<{ file: string }>()(z.strictObject({ file: inputHandleSchema })),
 } as const;
 
 export type CallName = keyof typeof CONTRACT;
@@ -669,6 +692,8 @@ export const RANGER_CALLS = [
   'sites:plan',
   'sites:treat',
   'sites:visit',
+  'photos:place',
+  'photos:unplace',
 ] as const satisfies readonly CallName[];
 export const CALL_NAMES = Object.keys(CONTRACT) as CallName[];
 
@@ -698,6 +723,8 @@ export const EVENTS = {
   'training:finished': event<TrainingFinished>(),
   /** Alerts were refreshed or changed state: the badge and the alerts list should reload. */
   'alerts:changed': event<{ open: number; raised: number }>(),
+  'stations:mergeProgress': event<MergeProgress>(),
+  'stations:mergeFinished': event<MergeFinished>(),
 } as const;
 export type EventMap = { [E in keyof typeof EVENTS]: (typeof EVENTS)[E] };
 export type EventName = keyof EventMap;

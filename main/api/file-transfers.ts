@@ -165,15 +165,25 @@ export class FileTransfers {
     return publicInput(held);
   }
 
+  /** The name of a held input, checked as `useInput` checks it (for a job that uses it later). */
+  inputName(handle: string, purpose: InputPurpose): string {
+    return this.heldInput(handle, purpose).name;
+  }
+
+  private heldInput(handle: string, purpose: InputPurpose) {
+    const held = this.inputs.get(handle);
+    if (!held || held.purpose !== purpose) {
+      throw new StationError('NOT_FOUND', `That file is not known as ${INPUT_PURPOSES[purpose].description} (it was used already or the station restarted); choose it again.`);
+    }
+    return held;
+  }
+
   /**
    * Runs `use` with the path behind an input handle of this purpose; an uploaded input is
    * removed afterwards (each upload serves one call).
    */
   async useInput<T>(handle: string, purpose: InputPurpose, use: (filePath: string, name: string, uploaded: boolean) => Promise<T> | T): Promise<T> {
-    const held = this.inputs.get(handle);
-    if (!held || held.purpose !== purpose) {
-      throw new StationError('NOT_FOUND', `That file is not known as ${INPUT_PURPOSES[purpose].description} (it was used already or the station restarted); choose it again.`);
-    }
+    const held = this.heldInput(handle, purpose);
     if (held.owned && held.files === 0) throw new StationError('FILE_EMPTY', 'The upload holds no file; choose the file again.');
     try {
       return await use(held.entry(), held.name, held.owned);

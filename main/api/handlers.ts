@@ -45,7 +45,9 @@ import { exportSites } from './site-exports.js';
 import { createStationHandlers, deciderOf } from './station-handlers.js';
 import { importBundle } from '../core/stations/import-bundle.js';
 import { mergeLibraryFile } from '../core/stations/merge-library.js';
-import { reviewConflicts } from '../core/stations/conflicts.js';
+import { placementConflicts, reviewConflicts } from '../core/stations/conflicts.js';
+import { mergeInWorker } from '../core/stations/merge-in-worker.js';
+import { decisionMaker } from '../core/station-settings.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 
 /** One function per call of the contract; each receives arguments already validated by the router. */
@@ -351,9 +353,10 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       await transfers.saveOutput(fileId, destination);
       return { saved: true };
     },
-    'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres }) => {
+    'photos:place': ({ photoId, latitude, longitude, uncertaintyMetres, ranger }) => {
       requirePhoto(library, photoId);
-      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres });
+      const maker = decisionMaker(library, ranger);
+      library.positions.set(photoId, { latitude, longitude, source: 'manual', detail: 'placed by hand on the map', uncertaintyMetres, by: maker.ranger, station: maker.station });
       alerts.schedule();
       changed('photo placed');
       return requirePhoto(library, photoId);
@@ -378,6 +381,7 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       peers: library.stationSync.peers(),
       bundlesReceived: library.stationSync.bundlesReceived(),
       conflicts: reviewConflicts(library),
+      placementConflicts: placementConflicts(library),
     }),
     'stations:import': async ({ file }) => {
       const summary = await transfers.useInput(file, 'station-bundle', (filePath, name) =>
@@ -389,9 +393,17 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
       }
       return summary;
     },
-    'photos:unplace': ({ photoId }) => {
+    'stations:merge': ({ file }) => {
+      const name = transfers.inputName(file, 'station-bundle');
+      return jobs.startMerge(name, (onProgress) =>
+        transfers.useInput(file, 'station-bundle', (filePath) =>
+          mergeInWorker({ databasePath: library.databasePath, file: filePath, kind: /\.(sqlite|db)$/i.test(name) ? 'library' : 'bundle', label: name, onProgress }),
+        ),
+      );
+    },
+    'photos:unplace': ({ photoId, ranger }) => {
       requirePhoto(library, photoId);
-      library.positions.clear(photoId);
+      library.positions.clear(photoId, decisionMaker(library, ranger).ranger);
       alerts.schedule();
       changed('photo position removed');
       return requirePhoto(library, photoId);

@@ -10,7 +10,8 @@ import type { PhotoClassifier } from '../core/vision/classifier.js';
 import { openClassifier } from '../core/vision/open-classifier.js';
 import { type TrainModelOptions, type TrainingProgress, libraryTrainingPhotos, trainModel } from '../core/learning/index.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
-import type { AlertsRefreshed, ClassifyFinished, ImportFinished, JobStatus, TrainingFinished } from './contract.js';
+import type { ImportBundleSummary, MergeProgressListener } from '../core/stations/import-bundle.js';
+import type { AlertsRefreshed, ClassifyFinished, ImportFinished, JobStatus, MergeFinished, MergeProgress, TrainingFinished } from './contract.js';
 import type { EventBus } from './events.js';
 import { JobBusyError, toApiError } from './api-error.js';
 
@@ -23,12 +24,13 @@ const openActiveModel: ClassifierOpener = (library, settings) => openClassifier(
 const PROGRESS_EVENTS_PER_SECOND = 5;
 
 interface RunningJob {
-  kind: 'import' | 'classify' | 'train';
+  kind: 'import' | 'classify' | 'train' | 'merge';
   /** The imported folder, for imports. */
   rootPath: string | null;
   controller: AbortController;
   progress: WorkProgress | null;
   trainingProgress: TrainingProgress | null;
+  mergeProgress: MergeProgress | null;
   done: Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export class JobRunner {
 
   /** Runs `work` in the background; its result announces the outcome once the runner is free again. */
   private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<() => void>): void {
-    const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, done: Promise.resolve() };
+    const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, mergeProgress: null, done: Promise.resolve() };
     this.current = job;
     job.done = work(job).then((announce) => {
       if (this.current === job) this.current = null;
@@ -79,7 +81,13 @@ export class JobRunner {
   private refuseWhenBusy(): void {
     if (!this.current) return;
     const what =
-      this.current.kind === 'import' ? `An import of "${this.current.rootPath}"` : this.current.kind === 'train' ? 'Training a new model version' : 'A re-classification of the library';
+      this.current.kind === 'import'
+        ? `An import of "${this.current.rootPath}"`
+        : this.current.kind === 'train'
+          ? 'Training a new model version'
+          : this.current.kind === 'merge'
+            ? `A merge of "${this.current.mergeProgress?.file ?? 'a file'}" from another station`
+            : 'A re-classification of the library';
     throw new JobBusyError(`${what} is running; cancel it or wait for it to finish.`);
   }
 
@@ -209,9 +217,42 @@ export class JobRunner {
     return { backboneModelId: backbone.id, photos: photos.length, species };
   }
 
-  /** Cancels the running job, whichever it is; files in flight finish first. */
+  /**
+   * Merges another station's bundle or library file (`run`: the merge in its worker, reporting
+   * through the listener it is given). Answers at once; the progress streams as
+   * stations:mergeProgress events (each stage's start and end always, a few a second between)
+   * and the outcome as stations:mergeFinished. A merge is all or nothing, so it is not cancelled.
+   */
+  startMerge(file: string, run: (onProgress: MergeProgressListener) => Promise<ImportBundleSummary>): { file: string } {
+    this.refuseWhenBusy();
+    this.begin('merge', null, async (job) => {
+      job.mergeProgress = { file, stage: 'preparing', done: 0, total: 0 };
+      let finished: MergeFinished;
+      let lastEmit = 0;
+      try {
+        const summary = await run((stage, done, total) => {
+          const progress: MergeProgress = { file, stage, done, total };
+          const stageChanged = job.mergeProgress?.stage !== stage;
+          job.mergeProgress = progress;
+          const now = Date.now();
+          if (stageChanged || done === total || now - lastEmit >= 1000 / PROGRESS_EVENTS_PER_SECOND) {
+            lastEmit = now;
+            this.events.emit('stations:mergeProgress', progress);
+          }
+        });
+        if (!summary.sameLibrary) this.refreshAlerts();
+        finished = { file, summary, error: null };
+      } catch (error) {
+        finished = { file, summary: null, error: toApiError(error) };
+      }
+      return () => this.events.emit('stations:mergeFinished', finished);
+    });
+    return { file };
+  }
+
+  /** Cancels the running job, whichever it is; files in flight finish first. A merge runs to its end. */
   cancel(): { cancelled: boolean } {
-    if (!this.current) return { cancelled: false };
+    if (!this.current || this.current.kind === 'merge') return { cancelled: false };
     this.current.controller.abort();
     return { cancelled: true };
   }
@@ -222,6 +263,7 @@ export class JobRunner {
       rootPath: this.current?.rootPath ?? null,
       progress: this.current?.progress ?? null,
       trainingProgress: this.current?.trainingProgress ?? null,
+      mergeProgress: this.current?.mergeProgress ?? null,
       lastImport: this.lastImport,
     };
   }

@@ -47,8 +47,8 @@ export function createSiteHandlers(library: Library, alerts: AlertsRefresher, ch
       return sites.map((site) => siteListItem(library, site));
     },
     'sites:createFromPhoto': ({ photoId, radiusMetres, ranger }) => relink(createSiteFromPhoto(library, photoId, radiusMetres, actor(ranger))),
-    'sites:create': ({ species, extent, name, confirmed, firstRecordOn, ranger }) =>
-      relink(createSite(library, { species, extent, name: name ?? null, state: confirmed ? 'confirmed' : 'reported', firstRecordOn }, actor(ranger))),
+    'sites:create': ({ species, extent, name, notes, confirmed, firstRecordOn, ranger }) =>
+      relink(createSite(library, { species, extent, name: name ?? null, notes: notes ?? null, state: confirmed ? 'confirmed' : 'reported', firstRecordOn }, actor(ranger))),
     'sites:confirm': ({ siteId, ranger, reason }) => done(confirmSite(library, siteId, actor(ranger, reason))),
     'sites:plan': ({ siteId, plannedFor, method, ranger }) => done(planTreatment(library, siteId, { plannedFor: plannedFor ?? null, method: method ?? null }, actor(ranger))),
     'sites:treat': ({ siteId, ranger, reason, ...treatment }) => relink(recordTreatment(library, siteId, treatment, actor(ranger, reason))),

@@ -60,8 +60,8 @@ export function createStationHandlers(library: Library, settings: Settings, aler
       changed('species list');
       return saved;
     },
-    'species:remove': ({ species }) => {
-      const removed = library.speciesList.delete(species);
+    'species:remove': ({ species, ranger }) => {
+      const removed = library.speciesList.delete(species, decisionMaker(library, ranger).ranger);
       if (removed) alerts.schedule();
       return { removed };
     },

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
 import { chooseInDialog } from '../helpers/input-files.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -33,8 +34,6 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
   }
 
   before(async () => {
-    buildRenderer(rendererDir);
-
     await writeCard(card, {
       'DCIM/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00' },
       'DCIM/IMG_0002.JPG': { seed: 2, latitude: -33.95, longitude: 18.47, capturedAt: '2026-05-02T11:00:00' },
@@ -43,17 +42,12 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
     });
     writeTinyOnnxPack(packDir);
     // Every prediction may raise an alert: the tiny random model is never very sure.
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } } });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } }, pageOptions: { viewport: { width: 1280, height: 800 } } }));
     const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
     assert.ok(added.ok, added.ok ? '' : added.error.message);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('an import raises alerts and the navigation shows how many are new', async () => {
     await page.goto(`${server.url}#/import`);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
 import { runCli } from '../helpers/run-cli.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -21,19 +22,13 @@ describe('backups in the browser', { skip: chromiumSkipReason }, () => {
   let page: Page;
 
   before(async () => {
-    buildRenderer(path.join(dir, 'renderer'));
     await writeCameraCard(path.join(dir, 'card'), 3);
     assert.equal((await runCli(['import', path.join(dir, 'card'), '--db', databasePath, '--no-classify'])).code, 0);
-    server = await startServer({ databasePath, rendererDir: path.join(dir, 'renderer') });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir: path.join(dir, 'renderer'), pageOptions: { viewport: { width: 1280, height: 900 } } }));
     page.on('dialog', (dialog) => void dialog.accept());
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('back up now, change a photo, restore: the change is undone and the replaced library is kept', async () => {
     await page.goto(`${server.url}#/export`);

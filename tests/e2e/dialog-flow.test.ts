@@ -4,9 +4,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { EVENT_NAMES, type InputPurpose } from '../../main/api/contract.js';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCameraCard } from '../fixtures/make-card.js';
-import { E2E_LABELS, SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
+import { E2E_LABELS, SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -29,20 +30,18 @@ describe('desktop-app screens with native dialogs (Electron bridge shape, in Chr
   let page: Page;
 
   before(async () => {
-    buildRenderer(rendererDir);
     await writeCameraCard(card, 3);
     writeTinyOnnxPack(packDir);
     fs.mkdirSync(path.dirname(saved), { recursive: true });
-    server = await startServer({
+    ({ server, browser, page } = await openStationInBrowser({
       databasePath: path.join(dir, 'library.sqlite'),
       rendererDir,
       dialogs: {
         chooseInput: async (purpose) => answers[purpose] ?? null,
         chooseSaveDestination: async () => saveTo,
       },
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      pageOptions: { viewport: { width: 1280, height: 800 } },
+    }));
     // The preload's bridge, over HTTP: the renderer takes the desktop-app branch (isElectron).
     // A string, not a function: tsx's compiled functions call helpers the page does not have.
     await page.addInitScript(`
@@ -58,10 +57,7 @@ describe('desktop-app screens with native dialogs (Electron bridge shape, in Chr
     `);
     await page.goto(`${server.url}#/import`);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('the import folder comes from the folder dialog: the page shows its name and imports it by handle', async () => {
     assert.equal(await page.locator('#import-path').count(), 0, 'no typed path field in the desktop app');

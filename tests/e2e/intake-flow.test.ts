@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { makeJpegWithExif } from '../fixtures/make-photo.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -22,7 +23,6 @@ describe('citizen intake in the browser', { skip: chromiumSkipReason }, () => {
   let page: Page;
 
   before(async () => {
-    buildRenderer(path.join(dir, 'renderer'));
     const jpeg = await makeJpegWithExif({ seed: 81 });
     fs.writeFileSync(
       mailFile,
@@ -49,15 +49,10 @@ describe('citizen intake in the browser', { skip: chromiumSkipReason }, () => {
         '',
       ].join('\r\n'),
     );
-    server = await startServer({ databasePath, rendererDir: path.join(dir, 'renderer') });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir: path.join(dir, 'renderer'), pageOptions: { viewport: { width: 1280, height: 900 } } }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('take a mail in from the Import screen; its described place shows on the Map screen', async () => {
     await page.goto(`${server.url}#/import`);

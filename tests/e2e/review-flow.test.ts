@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { E2E_LABELS, SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
+import { E2E_LABELS, SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -39,8 +40,6 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
   }
 
   before(async () => {
-    buildRenderer(rendererDir);
-
     await writeCard(card, {
       'DCIM/100CANON/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00', make: 'Canon', model: 'EOS 80D' },
       'DCIM/100CANON/IMG_0002.JPG': { seed: 2, latitude: -33.912, longitude: 18.425, capturedAt: '2026-05-01T09:05:00', make: 'Canon', model: 'EOS 80D', orientation: 6 },
@@ -51,15 +50,10 @@ describe('review flow in the browser', { skip: chromiumSkipReason }, () => {
       'DCIM/100CANON/notes.txt': 'not a photo',
     });
     writeTinyOnnxPack(packDir);
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1280, height: 800 }, acceptDownloads: true } }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('the models screen adds a model pack and makes it active', async () => {
     await page.goto(`${server.url}#/models`);

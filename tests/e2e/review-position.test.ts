@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium, writeTinyOnnxPack } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
 import { chooseInDialog } from '../helpers/input-files.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -43,14 +44,13 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
   const cursorId = async () => Number(await page.locator('[data-testid=photo-grid] .cell.cursor').getAttribute('data-photo-id'));
 
   before(async () => {
-    buildRenderer(rendererDir);
     const photos: Record<string, object> = {};
     for (let i = 1; i <= 8; i++) {
       photos[`DCIM/IMG_000${i}.JPG`] = { seed: i, latitude: -33.9 - i / 100, longitude: 18.4 + i / 100, capturedAt: `2026-05-0${i}T09:00:00` };
     }
     await writeCard(card, photos);
     writeTinyOnnxPack(packDir, LONG_LABELS);
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
     const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
     assert.ok(added.ok, added.ok ? '' : added.error.message);
     const started = await server.station.dispatch('import:start', { rootPath: card });
@@ -62,14 +62,9 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     }
     order = server.station.library.photos.query({ order: 'needs-review' }).map((photo) => photo.id);
     assert.equal(order.length, 8);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('a photo opened by its address shows its decision at once, advances, and Previous comes back to it', async () => {
     const opened = order[2]!;

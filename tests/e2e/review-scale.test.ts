@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { seriousAccessibilityViolations } from '../helpers/axe.js';
-import { buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -25,11 +26,11 @@ describe('review grid at scale and accessibility in the browser', { skip: chromi
   let lastId = 0;
 
   before(async () => {
-    buildRenderer(rendererDir);
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
+    // bypassCSP lets the test inject axe-core; the station's own CSP stays as it is for the app.
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1366, height: 768 }, bypassCSP: true } }));
     const { library } = server.station;
     const importId = library.imports.start(dir, null);
-    (library as unknown as { db: { transaction: (fn: () => void) => () => void } }).db.transaction(() => {
+    library.transaction(() => {
       for (let i = 0; i < PHOTOS; i++) {
         lastId = library.photos.insert({
           sha256: `scale-${i}`, byteSize: 1, importId, format: 'jpeg', width: 4000, height: 3000, orientation: 1,
@@ -38,16 +39,10 @@ describe('review grid at scale and accessibility in the browser', { skip: chromi
           cameraMake: 'Canon', cameraModel: 'EOS 80D', exifWarning: null,
         });
       }
-    })();
-    browser = await launchChromium();
-    // bypassCSP lets the test inject axe-core; the station's own CSP stays as it is for the app.
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
+    });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('fast scrolling keeps at most two page requests running and skips pages scrolled past', async () => {
     let running = 0;

@@ -8,9 +8,10 @@ import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { Library } from '../../main/core/library/index.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
 import { listSites } from '../../main/core/sites/site-service.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** Issue 15 on screen: a site made from a confirmed photo, planned and treated, with the ranger in its history. */
@@ -25,7 +26,6 @@ describe('sites in the browser', { skip: chromiumSkipReason }, () => {
   let photoId: number;
 
   before(async () => {
-    buildRenderer(rendererDir);
     const card = path.join(dir, 'CARD');
     await writeCard(card, { 'DCIM/A1.JPG': { seed: 1, latitude: 46.7, longitude: 10.3, capturedAt: '2026-06-01T09:00:00' } });
     const library = Library.open(databasePath);
@@ -37,15 +37,10 @@ describe('sites in the browser', { skip: chromiumSkipReason }, () => {
     } finally {
       library.close();
     }
-    server = await startServer({ databasePath, rendererDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1280, height: 900 } } }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('create a site from a confirmed photo, plan and record a treatment; the history names the ranger', async () => {
     await page.goto(`${server.url}#/sites`);

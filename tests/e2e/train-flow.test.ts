@@ -6,8 +6,9 @@ import { writeDemoModelPack } from '../../main/core/demo/demo-model.js';
 import { writeDemoCard } from '../../main/core/demo/sample-card.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { addModelToLibrary, openLibraryModel } from '../../main/core/vision/open-classifier.js';
-import { startServer, type RunningServer } from '../../main/server/server.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -25,9 +26,7 @@ describe('training a new model version in the browser', { skip: chromiumSkipReas
   let page: Page;
 
   before(async () => {
-    buildRenderer(rendererDir);
-
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1280, height: 1000 } } }));
     const { library, settings } = server.station;
     const pack = await writeDemoModelPack(path.join(dir, 'demo-model'));
     const card = await writeDemoCard(path.join(dir, 'card'), 30);
@@ -44,14 +43,9 @@ describe('training a new model version in the browser', { skip: chromiumSkipReas
       const label = index % 4 === 0 ? species[(species.indexOf(truth) + 1) % species.length]! : truth;
       library.reviews.record({ photoId: photo.id, decision: 'corrected', species: label });
     }
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('training runs in the background and its report draws the confusion matrix', async () => {
     await page.goto(`${server.url}#/train`);

@@ -6,9 +6,10 @@ import { refreshAlerts } from '../../main/core/geo/alerts.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { Library } from '../../main/core/library/index.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
-import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -27,7 +28,6 @@ describe('alert triage and the ranger identity in the browser', { skip: chromium
   let page: Page;
 
   before(async () => {
-    buildRenderer(rendererDir);
     const card = path.join(dir, 'CARD');
     await writeCard(card, {
       'DCIM/A1.JPG': { seed: 1, latitude: 46.7, longitude: 10.3, capturedAt: '2026-06-01T09:00:00' },
@@ -47,15 +47,10 @@ describe('alert triage and the ranger identity in the browser', { skip: chromium
     } finally {
       library.close();
     }
-    server = await startServer({ databasePath, rendererDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1280, height: 900 } } }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('the ranger is asked once per session; a reload does not ask again', async () => {
     await page.goto(`${server.url}#/alerts`);

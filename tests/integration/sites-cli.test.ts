@@ -43,8 +43,9 @@ before(async () => {
 
 test('a drawn site through its lifecycle, with refusals that store nothing, the due list and every export', async () => {
   assert.match((await cli(['sites', 'create', '--species', KNOTWEED, '--polygon', crossedFile], 3)).stderr, /crosses itself/);
-  const created = JSON.parse((await cli(['sites', 'create', '--species', KNOTWEED, '--polygon', polygonFile, '--name', 'Mill race', '--first-record', '2023-05-01', '--ranger', 'Cleo', '--json'])).stdout);
+  const created = JSON.parse((await cli(['sites', 'create', '--species', KNOTWEED, '--polygon', polygonFile, '--name', 'Mill race', '--notes', 'both banks, below the weir', '--first-record', '2023-05-01', '--ranger', 'Cleo', '--json'])).stdout);
   assert.equal(created.state, 'reported');
+  assert.equal(created.notes, 'both banks, below the weir');
   assert.ok(created.photoIds.length === 1, 'the photo inside the polygon is linked');
   const id = String(created.id).slice(0, 8);
 
@@ -90,6 +91,7 @@ test('a drawn site through its lifecycle, with refusals that store nothing, the 
   assert.equal(collection.features[0].properties.state, 'clean');
   const siteRows = parse(fs.readFileSync(sitesCsv), { columns: true }) as Record<string, string>[];
   assert.equal(siteRows[0]!.name, 'Mill race');
+  assert.equal(siteRows[0]!.notes, 'both banks, below the weir');
   assert.ok(Number(siteRows[0]!.areaSquareMetres) > 1000 && Number(siteRows[0]!.areaSquareMetres) < 1500, `a 30 m × 44 m polygon: ${siteRows[0]!.areaSquareMetres}`);
   const treatmentRows = parse(fs.readFileSync(treatments), { columns: true }) as Record<string, string>[];
   assert.deepEqual(Object.keys(treatmentRows[0]!), [...TREATMENT_UPLOAD_COLUMNS]);
@@ -97,6 +99,7 @@ test('a drawn site through its lifecycle, with refusals that store nothing, the 
   assert.equal(treatmentRows[0]!.TreatmentDate, '2024-01-10');
   const html = fs.readFileSync(sheet, 'utf8');
   assert.match(html, /Mill race/);
+  assert.match(html, /<th>Notes<\/th><td colspan="3">both banks, below the weir<\/td>/);
   assert.match(html, /page-break-after/);
   assert.doesNotMatch(html, /<script|https?:\/\//, 'the field sheet works offline: no scripts, no remote resources');
 });

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CallName, CallOutcome, OutputFile } from '../../main/api/contract.js';
+import type { CallName, OutputFile } from '../../main/api/contract.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
+import { callOverHttp, startServerInDir } from '../helpers/api-over-http.js';
 import { readZip } from '../helpers/read-zip.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -13,17 +14,10 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 const dir = makeTempDir();
 let server: RunningServer;
 
-async function call<K extends CallName>(name: K, args: unknown): Promise<CallOutcome<K>> {
-  const response = await fetch(`${server.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-invasives-token': server.token },
-    body: JSON.stringify(args ?? {}),
-  });
-  return (await response.json()) as CallOutcome<K>;
-}
+const call = <K extends CallName>(name: K, args: unknown) => callOverHttp(server, name, args);
 
 before(async () => {
-  server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+  server = await startServerInDir(dir);
   const card = path.join(dir, 'card');
   await writeCard(card, { 'DCIM/IMG_0001.JPG': { seed: 1, latitude: 46.7, longitude: 10.2, capturedAt: '2026-05-01T09:00:00', offset: '+02:00' } });
   const library = server.station.library;

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CallName, CallOutcome, CallResult, EventMap } from '../../main/api/contract.js';
+import type { CallName, EventMap } from '../../main/api/contract.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
+import { callOverHttp, startServerInDir, valueOverHttp } from '../helpers/api-over-http.js';
 import { downloadOverHttp, uploadOverHttp } from '../helpers/input-files.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -19,27 +20,11 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
   let server: RunningServer;
   let photoIds: number[] = [];
 
-  async function call<K extends CallName>(name: K, args: unknown): Promise<CallOutcome<K>> {
-    const response = await fetch(`${server.origin}/api/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-invasives-token': server.token },
-      body: JSON.stringify(args ?? {}),
-    });
-    assert.equal(response.status, 200);
-    return (await response.json()) as CallOutcome<K>;
-  }
-  async function value<K extends CallName>(name: K, args: unknown): Promise<CallResult<K>> {
-    const outcome = await call(name, args);
-    assert.ok(outcome.ok, outcome.ok ? '' : `${name}: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.value;
-  }
+  const call = <K extends CallName>(name: K, args: unknown) => callOverHttp(server, name, args);
+  const value = <K extends CallName>(name: K, args: unknown) => valueOverHttp(server, name, args);
 
   before(async () => {
-    server = await startServer({
-      databasePath: path.join(dir, 'library.sqlite'),
-      rendererDir: dir,
-      settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0.3 } },
-    });
+    server = await startServerInDir(dir, { settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0.3 } } });
     const card = path.join(dir, 'card');
     await writeCard(card, {
       'DCIM/IMG_0001.JPG': { seed: 1, latitude: -33.91, longitude: 18.42, capturedAt: '2026-05-01T09:00:00' },
@@ -243,7 +228,7 @@ describe('alerts after a background import', () => {
   const dir = makeTempDir();
   let server: RunningServer;
   before(async () => {
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+    server = await startServerInDir(dir);
   });
   after(() => server?.close());
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CallName, CallOutcome, OutputFile, SiteListItem, SitesExportResult } from '../../main/api/contract.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
+import type { CallName, OutputFile, SiteListItem, SitesExportResult } from '../../main/api/contract.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { callOverHttp, startServerInDir, valueOverHttp } from '../helpers/api-over-http.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** The Sites screen's downloads through the real HTTP transport: an output file id, never a path. */
@@ -11,20 +11,8 @@ let server: RunningServer;
 let treated: SiteListItem;
 let reported: SiteListItem;
 
-async function call<K extends CallName>(name: K, args: unknown): Promise<CallOutcome<K>> {
-  const response = await fetch(`${server.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-invasives-token': server.token },
-    body: JSON.stringify(args ?? {}),
-  });
-  return (await response.json()) as CallOutcome<K>;
-}
-
-async function value<K extends CallName>(name: K, args: unknown) {
-  const outcome = await call(name, args);
-  assert.ok(outcome.ok, JSON.stringify(outcome));
-  return outcome.value;
-}
+const call = <K extends CallName>(name: K, args: unknown) => callOverHttp(server, name, args);
+const value = <K extends CallName>(name: K, args: unknown) => valueOverHttp(server, name, args);
 
 async function download(file: OutputFile): Promise<{ text: string; contentType: string | null; disposition: string | null }> {
   const response = await fetch(`${server.origin}/download/${file.id}`, { headers: { 'x-invasives-token': server.token } });
@@ -33,7 +21,7 @@ async function download(file: OutputFile): Promise<{ text: string; contentType: 
 }
 
 before(async () => {
-  server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+  server = await startServerInDir(dir);
   const ranger = 'Ranger Test';
   const first = (await value('sites:create', { species: 'Ailanthus altissima', name: 'Old quarry', extent: { type: 'point', latitude: 46.7, longitude: 10.1, radiusMetres: 20 }, confirmed: true, firstRecordOn: '2023-05-01', ranger })) as SiteListItem;
   await value('sites:plan', { siteId: first.site.id, ranger });

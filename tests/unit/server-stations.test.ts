@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CallName, CallOutcome, CallResult } from '../../main/api/contract.js';
+import type { CallName, EventMap, EventName } from '../../main/api/contract.js';
 import { Library } from '../../main/core/library/index.js';
 import { exportBundle } from '../../main/core/stations/export-bundle.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
-import { addPhoto } from '../helpers/station-library.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { callOverHttp, startServerInDir, valueOverHttp } from '../helpers/api-over-http.js';
 import { uploadOverHttp } from '../helpers/input-files.js';
+import { addPhoto } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** The Stations screen's calls through the real HTTP transport: merge a bundle, see it received, resolve a conflict. */
@@ -14,23 +16,11 @@ describe('stations calls over HTTP', () => {
   const dir = makeTempDir();
   let server: RunningServer;
 
-  async function call<K extends CallName>(name: K, args: unknown): Promise<CallOutcome<K>> {
-    const response = await fetch(`${server.origin}/api/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-invasives-token': server.token },
-      body: JSON.stringify(args ?? {}),
-    });
-    assert.equal(response.status, 200);
-    return (await response.json()) as CallOutcome<K>;
-  }
-  async function value<K extends CallName>(name: K, args: unknown): Promise<CallResult<K>> {
-    const outcome = await call(name, args);
-    assert.ok(outcome.ok, outcome.ok ? '' : `${name}: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.value;
-  }
+  const call = <K extends CallName>(name: K, args: unknown) => callOverHttp(server, name, args);
+  const value = <K extends CallName>(name: K, args: unknown) => valueOverHttp(server, name, args);
 
   before(async () => {
-    server = await startServer({ databasePath: path.join(dir, 'library.sqlite'), rendererDir: dir });
+    server = await startServerInDir(dir);
   });
   after(async () => {
     await server.close();
@@ -63,5 +53,55 @@ describe('stations calls over HTTP', () => {
 
     const refused = await call('stations:import', { path: path.join(dir, 'second.bundle') });
     assert.equal(refused.ok, false, 'the page never names a path on the station');
+  });
+
+  /** Collects the merge's events from the station's event bus until it announces the outcome. */
+  function mergeEvents(): Promise<{ progress: EventMap['stations:mergeProgress'][]; finished: EventMap['stations:mergeFinished'] }> {
+    const progress: EventMap['stations:mergeProgress'][] = [];
+    return new Promise((resolve) => {
+      const unsubscribe = server.station.events.subscribe(<E extends EventName>(name: E, payload: EventMap[E]) => {
+        if (name === 'stations:mergeProgress') progress.push(payload as EventMap['stations:mergeProgress']);
+        if (name === 'stations:mergeFinished') {
+          unsubscribe();
+          resolve({ progress, finished: payload as EventMap['stations:mergeFinished'] });
+        }
+      });
+    });
+  }
+
+  test('stations:merge answers at once and runs the merge as a job: progress per stage, then the outcome, as events', async () => {
+    const south = Library.open(path.join(dir, 'south.sqlite'));
+    for (let i = 0; i < 12; i++) await addPhoto(south, `south-${i}`);
+    await exportBundle(south, { out: path.join(dir, 'south.bundle'), full: true });
+    south.close();
+    const events = mergeEvents();
+    const started = await value('stations:merge', { file: (await uploadOverHttp(server, 'station-bundle', path.join(dir, 'south.bundle'))).handle });
+    assert.equal(started.file, 'south.bundle');
+    const { progress, finished } = await events;
+    assert.equal(finished.error, null);
+    assert.equal(finished.summary!.added.photo, 12);
+    assert.equal(finished.summary!.file, 'south.bundle');
+    const stages = [...new Set(progress.map((p) => p.stage))];
+    assert.deepEqual(stages, ['preparing', 'checking', 'records', 'thumbnails'].filter((stage) => stages.includes(stage as never)));
+    assert.ok(stages.includes('records') && stages.includes('thumbnails'), `stages seen: ${stages.join(', ')}`);
+    const lastRecords = progress.filter((p) => p.stage === 'records').at(-1)!;
+    assert.ok(lastRecords.total >= 12 && lastRecords.done === lastRecords.total, 'the records stage ends at its total');
+    assert.equal((await value('import:status', {})).running, null, 'the job is over');
+    assert.ok((await value('stations:overview', {})).bundlesReceived.some((b) => b.file === 'south.bundle'));
+  });
+
+  test('a damaged file merged as a job ends with the reason, and nothing is merged', async () => {
+    const damaged = path.join(dir, 'damaged.bundle');
+    fs.writeFileSync(damaged, fs.readFileSync(path.join(dir, 'south.bundle')).subarray(0, 4000));
+    const before = server.station.library.stats().photos;
+    const events = mergeEvents();
+    await value('stations:merge', { file: (await uploadOverHttp(server, 'station-bundle', damaged)).handle });
+    const { finished } = await events;
+    assert.equal(finished.summary, null);
+    assert.equal(finished.error!.code, 'BUNDLE_INVALID');
+    assert.match(finished.error!.message, /damaged\.bundle is not a complete station bundle/);
+    assert.equal(server.station.library.stats().photos, before);
+    const unknown = await call('stations:merge', { file: 'in-unknownhandle000000000' });
+    assert.equal(unknown.ok ? null : unknown.error.code, 'NOT_FOUND', 'an unknown file is refused at once');
   });
 });

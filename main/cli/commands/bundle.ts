@@ -1,16 +1,16 @@
 import { StationError } from '../../core/errors.js';
 import type { Library } from '../../core/library/index.js';
 import { decisionMaker } from '../../core/station-settings.js';
-import { reviewConflicts } from '../../core/stations/conflicts.js';
+import { placementConflicts, reviewConflicts } from '../../core/stations/conflicts.js';
 import { exportBundle } from '../../core/stations/export-bundle.js';
 import { type ImportBundleSummary, type MergeStage, importBundle } from '../../core/stations/import-bundle.js';
 import { mergeLibraryFile } from '../../core/stations/merge-library.js';
 import { type CliCommand, type CommandContext, usageError } from '../command.js';
 
 /** Progress on a terminal: one line redrawn in place; nothing on a pipe (the summary says it all). */
-function progressTo(context: CommandContext): ((stage: string, done: number) => void) | undefined {
+function progressTo(context: CommandContext): ((stage: string, done: number, total?: number) => void) | undefined {
   if (context.json || !context.stderr.isTTY) return undefined;
-  return (stage, done) => context.stderr.write(`\r${stage}: ${done.toLocaleString('en')}   `);
+  return (stage, done, total) => context.stderr.write(`\r${stage}: ${done.toLocaleString('en')}${total ? ` of ${total.toLocaleString('en')}` : ''}   `);
 }
 
 function endProgress(context: CommandContext): void {
@@ -40,6 +40,9 @@ export function reportMerge(summary: ImportBundleSummary, context: CommandContex
   if (summary.conflicts.length) {
     context.stdout.write(`  ${summary.conflicts.length} photo(s) were decided differently at two stations; resolve them: invasives bundle conflicts\n`);
   }
+  if (summary.placementConflicts.length) {
+    context.stdout.write(`  ${summary.placementConflicts.length} photo(s) were placed differently at two stations; see them: invasives bundle conflicts\n`);
+  }
 }
 
 function printConflicts(library: Library, context: CommandContext): number {
@@ -48,6 +51,15 @@ function printConflicts(library: Library, context: CommandContext): number {
     context.stdout.write(`${JSON.stringify(conflicts, null, 2)}\n`);
     return 0;
   }
+  const placements = placementConflicts(library);
+  for (const conflict of placements) {
+    context.stdout.write(`photo ${conflict.photoId ?? '?'} (${conflict.photoSha256.slice(0, 12)}) placed differently:\n`);
+    for (const placed of conflict.placements) {
+      const where = placed.latitude === null ? 'position removed' : `${placed.latitude}, ${placed.longitude}${placed.uncertaintyMetres ? ` ±${placed.uncertaintyMetres} m` : ''}`;
+      context.stdout.write(`  ${where} by ${placed.ranger ?? 'unknown ranger'} at ${placed.stationName ?? placed.originStation}, ${placed.occurredAt}\n`);
+    }
+  }
+  if (placements.length) context.stdout.write('Keep one with: invasives place PHOTO_ID LATITUDE LONGITUDE [--uncertainty M] (or --clear)\n');
   if (!conflicts.length) {
     context.stdout.write('No conflicting decisions.\n');
     return 0;

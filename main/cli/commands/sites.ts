@@ -83,6 +83,7 @@ function showSite(library: Library, site: SiteFold, context: CommandContext, tod
     return;
   }
   context.stdout.write(`${describe(site, today)}\nsite id ${site.id} (origin station ${site.originStation}), first record ${site.firstRecordOn}\n`);
+  if (site.notes) context.stdout.write(`notes: ${site.notes}\n`);
   for (const t of site.treatments) context.stdout.write(`  treated ${t.treatedOn}: ${t.method}${t.product ? ` ${t.product}` : ''}${t.dose ? ` ${t.dose}` : ''}${t.crew ? `, crew ${t.crew}` : ''}${t.areaSquareMetres !== null ? `, ${t.areaSquareMetres} m²` : ''}\n`);
   for (const v of site.visits) context.stdout.write(`  re-check ${v.visitedOn}: ${v.outcome}${v.countsForSchedule ? ' (counts for the schedule)' : ''}, ${v.ranger ?? 'unknown ranger'}: ${v.statement}\n`);
   context.stdout.write(`  photos inside (+${SITE_LINK_BUFFER_METRES} m): ${library.sites.photosOf(site.id).join(', ') || 'none'}\n  history:\n`);
@@ -93,7 +94,7 @@ export const sitesCommand: CliCommand = {
   name: 'sites',
   summary: 'invasive-plant sites over years: create, treat, re-check, due list, field sheets, exports',
   usage: `invasives sites [list] [--species NAME] [--state STATE]
-invasives sites create --species NAME (--lat N --lon N [--radius M] | --polygon FILE.geojson) [--name TEXT] [--first-record DATE] [--confirmed]
+invasives sites create --species NAME (--lat N --lon N [--radius M] | --polygon FILE.geojson) [--name TEXT] [--notes TEXT] [--first-record DATE] [--confirmed]
 invasives sites create --from-photo ID [--radius M]        from a ranger-confirmed photo (its species, place and date)
 invasives sites show SITE
 invasives sites confirm SITE
@@ -184,6 +185,7 @@ or the due route (--due-weeks N, default 4).`,
               species: option(context, 'species') ?? '',
               extent: extentOf(context),
               name: option(context, 'name') ?? null,
+              notes: option(context, 'notes') ?? null,
               state: context.options.confirmed === true ? 'confirmed' : 'reported',
               firstRecordOn: option(context, 'first-record'),
             }, actor);

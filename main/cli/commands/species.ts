@@ -98,7 +98,7 @@ Changes record the ranger (--ranger NAME, else the "ranger" setting).`,
         }
         case 'remove': {
           if (!target) throw new StationError('INVALID_ARGUMENT', 'Which species? Usage: invasives species remove "<species>"');
-          if (!library.speciesList.delete(target.trim())) throw new StationError('NOT_FOUND', `"${target}" is not on the species list (see: invasives species list).`);
+          if (!library.speciesList.delete(target.trim(), by)) throw new StationError('NOT_FOUND', `"${target}" is not on the species list (see: invasives species list).`);
           context.stdout.write(context.json ? `${JSON.stringify({ removed: target })}\n` : `Removed "${target}" from the species list.\n`);
           return 0;
         }

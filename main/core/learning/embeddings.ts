@@ -12,6 +12,7 @@ import type { Library, ModelRow } from '../library/index.js';
 import { type Settings, modelStoreDir } from '../settings.js';
 import type { PhotoClassifier } from '../vision/classifier.js';
 import { openLibraryModel } from '../vision/open-classifier.js';
+import { countFinishedPhoto } from './embedding-progress.js';
 import { type LabelledPhoto, readTrainingPhoto } from './training-photos.js';
 
 export interface EmbeddingProgress {
@@ -105,14 +106,7 @@ export async function embedPhotos(photos: readonly LabelledPhoto[], backbone: Mo
       },
       after: (i, message) => {
         if (noEmbedding) return 'stop';
-        meter.tick();
-        if (message) {
-          failed.push({ path: photos[i]!.path, photoId: photos[i]!.photoId, message });
-          progress.failed += 1;
-        } else progress.computed += 1;
-        progress.done += 1;
-        progress.rate = meter.rate;
-        options.onProgress?.({ ...progress });
+        countFinishedPhoto(progress, photos[i]!, message, { meter, failed, onProgress: options.onProgress });
       },
     });
   } finally {

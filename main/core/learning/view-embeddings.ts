@@ -14,6 +14,7 @@ import type { Settings } from '../settings.js';
 import { InferenceWorkerPool } from '../vision/inference/worker-pool.js';
 import type { Preprocessing } from '../vision/model-pack.js';
 import { normalizeInto, photoViews } from '../vision/preprocess.js';
+import { countFinishedPhoto } from './embedding-progress.js';
 import { embeddingCacheDir } from './embeddings.js';
 import { type LabelledPhoto, readTrainingPhoto } from './training-photos.js';
 import { AUGMENTED_VIEWS, type TrainingViewSpec, trainingView, viewSetKey } from './training-views.js';
@@ -110,16 +111,7 @@ export async function embedTrainingViews(photos: readonly LabelledPhoto[], backb
           return errorMessage(error);
         }
       },
-      after: (i, message) => {
-        meter.tick();
-        if (message) {
-          failed.push({ path: photos[i]!.path, photoId: photos[i]!.photoId, message });
-          progress.failed += 1;
-        } else progress.computed += 1;
-        progress.done += 1;
-        progress.rate = meter.rate;
-        options.onProgress?.({ ...progress });
-      },
+      after: (i, message) => countFinishedPhoto(progress, photos[i]!, message, { meter, failed, onProgress: options.onProgress }),
     });
   } finally {
     await pool.close();

@@ -1,5 +1,9 @@
 import { StationError } from '../errors.js';
 import type { Db } from './database.js';
+import type { EventLog } from './event-log.js';
+import { writeTransaction } from './write-transaction.js';
+import { ALERT_STATE_ACTIONS, ALERT_STATE_ENTITY, alertStateKey, parseAlertStateKey } from './alert-state-events.js';
+import { latestStanding, supersedesNow } from './superseding-events.js';
 
 export type AlertKind = 'new-species' | 'new-zone' | 'new-cell' | 'near-boundary' | 'spread' | 'surge' | 'unknown-organism' | 'regrowth';
 export type AlertState = 'new' | 'acknowledged' | 'dismissed';
@@ -86,6 +90,7 @@ interface AlertRecord {
   decided_by: string | null;
   decided_station: string | null;
   decided_at: string | null;
+  state_event_id: string | null;
 }
 
 const NOBODY: AlertDecider = { by: null, station: null };
@@ -102,8 +107,12 @@ export class AlertsStore {
   private readonly setState;
   private readonly deleteAlert;
   private readonly markSeen;
+  private readonly applyEvent;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventLog,
+  ) {
     this.find = db.prepare<[string, string, string], AlertRecord>('SELECT * FROM alerts WHERE kind = ? AND species = ? AND place_key = ?');
     this.insertAlert = db.prepare(`
       INSERT INTO alerts (kind, species, place_key, place_label, confirmed, detail_json, raised_at, updated_at, zone_name, cell_key)
@@ -120,6 +129,9 @@ export class AlertsStore {
         decided_by = @by, decided_station = @station, decided_at = @now, seen_at = coalesce(seen_at, @now) WHERE id = @id`);
     this.markSeen = db.prepare('UPDATE alerts SET seen_at = @now WHERE id = @id AND seen_at IS NULL');
     this.deleteAlert = db.prepare('DELETE FROM alerts WHERE id = ?');
+    this.applyEvent = db.prepare(`
+      UPDATE alerts SET state = @state, dismiss_reason = @reason, updated_at = @now, auto_closed = 0, decided_by = @by,
+        decided_station = @station, decided_at = @at, seen_at = coalesce(seen_at, @now), state_event_id = @eventId WHERE id = @id`);
   }
 
   /**
@@ -157,6 +169,8 @@ export class AlertsStore {
       }
     } else {
       id = Number(this.insertAlert.run({ ...values, kind: candidate.kind, species: candidate.species, placeKey: candidate.placeKey }).lastInsertRowid);
+      // Decided on already (here before it was withdrawn, or at another station): it keeps that state.
+      this.refoldState(alertStateKey(candidate));
     }
     this.clearPhotos.run(id);
     for (const photoId of candidate.photoIds) this.linkPhoto.run(id, photoId);
@@ -190,7 +204,7 @@ export class AlertsStore {
   /** Marks alerts as seen by a ranger (the first time only); returns how many were unseen. */
   markSeenMany(ids: readonly number[]): number {
     const now = new Date().toISOString();
-    return this.db.transaction(() => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0)).immediate();
+    return writeTransaction(this.db, () => ids.reduce((count, id) => count + this.markSeen.run({ id, now }).changes, 0));
   }
 
   /**
@@ -201,11 +215,11 @@ export class AlertsStore {
     const trimmed = reason?.trim() ?? '';
     if (action === 'dismiss' && !trimmed) throw new StationError('INVALID_ARGUMENT', 'Dismissing alerts needs a reason (e.g. "known planting", "wrong species").');
     const target: AlertState = action === 'acknowledge' ? 'acknowledged' : action === 'dismiss' ? 'dismissed' : 'new';
-    return this.db.transaction(() =>
+    return writeTransaction(this.db, () =>
       this.list(filter)
         .filter((alert) => alert.state !== target || (target === 'dismissed' && alert.dismissReason !== trimmed))
         .map((alert) => this.changeState(alert.id, target, target === 'dismissed' ? trimmed : null, decider)),
-    ).immediate();
+    );
   }
 
   /** Every alert key currently stored, for the refresh to find alerts whose findings vanished. */
@@ -241,10 +255,49 @@ export class AlertsStore {
     this.deleteAlert.run(id);
   }
 
+  /** A ranger's decision: an 'alert-state' event (alert-state-events.ts), projected onto the row. */
   private changeState(id: number, state: AlertState, reason: string | null, decider: AlertDecider): AlertRow {
-    if (!this.byId.get(id)) throw new StationError('NOT_FOUND', `Alert ${id} does not exist (see: invasives alerts list).`);
-    this.setState.run({ id, state, reason, autoClosed: 0, by: decider.by, station: decider.station, now: new Date().toISOString() });
-    return this.get(id)!;
+    const record = this.byId.get(id);
+    if (!record) throw new StationError('NOT_FOUND', `Alert ${id} does not exist (see: invasives alerts list).`);
+    const key = alertStateKey({ kind: record.kind, species: record.species, placeKey: record.place_key });
+    return writeTransaction(this.db, () => {
+      const supersedes = supersedesNow(this.events.history(ALERT_STATE_ENTITY, key));
+      this.events.append({
+        entityType: ALERT_STATE_ENTITY,
+        entityId: key,
+        action: ALERT_STATE_ACTIONS[state],
+        payload: { state, reason, station: decider.station, supersedes },
+        ranger: decider.by,
+        reason,
+      });
+      this.refoldState(key);
+      return this.get(id)!;
+    });
+  }
+
+  /**
+   * Brings the state of the alert with this natural key up to its latest standing event (after a
+   * merge, or when the alert is raised here). An alert whose latest event is already applied is
+   * left alone, so the station's own closing of a rejected alert stays.
+   */
+  refoldState(key: string): void {
+    const parts = parseAlertStateKey(key);
+    const record = parts && this.find.get(parts.kind, parts.species, parts.placeKey);
+    if (!record) return;
+    const latest = latestStanding(this.events.history(ALERT_STATE_ENTITY, key));
+    if (!latest || record.state_event_id === latest.eventId) return;
+    const p = latest.payload;
+    const state = ALERT_STATES.includes(p.state as AlertState) ? (p.state as AlertState) : 'new';
+    this.applyEvent.run({
+      id: record.id,
+      state,
+      reason: state === 'dismissed' ? ((p.reason as string | null) ?? latest.reason ?? 'dismissed at another station') : null,
+      by: latest.ranger,
+      station: (p.station as string | null) ?? null,
+      at: latest.occurredAt,
+      now: new Date().toISOString(),
+      eventId: latest.eventId,
+    });
   }
 
   private toRow(record: AlertRecord): AlertRow {

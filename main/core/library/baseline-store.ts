@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface BaselineRecord {
   species: string;
@@ -28,14 +29,14 @@ export class BaselineStore {
   /** Adds records in one transaction; returns how many were new (the same record twice is stored once). */
   add(records: readonly BaselineRecord[], sourcePath: string | null): number {
     const importedAt = new Date().toISOString();
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       let added = 0;
       for (const record of records) {
         // SQLite UNIQUE treats NULLs as distinct: store an unknown date as '' so duplicates collapse.
         added += this.insertRecord.run({ ...record, observedOn: record.observedOn ?? '', sourcePath, importedAt }).changes;
       }
       return added;
-    }).immediate();
+    });
   }
 
   list(): BaselineRecord[] {

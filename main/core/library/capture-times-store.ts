@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import type { CaptureTimeSource } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface CaptureTimeReread {
   photoId: number;
@@ -46,13 +47,13 @@ export class CaptureTimesStore {
    * time already present (set meanwhile) is never overwritten.
    */
   finishReread(photoId: number, found: { capturedAt: string; source: CaptureTimeSource } | null): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       if (found) {
         this.db
           .prepare('UPDATE photos SET captured_at = ?, captured_at_source = ? WHERE id = ? AND captured_at IS NULL')
           .run(found.capturedAt, found.source, photoId);
       }
       this.db.prepare('DELETE FROM capture_time_rereads WHERE photo_id = ?').run(photoId);
-    }).immediate();
+    });
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StationError, errorMessage } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type Db = Database.Database;
 
@@ -125,12 +126,12 @@ function migrate(db: Db, databasePath: string, migrations: readonly string[]): v
   if (current > 0) backupBeforeMigration(db, databasePath, current);
   for (let version = current + 1; version <= target; version++) {
     const sql = migrations[version - 1]!;
-    db.transaction(() => {
+    writeTransaction(db, () => {
       // Another process opening the same library may have applied it while this one waited for the write lock.
       if ((db.pragma('user_version', { simple: true }) as number) >= version) return;
       db.exec(sql);
       db.pragma(`user_version = ${version}`);
-    }).immediate();
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** dataset_settings: the published dataset's metadata, as text values by key. */
 export class DatasetSettingsStore {
@@ -14,11 +15,11 @@ export class DatasetSettingsStore {
   update(values: Record<string, string | null>): void {
     const set = this.db.prepare('INSERT INTO dataset_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     const clear = this.db.prepare('DELETE FROM dataset_settings WHERE key = ?');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const [key, value] of Object.entries(values)) {
         if (value === null) clear.run(key);
         else set.run(key, value);
       }
-    }).immediate();
+    });
   }
 }

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import type { ImportFileError, ImportState, ImportSummary } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 interface ImportRecord {
   id: number;
@@ -110,10 +111,10 @@ export class ImportsStore {
 
   /** Adds the scanned files as pending (files already listed keep their state). */
   addFiles(importId: number, paths: readonly string[], skipped: Record<string, number>): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const path of paths) this.insertFile.run(importId, path);
       this.setTotal.run({ id: importId, skipped: JSON.stringify(skipped) });
-    }).immediate();
+    });
   }
 
   pendingPaths(importId: number): string[] {

@@ -21,6 +21,7 @@ import { SpeciesListStore } from './species-list-store.js';
 import { SubmissionsStore } from './submissions-store.js';
 import { StationSettingsStore } from './station-settings-store.js';
 import type { PhotoQuery } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 import { ZonesStore } from './zones-store.js';
 
 export interface LibraryStats {
@@ -74,23 +75,23 @@ export class Library {
     private readonly db: Db,
     readonly databasePath: string,
   ) {
+    this.events = new EventLog(db);
     this.photos = new PhotosStore(db);
     this.calibrations = new CalibrationsStore(db);
     this.predictions = new PredictionsStore(db, this.calibrations);
     this.models = new ModelsStore(db);
     this.imports = new ImportsStore(db);
-    this.positions = new PositionsStore(db);
+    this.positions = new PositionsStore(db, this.events);
     this.zones = new ZonesStore(db);
     this.baseline = new BaselineStore(db);
     this.observations = new ObservationsStore(db);
-    this.alerts = new AlertsStore(db);
+    this.alerts = new AlertsStore(db, this.events);
     this.captureTimes = new CaptureTimesStore(db);
     this.taxa = new TaxaStore(db);
     this.datasetSettings = new DatasetSettingsStore(db);
     this.basemaps = new BasemapsStore(db);
-    this.speciesList = new SpeciesListStore(db);
+    this.speciesList = new SpeciesListStore(db, this.events);
     this.stationSettings = new StationSettingsStore(db);
-    this.events = new EventLog(db);
     this.reviews = new ReviewsStore(db, this.events);
     this.stationSync = new StationSyncStore(db);
     this.sites = new SitesStore(db);
@@ -123,9 +124,9 @@ export class Library {
     return library;
   }
 
-  /** Runs `work` in one write transaction: all of it is stored, or none. */
+  /** Runs `work` in one write transaction (see writeTransaction): all of it is stored, or none. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+    return writeTransaction(this.db, work);
   }
 
   stats(): LibraryStats {

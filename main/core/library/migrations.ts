@@ -537,6 +537,40 @@ export const MIGRATIONS: readonly string[] = [
     summary_json     TEXT NOT NULL DEFAULT '{}'
   ) WITHOUT ROWID;
   `,
+  // 12: placements, the species list and alert states as events; existing rows get theirs (s17events)
+  `
+  -- photo_positions, species_list and the alerts' ranger states become projections of 'placement',
+  -- 'species-list' and 'alert-state' events. Each existing row gets one event, its id made from the
+  -- station, the record and the time of the change, so a station that sends the same row from an
+  -- older version makes the same event. An alert's event is keyed by kind|species|place_key.
+  ALTER TABLE alerts ADD COLUMN state_event_id TEXT;
+  INSERT INTO events (event_id, origin_station, entity_type, entity_id, action, payload_json, ranger, reason, occurred_at, recorded_at)
+    SELECT si.station_id || ':placement:' || ph.sha256 || ':' || pos.set_at, si.station_id, 'placement', ph.sha256, 'placed',
+           json_object('latitude', pos.latitude, 'longitude', pos.longitude, 'source', pos.source, 'detail', pos.detail,
+                       'uncertaintyMetres', pos.uncertainty_m, 'supersedes', json('[]')),
+           NULL, NULL, pos.set_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM photo_positions pos JOIN photos ph ON ph.id = pos.photo_id CROSS JOIN station_identity si
+    ORDER BY pos.photo_id;
+  INSERT INTO events (event_id, origin_station, entity_type, entity_id, action, payload_json, ranger, reason, occurred_at, recorded_at)
+    SELECT si.station_id || ':species-list:' || sl.species || ':' || sl.updated_at, si.station_id, 'species-list', sl.species, 'saved',
+           json_object('watchList', json(CASE WHEN sl.watch_list = 1 THEN 'true' ELSE 'false' END), 'priority', sl.priority,
+                       'minScore', sl.min_score, 'alertsOn', json(CASE WHEN sl.alerts_on = 1 THEN 'true' ELSE 'false' END),
+                       'canOccur', json(CASE WHEN sl.can_occur = 1 THEN 'true' ELSE 'false' END), 'note', sl.note, 'supersedes', json('[]')),
+           sl.updated_by, NULL, sl.updated_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM species_list sl CROSS JOIN station_identity si
+    ORDER BY sl.species;
+  INSERT INTO events (event_id, origin_station, entity_type, entity_id, action, payload_json, ranger, reason, occurred_at, recorded_at)
+    SELECT si.station_id || ':alert-state:' || a.kind || '|' || a.species || '|' || a.place_key || ':' || a.decided_at, si.station_id,
+           'alert-state', a.kind || '|' || a.species || '|' || a.place_key,
+           CASE a.state WHEN 'acknowledged' THEN 'acknowledged' WHEN 'dismissed' THEN 'dismissed' ELSE 'reopened' END,
+           json_object('state', a.state, 'reason', a.dismiss_reason, 'station', a.decided_station, 'supersedes', json('[]')),
+           a.decided_by, a.dismiss_reason, a.decided_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM alerts a CROSS JOIN station_identity si
+    WHERE a.auto_closed = 0 AND a.decided_at IS NOT NULL
+    ORDER BY a.id;
+  UPDATE alerts SET state_event_id = (SELECT station_id FROM station_identity) || ':alert-state:' || kind || '|' || species || '|' || place_key || ':' || decided_at
+    WHERE auto_closed = 0 AND decided_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 import type { ModelIdentity } from '../model-identity.js';
 import type { Db } from './database.js';
 import type { ModelRow } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 interface ModelRecord {
   id: number;
@@ -125,10 +126,10 @@ export class ModelsStore {
   }
 
   setActive(id: number): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.clearActive.run();
       this.markActive.run(id);
-    }).immediate();
+    });
   }
 
   /** Removes a model and, by cascade, its predictions. */

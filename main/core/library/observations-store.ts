@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** observation_members: which photos are one observation (a burst of the same plant). */
 export class ObservationsStore {
@@ -16,13 +17,13 @@ export class ObservationsStore {
 
   /** Replaces the whole grouping (it is recomputed from positions, times and embeddings). */
   replaceAll(groups: readonly (readonly number[])[]): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.clearAll.run();
       for (const members of groups) {
         const groupId = Math.min(...members);
         for (const photoId of members) this.insertMember.run(photoId, groupId);
       }
-    }).immediate();
+    });
   }
 
   /** The photos of the observation `photoId` belongs to (just itself when it is alone or not grouped yet). */

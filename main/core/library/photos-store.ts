@@ -1,9 +1,10 @@
 import type { Db } from './database.js';
 import { occurrenceIdOf } from './occurrence-id.js';
-import { storedVerdictOf } from './predictions-store.js';
+import { type StoredVerdictColumns, storedVerdictOf } from './predictions-store.js';
 import type { CaptureTimeSource, PhotoMetadata, PhotoQuery, PhotoSummary, ReviewDecision, ReviewStatus, TopClass } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
-interface PhotoSummaryRecord {
+interface PhotoSummaryRecord extends StoredVerdictColumns {
   id: number;
   sha256: string;
   byte_size: number;
@@ -28,12 +29,6 @@ interface PhotoSummaryRecord {
   top_score: number | null;
   margin: number | null;
   top_k_json: string | null;
-  open_set_unknown: number | null;
-  open_set_basis: string | null;
-  open_set_distance: number | null;
-  open_set_max_probability: number | null;
-  open_set_distance_threshold: number | null;
-  open_set_probability_threshold: number | null;
   cannot_occur: number | null;
   review_id: number | null;
   decision: ReviewDecision | null;
@@ -261,9 +256,9 @@ export class PhotosStore {
     const missing = this.db.prepare<[], { id: number; sha256: string }>('SELECT id, sha256 FROM photos WHERE occurrence_id IS NULL').all();
     if (missing.length === 0) return 0;
     const update = this.db.prepare('UPDATE photos SET occurrence_id = ? WHERE id = ? AND occurrence_id IS NULL');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const photo of missing) update.run(occurrenceIdOf(photo.sha256), photo.id);
-    }).immediate();
+    });
     return missing.length;
   }
 

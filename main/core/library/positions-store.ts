@@ -1,5 +1,9 @@
 import { StationError } from '../errors.js';
 import type { Db } from './database.js';
+import type { EventLog } from './event-log.js';
+import { writeTransaction } from './write-transaction.js';
+import { PLACEMENT_ENTITY, foldPlacements } from './placement-events.js';
+import { supersedesNow } from './superseding-events.js';
 
 export type StoredPositionSource = 'gpx' | 'manual';
 
@@ -25,14 +29,23 @@ interface PositionRecord {
   set_at: string;
 }
 
-/** photo_positions: positions that did not come from EXIF (EXIF stays in photos). */
+/**
+ * photo_positions: positions that did not come from EXIF (EXIF stays in photos). Each row is the
+ * projection of the photo's 'placement' events (see placement-events.ts): setting or clearing a
+ * position appends an event, and a merge re-folds the photo.
+ */
 export class PositionsStore {
   private readonly upsert;
   private readonly byPhoto;
   private readonly remove;
   private readonly photoExists;
+  private readonly photoHash;
+  private readonly photoByHash;
 
-  constructor(db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventLog,
+  ) {
     this.upsert = db.prepare(`
       INSERT INTO photo_positions (photo_id, latitude, longitude, source, detail, uncertainty_m, set_at)
       VALUES (@photoId, @latitude, @longitude, @source, @detail, @uncertaintyMetres, @setAt)
@@ -41,12 +54,14 @@ export class PositionsStore {
     this.byPhoto = db.prepare<[number], PositionRecord>('SELECT * FROM photo_positions WHERE photo_id = ?');
     this.remove = db.prepare('DELETE FROM photo_positions WHERE photo_id = ?');
     this.photoExists = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM photos WHERE id = ?');
+    this.photoHash = db.prepare<[number], { sha256: string }>('SELECT sha256 FROM photos WHERE id = ?');
+    this.photoByHash = db.prepare<[string], { id: number }>('SELECT id FROM photos WHERE sha256 = ?');
   }
 
-  /** Stores (or replaces) a photo's GPX or manual position. */
+  /** Stores (or replaces) a photo's GPX or manual position; `by`: the ranger who placed it, `station`: the station's name. */
   set(
     photoId: number,
-    position: { latitude: number; longitude: number; source: StoredPositionSource; detail?: string | null; uncertaintyMetres?: number | null },
+    position: { latitude: number; longitude: number; source: StoredPositionSource; detail?: string | null; uncertaintyMetres?: number | null; by?: string | null; station?: string | null },
   ): PhotoPositionRow {
     if (!this.photoExists.get(photoId)) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
     const { latitude, longitude } = position;
@@ -60,8 +75,40 @@ export class PositionsStore {
     if (uncertaintyMetres !== null && !(Number.isFinite(uncertaintyMetres) && uncertaintyMetres > 0)) {
       throw new StationError('INVALID_ARGUMENT', `Uncertainty ${uncertaintyMetres} m for photo ${photoId} must be a positive number of metres.`);
     }
-    this.upsert.run({ photoId, latitude, longitude, source: position.source, detail: position.detail ?? null, uncertaintyMetres, setAt: new Date().toISOString() });
-    return this.get(photoId)!;
+    const payload = { latitude, longitude, source: position.source, detail: position.detail ?? null, uncertaintyMetres, station: position.station ?? null };
+    return writeTransaction(this.db, () => {
+      this.change(photoId, 'placed', payload, position.by ?? null);
+      return this.get(photoId)!;
+    });
+  }
+
+  /** Appends the placement event (superseding every standing one: it also settles a conflict) and projects it. */
+  private change(photoId: number, action: 'placed' | 'cleared', payload: Record<string, unknown>, ranger: string | null): void {
+    const sha256 = this.photoHash.get(photoId)!.sha256;
+    const supersedes = supersedesNow(this.events.history(PLACEMENT_ENTITY, sha256));
+    this.events.append({ entityType: PLACEMENT_ENTITY, entityId: sha256, action, payload: { ...payload, supersedes }, ranger: ranger?.trim() || null });
+    this.refold(sha256);
+  }
+
+  /** Recomputes a photo's position from its placement events (after a merge brought new ones). */
+  refold(photoSha256: string): void {
+    const photo = this.photoByHash.get(photoSha256);
+    if (!photo) return;
+    const { current } = foldPlacements(this.events.history(PLACEMENT_ENTITY, photoSha256));
+    if (!current || current.action !== 'placed') {
+      this.remove.run(photo.id);
+      return;
+    }
+    const p = current.payload;
+    this.upsert.run({
+      photoId: photo.id,
+      latitude: p.latitude,
+      longitude: p.longitude,
+      source: p.source,
+      detail: (p.detail as string | null) ?? null,
+      uncertaintyMetres: (p.uncertaintyMetres as number | null) ?? null,
+      setAt: current.occurredAt,
+    });
   }
 
   get(photoId: number): PhotoPositionRow | null {
@@ -80,7 +127,9 @@ export class PositionsStore {
   }
 
   /** Forgets a GPX or manual position (the photo falls back to its EXIF position, if any). */
-  clear(photoId: number): boolean {
-    return this.remove.run(photoId).changes > 0;
+  clear(photoId: number, by: string | null = null): boolean {
+    if (!this.byPhoto.get(photoId)) return false;
+    writeTransaction(this.db, () => this.change(photoId, 'cleared', {}, by));
+    return true;
   }
 }

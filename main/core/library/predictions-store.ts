@@ -3,6 +3,7 @@ import type { CalibrationsStore } from './calibrations-store.js';
 import type { Db } from './database.js';
 import { decodeFloat16, decodeFloat32, encodeFloat16, encodeFloat32 } from './float16.js';
 import type { TopClass } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface NewPrediction {
   photoId: number;
@@ -44,15 +45,8 @@ export function rankClasses(labels: readonly string[], probabilities: Float32Arr
   return { topK, margin };
 }
 
-interface PredictionRecord {
-  id: number;
-  photo_id: number;
-  model_id: number;
-  top_label: string;
-  top_score: number;
-  margin: number;
-  top_k_json: string;
-  created_at: string;
+/** A prediction's open-set verdict as stored (null columns: not judged). */
+export interface StoredVerdictColumns {
   open_set_unknown: number | null;
   open_set_basis: string | null;
   open_set_distance: number | null;
@@ -61,14 +55,18 @@ interface PredictionRecord {
   open_set_probability_threshold: number | null;
 }
 
-export function storedVerdictOf(record: {
-  open_set_unknown: number | null;
-  open_set_basis: string | null;
-  open_set_distance: number | null;
-  open_set_max_probability: number | null;
-  open_set_distance_threshold: number | null;
-  open_set_probability_threshold: number | null;
-}): StoredVerdict | null {
+interface PredictionRecord extends StoredVerdictColumns {
+  id: number;
+  photo_id: number;
+  model_id: number;
+  top_label: string;
+  top_score: number;
+  margin: number;
+  top_k_json: string;
+  created_at: string;
+}
+
+export function storedVerdictOf(record: StoredVerdictColumns): StoredVerdict | null {
   if (record.open_set_unknown === null) return null;
   return {
     unknown: record.open_set_unknown === 1,
@@ -228,12 +226,12 @@ export class PredictionsStore {
    * verdict yet (libraries from before verdicts were stored). Returns how many were judged.
    */
   judgePending(): number {
-    return this.db.transaction(() => this.rejudge((after) => this.pendingVerdicts.all(after))).immediate();
+    return writeTransaction(this.db, () => this.rejudge((after) => this.pendingVerdicts.all(after)));
   }
 
   /** Judges every prediction of one model again (after it was calibrated anew). */
   rejudgeModel(modelId: number): number {
-    return this.db.transaction(() => this.rejudge((after) => this.ofModel.all(modelId, after))).immediate();
+    return writeTransaction(this.db, () => this.rejudge((after) => this.ofModel.all(modelId, after)));
   }
 
   /** How many of a model's predictions are judged unknown / known / not judged. */

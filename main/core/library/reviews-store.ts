@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import type { EventLog } from './event-log.js';
 import { REVIEW_ENTITY, foldReviews } from './review-events.js';
 import type { ReviewDecision } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface NewReview {
   photoId: number;
@@ -97,7 +98,7 @@ export class ReviewsStore {
     if ((review.decision === 'confirmed' || review.decision === 'corrected') && !species) {
       throw new StationError('INVALID_ARGUMENT', `A ${review.decision} review needs the species name.`);
     }
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const sha256 = this.photoHash.get(review.photoId)!.sha256;
       const note = review.note?.trim() || null;
       const reviewer = review.reviewer?.trim() || null;
@@ -123,7 +124,7 @@ export class ReviewsStore {
         eventId: event.eventId,
       });
       return toReviewRow(this.db.prepare<[number], ReviewRecord>('SELECT * FROM reviews WHERE id = ?').get(Number(result.lastInsertRowid))!);
-    }).immediate();
+    });
   }
 
   /**
@@ -155,7 +156,7 @@ export class ReviewsStore {
 
   /** Records the same decision for many photos in one transaction (bulk confirm). */
   recordMany(reviews: NewReview[]): ReviewRow[] {
-    return this.db.transaction(() => reviews.map((review) => this.record(review))).immediate();
+    return writeTransaction(this.db, () => reviews.map((review) => this.record(review)));
   }
 
   current(photoId: number): ReviewRow | null {
@@ -179,7 +180,7 @@ export class ReviewsStore {
 
   /** Takes back the newest decision on a photo (the UI's undo); returns what was removed. */
   undoLatest(photoId: number): ReviewRow | null {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const latest = this.current(photoId);
       if (!latest) return null;
       this.deleteReview.run(latest.id);
@@ -195,11 +196,11 @@ export class ReviewsStore {
         });
       }
       return latest;
-    }).immediate();
+    });
   }
 
   /** Takes back the newest decision on each photo in one transaction (undo of a bulk action); returns how many were removed. */
   undoLatestOfMany(photoIds: number[]): number {
-    return this.db.transaction(() => photoIds.filter((photoId) => this.undoLatest(photoId) !== null).length).immediate();
+    return writeTransaction(this.db, () => photoIds.filter((photoId) => this.undoLatest(photoId) !== null).length);
   }
 }

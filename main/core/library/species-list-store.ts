@@ -1,4 +1,8 @@
 import type { Db } from './database.js';
+import type { EventLog } from './event-log.js';
+import { writeTransaction } from './write-transaction.js';
+import { SPECIES_LIST_ENTITY } from './species-list-events.js';
+import { latestStanding, supersedesNow } from './superseding-events.js';
 
 /**
  * What the rangers say about one species: on the watch list (an invasive to look out for)
@@ -48,14 +52,20 @@ function toEntry(record: SpeciesRecord): SpeciesEntry {
   };
 }
 
-/** species_list: the watch list and the park's species list, one row per species. */
+/**
+ * species_list: the watch list and the park's species list, one row per species; each row is
+ * the projection of the species' 'species-list' events (species-list-events.ts).
+ */
 export class SpeciesListStore {
   private readonly all;
   private readonly one;
   private readonly upsert;
   private readonly remove;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventLog,
+  ) {
     this.all = db.prepare<[], SpeciesRecord>('SELECT * FROM species_list ORDER BY species');
     this.one = db.prepare<[string], SpeciesRecord>('SELECT * FROM species_list WHERE species = ?');
     this.upsert = db.prepare(`
@@ -78,27 +88,51 @@ export class SpeciesListStore {
 
   /** Stores entries in one transaction (all or none); `replace` first forgets every other species. */
   save(entries: readonly NewSpeciesEntry[], by: string | null, options: { replace?: boolean } = {}): SpeciesEntry[] {
-    const at = new Date().toISOString();
-    return this.db.transaction(() => {
-      if (options.replace) this.db.prepare('DELETE FROM species_list').run();
+    const occurredAt = new Date().toISOString();
+    return writeTransaction(this.db, () => {
+      if (options.replace) {
+        const kept = new Set(entries.map((entry) => entry.species));
+        for (const record of this.all.all()) if (!kept.has(record.species)) this.change(record.species, 'removed', {}, by, occurredAt);
+      }
       for (const entry of entries) {
-        this.upsert.run({
-          species: entry.species,
-          watchList: entry.watchList ? 1 : 0,
-          priority: entry.priority,
-          minScore: entry.minScore,
-          alertsOn: entry.alertsOn ? 1 : 0,
-          canOccur: entry.canOccur ? 1 : 0,
-          note: entry.note,
-          by,
-          at,
-        });
+        const { species, watchList, priority, minScore, alertsOn, canOccur, note } = entry;
+        this.change(species, 'saved', { watchList, priority, minScore, alertsOn, canOccur, note }, by, occurredAt);
       }
       return entries.map((entry) => this.get(entry.species)!);
-    }).immediate();
+    });
   }
 
-  delete(species: string): boolean {
-    return this.remove.run(species).changes > 0;
+  /** Takes a species off the list; `by`: the ranger. */
+  delete(species: string, by: string | null = null): boolean {
+    if (!this.one.get(species)) return false;
+    writeTransaction(this.db, () => this.change(species, 'removed', {}, by, new Date().toISOString()));
+    return true;
+  }
+
+  private change(species: string, action: 'saved' | 'removed', payload: Record<string, unknown>, by: string | null, occurredAt: string): void {
+    const supersedes = supersedesNow(this.events.history(SPECIES_LIST_ENTITY, species));
+    this.events.append({ entityType: SPECIES_LIST_ENTITY, entityId: species, action, payload: { ...payload, supersedes }, ranger: by, occurredAt });
+    this.refold(species);
+  }
+
+  /** Recomputes one species' entry from its events (after a merge brought new ones): the latest standing change wins. */
+  refold(species: string): void {
+    const latest = latestStanding(this.events.history(SPECIES_LIST_ENTITY, species));
+    if (!latest || latest.action !== 'saved') {
+      this.remove.run(species);
+      return;
+    }
+    const p = latest.payload;
+    this.upsert.run({
+      species,
+      watchList: p.watchList ? 1 : 0,
+      priority: p.priority,
+      minScore: (p.minScore as number | null) ?? null,
+      alertsOn: p.alertsOn ? 1 : 0,
+      canOccur: p.canOccur ? 1 : 0,
+      note: (p.note as string | null) ?? null,
+      by: latest.ranger,
+      at: latest.occurredAt,
+    });
   }
 }

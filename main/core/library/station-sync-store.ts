@@ -5,8 +5,10 @@ import type { Db } from './database.js';
  * The library side of station bundles and merges: reads records out in a portable shape (local
  * ids replaced by content hashes and global keys) and merges such records in. The rules make a
  * merge idempotent and order-free: photos by content hash (never duplicated), predictions by
- * (photo, model hash), placements, the park outline, species list entries and alert states by the
- * latest change (ties broken by content), zones and alert photos by union.
+ * (photo, model hash), the park outline by the latest change (ties broken by content), zones,
+ * alerts and alert photos by union. Placements, species list entries and alert states are not
+ * records here: they travel as events (placement-events.ts, species-list-events.ts,
+ * alert-state-events.ts), so an alert row travels without its state.
  */
 export type Row = Record<string, unknown>;
 
@@ -14,10 +16,11 @@ export type SyncRecord =
   | { kind: 'model'; row: Row }
   | { kind: 'photo'; row: Row }
   | { kind: 'prediction'; row: Row; photo: string; model: string }
-  | { kind: 'position'; row: Row; photo: string }
   | { kind: 'zone'; row: Row }
-  | { kind: 'species'; row: Row }
   | { kind: 'alert'; row: Row; photos: string[] };
+
+/** An alert's columns that are its ranger state (from its events) or this station's own (seen, closed by the station). */
+export const ALERT_STATE_COLUMNS = ['state', 'dismiss_reason', 'decided_by', 'decided_station', 'decided_at', 'auto_closed', 'state_event_id', 'seen_at'] as const;
 
 export interface PeerRow {
   stationId: string;
@@ -102,7 +105,7 @@ export class StationSyncStore {
 
   // ---- reading out -------------------------------------------------------------------------
 
-  /** Photos added here at or after `since` (all when null), with their predictions and placements; models first. */
+  /** Photos added here at or after `since` (all when null), with their predictions; models first. */
   *records(since: string | null): Generator<SyncRecord> {
     const modelIds = new Map<number, string>();
     for (const model of this.db.prepare<[], Row>('SELECT * FROM models ORDER BY id').iterate()) {
@@ -116,7 +119,6 @@ export class StationSyncStore {
            OR EXISTS (SELECT 1 FROM photo_positions pos WHERE pos.photo_id = ph.id AND pos.set_at >= @since)
          ORDER BY id`;
     const predictions = this.db.prepare<[number], Row>('SELECT * FROM predictions WHERE photo_id = ? ORDER BY id');
-    const position = this.db.prepare<[number], Row>('SELECT * FROM photo_positions WHERE photo_id = ?');
     const photos = this.db.prepare<Row, Row>(changedPhotos).all(since === null ? {} : { since });
     for (const photo of photos) {
       const sha256 = photo.sha256 as string;
@@ -124,16 +126,13 @@ export class StationSyncStore {
       for (const prediction of predictions.all(photo.id as number)) {
         yield { kind: 'prediction', row: omit(prediction, ['id', 'photo_id', 'model_id']), photo: sha256, model: modelIds.get(prediction.model_id as number)! };
       }
-      const placed = position.get(photo.id as number);
-      if (placed) yield { kind: 'position', row: omit(placed, ['photo_id']), photo: sha256 };
     }
     for (const zone of this.db.prepare<[], Row>('SELECT * FROM zones ORDER BY id').all()) yield { kind: 'zone', row: omit(zone, ['id']) };
-    for (const entry of this.db.prepare<[], Row>('SELECT * FROM species_list ORDER BY species').all()) yield { kind: 'species', row: entry };
     const alertPhotos = this.db.prepare<[number], { sha256: string }>(
       'SELECT ph.sha256 FROM alert_photos ap JOIN photos ph ON ph.id = ap.photo_id WHERE ap.alert_id = ? ORDER BY ph.sha256',
     );
     for (const alert of this.db.prepare<[], Row>('SELECT * FROM alerts ORDER BY id').all()) {
-      yield { kind: 'alert', row: omit(alert, ['id']), photos: alertPhotos.all(alert.id as number).map((p) => p.sha256) };
+      yield { kind: 'alert', row: omit(alert, ['id', ...ALERT_STATE_COLUMNS]), photos: alertPhotos.all(alert.id as number).map((p) => p.sha256) };
     }
   }
 
@@ -168,15 +167,6 @@ export class StationSyncStore {
         if (photoId === undefined || modelId === undefined) return { result: 'same' };
         return { result: this.insertRow('predictions', { ...record.row, photo_id: photoId, model_id: modelId }, 'IGNORE') ? 'added' : 'same' };
       }
-      case 'position': {
-        const photoId = this.photoId(record.photo);
-        if (photoId === undefined) return { result: 'same' };
-        const current = this.cached<[number], Row>('SELECT * FROM photo_positions WHERE photo_id = ?').get(photoId);
-        if (!current) return { result: this.insertRow('photo_positions', { ...record.row, photo_id: photoId }) ? 'added' : 'same' };
-        if (!newer(record.row, omit(current, ['photo_id']), 'set_at')) return { result: 'same' };
-        this.insertRow('photo_positions', { ...record.row, photo_id: photoId }, 'REPLACE');
-        return { result: 'updated' };
-      }
       case 'zone': {
         const row = record.row;
         if (row.kind === 'park') {
@@ -192,32 +182,16 @@ export class StationSyncStore {
         this.insertRow('zones', row);
         return { result: 'added' };
       }
-      case 'species': {
-        const current = this.cached<[unknown], Row>('SELECT * FROM species_list WHERE species = ?').get(record.row.species);
-        if (current && !newer(record.row, current, 'updated_at')) return { result: 'same' };
-        this.insertRow('species_list', record.row, 'REPLACE');
-        return { result: current ? 'updated' : 'added' };
-      }
       case 'alert': {
-        const row = record.row;
+        // Found by its natural key; a new one arrives as 'new' (its state comes from its events), photos are a union.
+        const row = omit(record.row, ALERT_STATE_COLUMNS);
         const find = () =>
           this.cached<[unknown, unknown, unknown], Row>('SELECT * FROM alerts WHERE kind = ? AND species = ? AND place_key = ?')
             .get(row.kind, row.species, row.place_key);
-        const current = find();
         let result: MergeOutcome['result'] = 'same';
-        if (!current) {
+        if (!find()) {
           this.insertRow('alerts', row);
           result = 'added';
-        } else {
-          const decidedIncoming = { ...row, _t: row.decided_at ?? row.updated_at };
-          const decidedCurrent = { ...omit(current, ['id']), _t: current.decided_at ?? current.updated_at };
-          if (newer(decidedIncoming, decidedCurrent, '_t') && JSON.stringify(omit(current, ['id'])) !== JSON.stringify(row)) {
-            const known = [...this.columns('alerts')].filter((c) => c !== 'id' && c in row);
-            this.cached(`UPDATE alerts SET ${known.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(
-              Object.fromEntries([...known.map((c) => [c, row[c]]), ['id', current.id]]),
-            );
-            result = 'updated';
-          }
         }
         const alertId = find()!.id as number;
         const link = this.cached('INSERT OR IGNORE INTO alert_photos (alert_id, photo_id) VALUES (?, ?)');

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** A model class as a taxon, for Darwin Core. */
 export interface TaxonMapping {
@@ -35,8 +36,8 @@ export class TaxaStore {
       ON CONFLICT (label) DO UPDATE SET scientific_name = excluded.scientific_name, kingdom = excluded.kingdom,
         taxon_rank = excluded.taxon_rank, vernacular_name = excluded.vernacular_name, source_path = excluded.source_path, loaded_at = excluded.loaded_at`);
     const loadedAt = new Date().toISOString();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const mapping of mappings) upsert.run({ ...mapping, sourcePath, loadedAt });
-    }).immediate();
+    });
   }
 }

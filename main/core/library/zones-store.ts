@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type ZoneKind = 'park' | 'zone';
 
@@ -50,7 +51,7 @@ export class ZonesStore {
   /** Replaces every zone of `kind` (a new boundary or a new management plan) in one transaction. */
   replace(kind: ZoneKind, zones: NewZone[], sourcePath: string | null): ZoneRow[] {
     const loadedAt = new Date().toISOString();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.deleteKind.run(kind);
       for (const zone of zones) {
         this.insertZone.run({
@@ -62,7 +63,7 @@ export class ZonesStore {
           loadedAt,
         });
       }
-    }).immediate();
+    });
     return this.list().filter((zone) => zone.kind === kind);
   }
 

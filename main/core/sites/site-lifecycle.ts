@@ -58,6 +58,8 @@ export interface SiteFold {
   id: string;
   originStation: string;
   name: string | null;
+  /** The ranger's notes when the site was reported (null when none). */
+  notes: string | null;
   species: string;
   state: SiteState;
   extent: SiteExtent;
@@ -122,6 +124,7 @@ function apply(site: SiteFold | null, event: EventRow): SiteFold {
       id: event.entityId,
       originStation: event.originStation,
       name: text(p.name),
+      notes: text(p.notes),
       species,
       state,
       extent: checkExtent(p.extent),

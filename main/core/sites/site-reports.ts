@@ -15,7 +15,7 @@ const today = (clock: Clock) => clock().toISOString().slice(0, 10);
 
 export const SITE_COLUMNS = [
   'siteID', 'name', 'species', 'state', 'displayState', 'zone', 'centroidLatitude', 'centroidLongitude', 'extentType', 'radiusMetres', 'areaSquareMetres',
-  'firstRecordOn', 'lastTreatedOn', 'treatments', 'cleanRechecks', 'requiredRechecks', 'nextDueOn', 'originStation',
+  'firstRecordOn', 'lastTreatedOn', 'treatments', 'cleanRechecks', 'requiredRechecks', 'nextDueOn', 'originStation', 'notes',
 ] as const;
 
 function siteRecord(site: SiteFold, zone: string, now: string): Record<(typeof SITE_COLUMNS)[number], unknown> {
@@ -39,6 +39,7 @@ function siteRecord(site: SiteFold, zone: string, now: string): Record<(typeof S
     requiredRechecks: site.recheckYears.length,
     nextDueOn: site.nextDueOn ?? '',
     originStation: site.originStation,
+    notes: site.notes ?? '',
   };
 }
 
@@ -71,8 +72,9 @@ export async function writeSitesGeoJson(sites: readonly SiteFold[], library: Lib
 }
 
 /**
- * Treatment columns in the order of EDDMapS' bulk-upload spreadsheet as the station knows it
- * (resources/treatment-upload-columns.md says where the list comes from and what is unverified).
+ * Treatment columns in EDDMapS-style names. No published treatment upload template was found:
+ * resources/treatment-upload-columns.md lists which names match a published source, which are
+ * the station's own, and what was searched.
  */
 export const TREATMENT_UPLOAD_COLUMNS = [
   'SciName', 'ObsDate', 'Reporter', 'Latitude', 'Longitude', 'Datum', 'CoordAcc', 'Location', 'InfestAcre', 'GrossAcre', 'ManageStat',
@@ -188,7 +190,7 @@ export function fieldSheetHtml(library: Library, sites: readonly SiteFold[], clo
 <tr><th>Extent</th><td colspan="3">${e(extent)}</td></tr>
 <tr><th>First record</th><td>${e(site.firstRecordOn)}</td><th>Last treated</th><td>${e(site.lastTreatedOn ?? '—')}</td></tr>
 <tr><th>Re-check due</th><td>${e(site.nextDueOn ?? '—')}</td><th>Clean re-checks</th><td>${site.cleanRechecks} of ${site.recheckYears.length || '—'}</td></tr>
-<tr><th>Site id</th><td colspan="3"><code>${e(site.id)}</code></td></tr>
+${site.notes ? `<tr><th>Notes</th><td colspan="3">${e(site.notes)}</td></tr>\n` : ''}<tr><th>Site id</th><td colspan="3"><code>${e(site.id)}</code></td></tr>
 </table>
 <h2>Treatments</h2>
 ${site.treatments.length === 0 ? '<p>None yet.</p>' : `<ul>${site.treatments.map((t) => `<li>${e(t.treatedOn)}: ${e(t.method)}${t.product ? ` (${e(t.product)}${t.dose ? `, ${e(t.dose)}` : ''})` : ''}${t.crew ? `, crew ${e(t.crew)}` : ''}${t.notes ? `: ${e(t.notes)}` : ''}</li>`).join('')}</ul>`}

@@ -132,6 +132,8 @@ export interface NewSite {
   species: string;
   extent: SiteExtent | unknown;
   name?: string | null;
+  /** What the ranger noted when reporting it (access, size, what was seen). */
+  notes?: string | null;
   /** 'reported' (a ranger's suspicion, drawn on the map) or 'confirmed'. */
   state?: 'reported' | 'confirmed';
   /** Date of the first record (a photo's capture); today when absent. */
@@ -150,7 +152,7 @@ export function createSite(library: Library, site: NewSite, actor: Actor = {}): 
     entityType: 'site',
     entityId: id,
     action: 'created',
-    payload: { species, extent, name: site.name ?? null, state: site.state ?? 'reported', firstRecordOn, photoHashes: site.photoHashes ?? [] },
+    payload: { species, extent, name: site.name ?? null, notes: site.notes?.trim() || null, state: site.state ?? 'reported', firstRecordOn, photoHashes: site.photoHashes ?? [] },
     ranger: actor.ranger ?? null,
     reason: actor.reason ?? null,
   }, clock);

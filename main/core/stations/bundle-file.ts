@@ -162,6 +162,16 @@ export class BundleReader {
     if (hash.digest('hex') !== this.checksum) throw damaged(this.file, 'its checksum does not match: it was cut short or changed');
   }
 
+  /** How many records and thumbnails the bundle holds (for progress). */
+  counts(): { records: number; thumbnails: number } {
+    try {
+      const count = (table: string) => this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+      return { records: count('records'), thumbnails: count('thumbnails') };
+    } catch (error) {
+      throw damaged(this.file, errorMessage(error), error);
+    }
+  }
+
   *records(): Generator<{ kind: string; value: unknown }> {
     for (const row of this.db.prepare<[], { kind: string; body: string }>('SELECT kind, body FROM records ORDER BY n').iterate()) {
       yield { kind: row.kind, value: decode(row.body) };

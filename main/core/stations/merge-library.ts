@@ -14,12 +14,13 @@ import { type ImportBundleOptions, type ImportBundleSummary, importBundle } from
  * file. The other library is never changed: it is copied (SQLite's online backup) to a temporary
  * folder, brought to this schema there, written as a full bundle and that bundle is imported.
  */
-export async function mergeLibraryFile(library: Library, otherPath: string, options: Omit<ImportBundleOptions, 'kind' | 'label'> = {}): Promise<ImportBundleSummary> {
+export async function mergeLibraryFile(library: Library, otherPath: string, options: Omit<ImportBundleOptions, 'kind'> = {}): Promise<ImportBundleSummary> {
   const other = path.resolve(otherPath);
   if (!fs.existsSync(other)) throw new StationError('NOT_FOUND', `There is no library at ${other}; check the path.`, { details: { path: other } });
   if (other === path.resolve(library.databasePath)) {
     throw new StationError('INVALID_ARGUMENT', `${other} is this library itself; name the other station's library file.`);
   }
+  options.onProgress?.('preparing', 0, 0);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-merge-'));
   try {
     const copy = path.join(work, 'other.sqlite');
@@ -48,7 +49,7 @@ export async function mergeLibraryFile(library: Library, otherPath: string, opti
     } finally {
       otherLibrary.close();
     }
-    return await importBundle(library, bundle, { ...options, kind: 'library', label: other });
+    return await importBundle(library, bundle, { ...options, kind: 'library', label: options.label ?? other });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,5 +1,8 @@
 import type { Library } from '../library/index.js';
 import { REVIEW_ENTITY } from '../library/review-events.js';
+import { PLACEMENT_ENTITY } from '../library/placement-events.js';
+import { SPECIES_LIST_ENTITY } from '../library/species-list-events.js';
+import { ALERT_STATE_ENTITY } from '../library/alert-state-events.js';
 import { siteProjector } from '../sites/site-service.js';
 import { submissionsProjector } from '../intake/submissions-projector.js';
 
@@ -24,8 +27,39 @@ export const reviewsProjector: EventProjector = {
   },
 };
 
+/** Placements: a photo's position is its last standing 'placement' event. */
+export const placementsProjector: EventProjector = {
+  entityTypes: [PLACEMENT_ENTITY],
+  refold(library, _entityType, entityId) {
+    library.positions.refold(entityId);
+  },
+};
+
+/** The species / watch list: an entry is its species' latest standing 'species-list' event. */
+export const speciesListProjector: EventProjector = {
+  entityTypes: [SPECIES_LIST_ENTITY],
+  refold(library, _entityType, entityId) {
+    library.speciesList.refold(entityId);
+  },
+};
+
+/** Alert states: the alert with this natural key takes its latest standing 'alert-state' event. */
+export const alertStatesProjector: EventProjector = {
+  entityTypes: [ALERT_STATE_ENTITY],
+  refold(library, _entityType, entityId) {
+    library.alerts.refoldState(entityId);
+  },
+};
+
 /** Every projector a merge calls (the lead registers each module's own here). */
-export const PROJECTORS: EventProjector[] = [reviewsProjector, siteProjector, submissionsProjector];
+export const PROJECTORS: EventProjector[] = [
+  reviewsProjector,
+  siteProjector,
+  submissionsProjector,
+  placementsProjector,
+  speciesListProjector,
+  alertStatesProjector,
+];
 
 /** Re-folds every touched record whose type has a projector; events of other types simply stay in the log. */
 export function refoldTouched(library: Library, touched: Iterable<readonly [string, string]>, projectors: readonly EventProjector[] = PROJECTORS): number {
