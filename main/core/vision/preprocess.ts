@@ -143,23 +143,32 @@ function interpolate(src: SourcePixels, xs: AxisTable, ys: AxisTable): RgbImage 
   const out = new Uint8Array(width * height * 3);
   // Weights are at most 2048 and sum to ~2048, so every result is at most 255: no clamp.
   if (Math.abs(xStep) <= Math.abs(yStep)) {
+    // Each of the two source rows is swept in storage order (a frame fresh from the decoder is
+    // not in cache: one sequential sweep at a time is what the prefetcher follows).
+    const firstRow = new Int32Array(width * 3);
     let o = 0;
     for (let dy = 0; dy < height; dy += 1) {
       const row0 = firstY[dy]!;
       const row1 = secondY[dy]!;
       const b0 = yw0[dy]!;
       const b1 = yw1[dy]!;
-      for (let dx = 0; dx < width; dx += 1) {
+      for (let dx = 0, i = 0; dx < width; dx += 1, i += 3) {
         const w0 = xw0[dx]!;
         const w1 = xw1[dx]!;
         const a0 = row0 + firstX[dx]!;
         const a1 = row0 + secondX[dx]!;
+        firstRow[i] = data[a0]! * w0 + data[a1]! * w1;
+        firstRow[i + 1] = data[a0 + 1]! * w0 + data[a1 + 1]! * w1;
+        firstRow[i + 2] = data[a0 + 2]! * w0 + data[a1 + 2]! * w1;
+      }
+      for (let dx = 0, i = 0; dx < width; dx += 1, i += 3) {
+        const w0 = xw0[dx]!;
+        const w1 = xw1[dx]!;
         const c0 = row1 + firstX[dx]!;
         const c1 = row1 + secondX[dx]!;
         for (let c = 0; c < 3; c += 1) {
-          const h0 = data[a0 + c]! * w0 + data[a1 + c]! * w1;
           const h1 = data[c0 + c]! * w0 + data[c1 + c]! * w1;
-          out[o++] = ((((h0 >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2;
+          out[o++] = ((((firstRow[i + c]! >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2;
         }
       }
     }
