@@ -18,6 +18,13 @@ module.exports = {
       to: { path: '^electron$|node_modules/electron/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'backend-not-to-transports',
+      comment: 'The backend process runs in plain Node (a child process or a utilityProcess): it never imports a host (server, electron, cli) nor the electron module.',
+      severity: 'error',
+      from: { path: '^main/backend/' },
+      to: { path: '^main/(server|electron|cli)/|^electron$|node_modules/electron/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'library-not-to-vision',
       comment: 'The database layer stores what vision produces; shared types live in main/core (image-format.ts, model-identity.ts).',
       severity: 'error',

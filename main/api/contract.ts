@@ -415,6 +415,26 @@ export interface JobStatus {
   mergeProgress: MergeProgress | null;
   /** The last import finished in this session, if any. */
   lastImport: ImportFinished | null;
+  /** The latest job, when the backend process stopped under it (resumed, for an import; failed with its reason otherwise). */
+  interrupted: InterruptedJob | null;
+}
+
+/** A job the backend process stopped under (killed, crashed), from the library's job records. */
+export interface InterruptedJob {
+  kind: 'import' | 'classify' | 'train' | 'compile' | 'merge';
+  /** The imported folder, the model pack's name or the merged file. */
+  target: string | null;
+  /** What happened and what to do, e.g. "The station's backend stopped while training; start it again." */
+  reason: string;
+  resumed: boolean;
+  endedAt: string | null;
+}
+
+/** Whether the station's backend process is working: the UI shows a banner while it restarts. */
+export interface BackendState {
+  state: 'ready' | 'restarting' | 'stopped';
+  /** Why it stopped, or that it is back. */
+  message: string;
 }
 
 export interface ClassifyFinished {
@@ -725,6 +745,8 @@ export const EVENTS = {
   'alerts:changed': event<{ open: number; raised: number }>(),
   'stations:mergeProgress': event<MergeProgress>(),
   'stations:mergeFinished': event<MergeFinished>(),
+  /** The backend process stopped and is restarting, or is back (sent by the host, never by the backend itself). */
+  'backend:state': event<BackendState>(),
 } as const;
 export type EventMap = { [E in keyof typeof EVENTS]: (typeof EVENTS)[E] };
 export type EventName = keyof EventMap;
@@ -740,6 +762,8 @@ export const TRANSPORT_ERROR_CLASSES = {
   BUSY: 'busy',
   INTERNAL: 'internal',
   TRANSPORT: 'internal',
+  /** The backend process stopped while the call was in flight; it restarts by itself and the call can be made again. */
+  BACKEND_STOPPED: 'internal',
 } as const satisfies Record<string, ErrorClass>;
 
 /** The ONE union of error codes a caller can see: the core's StationError codes plus the transport's. The UI picks its message by code. */

@@ -263,8 +263,11 @@ export function createHandlers({ library, settings, events, jobs, alerts, backup
     },
     'models:add': async ({ file, timestamp, activate }) => {
       const model = await transfers.useInput(file, 'model-pack', (packPath, name, uploaded) =>
-        // An upload is removed after this call: the library records the name it was uploaded as.
-        addModelToLibrary(library, packPath, { timestamp, activate, settings, sourceName: uploaded ? `${name} (uploaded)` : undefined }),
+        // Recorded as a job: a backend that stops while compiling reports it as failed after its restart.
+        jobs.recorded('compile', name, () =>
+          // An upload is removed after this call: the library records the name it was uploaded as.
+          addModelToLibrary(library, packPath, { timestamp, activate, settings, sourceName: uploaded ? `${name} (uploaded)` : undefined }),
+        ),
       );
       changed('model added');
       return model;

@@ -4,14 +4,14 @@ import { classifyLibrary } from '../core/ingest/classify-library.js';
 import { importFolderInWorker } from '../core/ingest/import-in-worker.js';
 import { StationError } from '../core/errors.js';
 import type { ImportProgress, WorkProgress } from '../core/ingest/import-events.js';
-import type { Library } from '../core/library/index.js';
+import type { JobKind, Library } from '../core/library/index.js';
 import type { Settings } from '../core/settings.js';
 import type { PhotoClassifier } from '../core/vision/classifier.js';
 import { openClassifier } from '../core/vision/open-classifier.js';
 import { type TrainModelOptions, type TrainingProgress, libraryTrainingPhotos, trainModel } from '../core/learning/index.js';
 import type { AlertsRefresher } from './alerts-refresher.js';
 import type { ImportBundleSummary, MergeProgressListener } from '../core/stations/import-bundle.js';
-import type { AlertsRefreshed, ClassifyFinished, ImportFinished, JobStatus, MergeFinished, MergeProgress, TrainingFinished } from './contract.js';
+import type { AlertsRefreshed, ApiError, ClassifyFinished, ImportFinished, InterruptedJob, JobStatus, MergeFinished, MergeProgress, TrainingFinished } from './contract.js';
 import type { EventBus } from './events.js';
 import { JobBusyError, toApiError } from './api-error.js';
 
@@ -20,11 +20,39 @@ export type ClassifierOpener = (library: Library, settings: Settings) => Promise
 
 const openActiveModel: ClassifierOpener = (library, settings) => openClassifier(library, { settings });
 
+/** The code of a job (or call) that the backend process stopping ended. */
+const BACKEND_STOPPED = 'BACKEND_STOPPED';
+
+const INTERRUPTED_REASONS: Record<JobKind, (target: string | null) => string> = {
+  import: (folder) => `The station's backend stopped during the import of "${folder}"; import the folder again to resume it.`,
+  classify: () => "The station's backend stopped while re-classifying; start it again (photos already classified are kept).",
+  train: () => "The station's backend stopped while training; start it again.",
+  compile: (pack) => `The station's backend stopped while compiling the model pack "${pack}"; add it again.`,
+  merge: (file) => `The station's backend stopped while merging "${file}"; nothing of it was stored (a merge is all or nothing): merge it again.`,
+};
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How a job ended, for its record. */
+interface JobOutcome {
+  cancelled: boolean;
+  error: ApiError | null;
+}
+
 /** At most this many progress events per second reach the UI; the last one always does. */
 const PROGRESS_EVENTS_PER_SECOND = 5;
 
 interface RunningJob {
   kind: 'import' | 'classify' | 'train' | 'merge';
+  /** Its row in the library's job records (null when the library could not record it). */
+  recordId: number | null;
   /** The imported folder, for imports. */
   rootPath: string | null;
   controller: AbortController;
@@ -67,15 +95,58 @@ export class JobRunner {
     }
   }
 
+  /** A job record, or null: a library that cannot be written refuses the job itself a moment later. */
+  private startRecord(kind: JobKind, target: string | null): number | null {
+    try {
+      return this.library.jobRecords.start(kind, target);
+    } catch {
+      return null;
+    }
+  }
+
+  private endRecord(recordId: number | null, outcome: JobOutcome): void {
+    if (recordId === null) return;
+    try {
+      const state = outcome.error ? 'failed' : outcome.cancelled ? 'cancelled' : 'finished';
+      this.library.jobRecords.end(recordId, state, outcome.error ? { code: outcome.error.code, reason: outcome.error.message } : null);
+    } catch {
+      // The library was closed under the job (a restore); the record stays 'running' and reads as interrupted.
+    }
+  }
+
   /** Runs `work` in the background; its result announces the outcome once the runner is free again. */
-  private begin(kind: RunningJob['kind'], rootPath: string | null, work: (job: RunningJob) => Promise<() => void>): void {
-    const job: RunningJob = { kind, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, mergeProgress: null, done: Promise.resolve() };
+  private begin(
+    kind: RunningJob['kind'],
+    rootPath: string | null,
+    work: (job: RunningJob) => Promise<{ outcome: JobOutcome; announce: () => void }>,
+    recordTarget: string | null = rootPath,
+  ): number | null {
+    const recordId = this.startRecord(kind, recordTarget);
+    const job: RunningJob = { kind, recordId, rootPath, controller: new AbortController(), progress: null, trainingProgress: null, mergeProgress: null, done: Promise.resolve() };
     this.current = job;
-    job.done = work(job).then((announce) => {
+    job.done = work(job).then(({ outcome, announce }) => {
+      this.endRecord(recordId, outcome);
       if (this.current === job) this.current = null;
       announce();
       this.events.emit('library:changed', { reason: kind });
     });
+    return recordId;
+  }
+
+  /**
+   * Runs a job that the caller awaits (compiling a model pack) with a record, so a backend that
+   * stops under it reports it as failed after its restart.
+   */
+  async recorded<T>(kind: 'compile', target: string, work: () => Promise<T>): Promise<T> {
+    const recordId = this.startRecord(kind, target);
+    try {
+      const result = await work();
+      this.endRecord(recordId, { cancelled: false, error: null });
+      return result;
+    } catch (error) {
+      this.endRecord(recordId, { cancelled: false, error: toApiError(error) });
+      throw error;
+    }
   }
 
   private refuseWhenBusy(): void {
@@ -115,7 +186,7 @@ export class JobRunner {
       const finish = (finished: Omit<ImportFinished, 'rootPath' | 'alerts'>) => {
         // The worker wrote through its own connection; this one sees its commits.
         const alerts = this.refreshAlerts();
-        return () => this.announceImport({ rootPath: resolved, ...finished, alerts }, job);
+        return { outcome: finished, announce: () => this.announceImport({ rootPath: resolved, ...finished, alerts }, job) };
       };
       try {
         // In a worker thread: hashing, EXIF, decoding and resizing never hold up this process.
@@ -164,7 +235,7 @@ export class JobRunner {
         await classifier.close().catch(() => undefined);
       }
       this.refreshAlerts();
-      return () => this.events.emit('classify:finished', finished);
+      return { outcome: finished, announce: () => this.events.emit('classify:finished', finished) };
     });
     return { modelId: active.id };
   }
@@ -212,7 +283,7 @@ export class JobRunner {
         const cancelled = job.controller.signal.aborted;
         finished = { modelId: null, cancelled, error: cancelled ? null : toApiError(error) };
       }
-      return () => this.events.emit('training:finished', finished);
+      return { outcome: finished, announce: () => this.events.emit('training:finished', finished) };
     });
     return { backboneModelId: backbone.id, photos: photos.length, species };
   }
@@ -245,8 +316,8 @@ export class JobRunner {
       } catch (error) {
         finished = { file, summary: null, error: toApiError(error) };
       }
-      return () => this.events.emit('stations:mergeFinished', finished);
-    });
+      return { outcome: { cancelled: false, error: finished.error }, announce: () => this.events.emit('stations:mergeFinished', finished) };
+    }, file);
     return { file };
   }
 
@@ -265,7 +336,68 @@ export class JobRunner {
       trainingProgress: this.current?.trainingProgress ?? null,
       mergeProgress: this.current?.mergeProgress ?? null,
       lastImport: this.lastImport,
+      interrupted: this.latestInterruption(),
     };
+  }
+
+  /** The latest job record, when a stopped backend ended it. */
+  private latestInterruption(): InterruptedJob | null {
+    try {
+      const [latest] = this.library.jobRecords.latest(1);
+      if (!latest || !(latest.state === 'interrupted' || latest.failureCode === BACKEND_STOPPED)) return null;
+      return { kind: latest.kind, target: latest.target, reason: latest.failureReason ?? '', resumed: latest.resumedBy !== null, endedAt: latest.endedAt };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * After the backend process was restarted: jobs whose process is gone without ending them.
+   * The latest interrupted import is started again (imports resume where they stopped); an
+   * interrupted re-classification too; training and model compilation are reported as failed
+   * with the reason, and the UI hears it as the job's finished event.
+   */
+  async resumeInterrupted(isAlive: (pid: number) => boolean = processIsAlive): Promise<InterruptedJob[]> {
+    const orphans = this.library.jobRecords.orphaned(isAlive);
+    const reported: InterruptedJob[] = [];
+    const resumable = [...orphans].reverse().find((record) => record.kind === 'import' || record.kind === 'classify');
+    for (const record of orphans) {
+      if (record === resumable && !this.current) {
+        const reason = record.kind === 'import'
+          ? `The station's backend stopped during the import of "${record.target}"; the import was resumed where it stopped.`
+          : "The station's backend stopped during the re-classification; it was resumed where it stopped.";
+        try {
+          if (record.kind === 'import') await this.startImport(record.target ?? '');
+          else await this.startReclassify();
+          this.library.jobRecords.end(record.id, 'interrupted', { code: BACKEND_STOPPED, reason });
+          const resumedBy = this.runningRecordId();
+          if (resumedBy !== null) this.library.jobRecords.markResumed(record.id, resumedBy);
+          reported.push({ kind: record.kind, target: record.target, reason, resumed: true, endedAt: new Date().toISOString() });
+        } catch (error) {
+          const failed = `${INTERRUPTED_REASONS[record.kind](record.target)} (It could not be resumed at once: ${toApiError(error).message})`;
+          this.library.jobRecords.end(record.id, 'failed', { code: BACKEND_STOPPED, reason: failed });
+          reported.push(this.announceInterrupted(record.kind, record.target, failed));
+        }
+        continue;
+      }
+      const reason = INTERRUPTED_REASONS[record.kind](record.target);
+      this.library.jobRecords.end(record.id, 'failed', { code: BACKEND_STOPPED, reason });
+      reported.push(this.announceInterrupted(record.kind, record.target, reason));
+    }
+    return reported;
+  }
+
+  private runningRecordId(): number | null {
+    return this.current?.recordId ?? null;
+  }
+
+  private announceInterrupted(kind: InterruptedJob['kind'], target: string | null, reason: string): InterruptedJob {
+    const error: ApiError = { code: BACKEND_STOPPED, message: reason };
+    if (kind === 'train') this.events.emit('training:finished', { modelId: null, cancelled: false, error });
+    if (kind === 'import') this.events.emit('import:finished', { rootPath: target ?? '', summary: null, resumed: false, cancelled: false, error, alerts: null });
+    if (kind === 'classify') this.events.emit('classify:finished', { modelId: this.library.models.active()?.id ?? 0, classified: 0, failed: 0, cancelled: false, error });
+    if (kind === 'merge') this.events.emit('stations:mergeFinished', { file: target ?? '', summary: null, error });
+    return { kind, target, reason, resumed: false, endedAt: new Date().toISOString() };
   }
 
   /** Resolves when the running job (if any) has stopped; used on shutdown. */

@@ -9,7 +9,7 @@ import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
 import { JobBusyError } from './api-error.js';
 import { type StationBackups, createBackup, listBackups, restoreBackupFile, restoreNamedBackup } from './station-backups.js';
-import type { RestoreResult } from './contract.js';
+import type { InterruptedJob, RestoreResult } from './contract.js';
 
 export interface StationOptions {
   databasePath: string;
@@ -36,6 +36,8 @@ export interface Station {
   /** The park's basemaps; the transports serve their tiles by id. */
   basemaps: BasemapLibrary;
   dispatch: Dispatch;
+  /** After a restart of the backend process: resumes the interrupted import, reports interrupted training and compilation as failed. */
+  resumeInterruptedJobs(): Promise<InterruptedJob[]>;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export function openStation(options: StationOptions): Station {
       return current.basemaps;
     },
     dispatch: (name, rawArgs) => current.dispatch(name, rawArgs),
+    resumeInterruptedJobs: () => current.jobs.resumeInterrupted(),
     async close() {
       await release();
       await transfers.close();

@@ -6,6 +6,7 @@ import { COMMANDS } from './commands/index.js';
 import { reportError } from './report-error.js';
 import { libraryOpener } from './library-opener.js';
 import { protectNegativeNumbers } from './negative-numbers.js';
+import { parseErrorMessage } from './parse-error-message.js';
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -28,7 +29,7 @@ async function runCommand(command: CliCommand, args: string[]): Promise<number> 
     parsed = parseArgs({ args: protectedArgs.args, options, allowPositionals: true, strict: true });
   } catch (error) {
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      throw new StationError('INVALID_ARGUMENT', `${error.message} See: invasives ${command.name} --help`);
+      throw new StationError('INVALID_ARGUMENT', parseErrorMessage(error, command.name, Object.keys(options)));
     }
     throw error;
   }
@@ -70,5 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(name, error, json);
   }
 }
+
+// `invasives alerts list | head`: the reader leaving early is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -18,6 +18,7 @@ export function printImportSummary(out: NodeJS.WritableStream, result: ImportRes
   ];
   const skipped = Object.entries(s.skipped).filter(([, n]) => n > 0);
   if (skipped.length) lines.push(`  skipped: ${skipped.map(([reason, n]) => `${n} ${SKIP_REASONS[reason] ?? reason}`).join(', ')}`);
+  if (s.filesTotal === 0 && s.state === 'completed') lines.push(`  No photos found under ${s.rootPath}: check that this is the card's folder (photos are usually under DCIM) and that the card is inserted.`);
   for (const error of errors) lines.push(`  ✗ [${error.code}] ${error.message}`);
   if (s.state === 'cancelled' || s.state === 'interrupted') lines.push('  Run the same command again to finish this import.');
   out.write(`${lines.join('\n')}\n`);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { UtilityProcessFork } from './utility-process-launcher.js';
 
 /**
  * The part of Electron's API the shell uses, typed here because `electron` is an optional
@@ -7,6 +8,8 @@ import { createRequire } from 'node:module';
  */
 export interface ElectronRequest {
   url: string;
+  /** Aborted when the page no longer wants the answer. */
+  signal: AbortSignal;
 }
 
 export interface IpcMainInvokeEvent {
@@ -15,6 +18,9 @@ export interface IpcMainInvokeEvent {
 
 export interface WebContents {
   send(channel: string, ...args: unknown[]): void;
+  /** Sends to the main frame, with MessagePorts transferred. */
+  postMessage(channel: string, message: unknown, transfer?: unknown[]): void;
+  on(event: 'did-finish-load', listener: () => void): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
   on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void;
@@ -31,9 +37,11 @@ export interface BrowserWindow {
 export interface ElectronApi {
   app: {
     whenReady(): Promise<void>;
-    on(event: 'window-all-closed' | 'before-quit', listener: () => void): void;
+    on(event: 'window-all-closed', listener: () => void): void;
+    on(event: 'before-quit', listener: (event: { preventDefault(): void }) => void): void;
     on(event: 'web-contents-created', listener: (event: unknown, contents: WebContents) => void): void;
     quit(): void;
+    exit(code: number): void;
     getPath(name: 'userData' | 'documents'): string;
   };
   BrowserWindow: new (options: Record<string, unknown>) => BrowserWindow;
@@ -55,12 +63,15 @@ export interface ElectronApi {
       window: BrowserWindow,
       options: { properties: string[]; title?: string; filters?: { name: string; extensions: string[] }[] },
     ): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showErrorBox(title: string, content: string): void;
     showSaveDialog(
       window: BrowserWindow,
       options: { title?: string; defaultPath?: string; properties?: string[] },
     ): Promise<{ canceled: boolean; filePath?: string }>;
   };
   shell: { openExternal(url: string): Promise<void> };
+  utilityProcess: { fork: UtilityProcessFork };
+  MessageChannelMain: new () => { port1: unknown; port2: unknown };
   Menu: { setApplicationMenu(menu: null): void };
 }
 

@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answerTileRequest, isTilePath } from '../api/basemap-tiles.js';
-import { INPUT_PURPOSES, type InputPurpose } from '../api/contract.js';
-import { mediaResponse } from '../api/media.js';
+import { isTilePath } from '../api/basemap-tiles.js';
+import { type BackendState, INPUT_PURPOSES, type InputPurpose } from '../api/contract.js';
 import { resolveRendererFile } from '../api/renderer-files.js';
 import { securityHeaders } from '../api/response-headers.js';
-import { openStation } from '../api/station.js';
+import { BackendHost } from '../backend/backend-host.js';
 import { defaultDatabasePath } from '../core/settings.js';
-import { type BrowserWindow, loadElectron } from './electron-api.js';
+import { type BrowserWindow, type ElectronRequest, loadElectron } from './electron-api.js';
+import { utilityProcessBackend } from './utility-process-launcher.js';
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -16,6 +16,7 @@ import {
   GRANTED_PERMISSIONS,
   IPC_CALL_CHANNEL,
   IPC_EVENT_CHANNEL,
+  IPC_PORT_CHANNEL,
   MEDIA_SCHEME,
   PRIVILEGED_SCHEMES,
   WEB_PREFERENCES,
@@ -25,14 +26,17 @@ import {
 } from './security.js';
 
 /**
- * The Electron shell: one window showing the built renderer through the app:// protocol,
- * the contract over IPC (validated by the same dispatcher as the HTTP server), photos
- * through invasives-media:// by id. Runs from dist/main/electron/main.js.
+ * The Electron shell: windows, menus and native dialogs only. The station (library, jobs,
+ * alerts, training, model compilation) runs in a utilityProcess (dist/main/backend/entry.js)
+ * behind the message protocol; this process forwards the window's calls (IPC), its photos
+ * (invasives-media:// by id) and tiles to it, and its events and dialog requests back, so a
+ * busy backend never stalls a window. Runs from dist/main/electron/main.js.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const distDir = path.resolve(here, '../..');
 const rendererDir = path.join(distDir, 'renderer');
 const preloadPath = path.join(distDir, 'preload', 'preload.cjs');
+const backendEntryPath = path.join(distDir, 'main', 'backend', 'entry.js');
 
 
 function databasePathFromArgs(argv: readonly string[]): string {
@@ -42,7 +46,7 @@ function databasePathFromArgs(argv: readonly string[]): string {
   return path.resolve(value ?? defaultDatabasePath());
 }
 
-const { app, BrowserWindow, ipcMain, protocol, session, dialog, shell } = loadElectron();
+const { app, BrowserWindow, ipcMain, protocol, session, dialog, shell, utilityProcess, MessageChannelMain } = loadElectron();
 protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 
 let mainWindow: BrowserWindow | null = null;
@@ -61,12 +65,14 @@ const DIALOG_TITLES: Record<InputPurpose, string> = {
 
 /**
  * The only way a path reaches the backend from the window: a native dialog run here, in the
- * main process. The renderer gets an opaque handle back (files:pick, import:pickFolder) and
- * never sees or sends the path; a save replaces a file only after the dialog asked.
+ * main process, when the backend asks for one over the protocol. The renderer gets an opaque
+ * handle back (files:pick, import:pickFolder) and never sees or sends the path; a save
+ * replaces a file only after the dialog asked.
  */
-const station = openStation({
-  databasePath: databasePathFromArgs(process.argv),
-  typedImportFolders: false,
+const backend = new BackendHost({
+  launch: utilityProcessBackend(utilityProcess.fork.bind(utilityProcess), backendEntryPath),
+  station: { databasePath: databasePathFromArgs(process.argv), typedImportFolders: false },
+  log: (line) => console.error(`[invasives] ${line}`),
   dialogs: {
     async chooseInput(purpose, folder) {
       if (!mainWindow) return null;
@@ -101,13 +107,15 @@ async function serveRendererFile(url: string): Promise<Response> {
   }
 }
 
-async function serveMedia(url: string): Promise<Response> {
-  const { hostname, pathname } = new URL(url);
-  const media = await mediaResponse(station.library, station.settings, hostname, pathname.replace(/^\//, ''));
+async function serveMedia(request: ElectronRequest): Promise<Response> {
+  const { hostname, pathname } = new URL(request.url);
+  // A photo the window stopped waiting for (scrolled past) is dropped by the backend.
+  const media = await backend.media(hostname, pathname.replace(/^\//, ''), request.signal);
   const headers: Record<string, string> = { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, true), 'content-type': media.contentType };
   // The media scheme is another origin than app://station: the window must be allowed to show it.
   delete headers['cross-origin-resource-policy'];
-  return new Response(new Uint8Array(media.body), { status: media.status, headers });
+  // A view of the bytes that came from the backend, not another copy of a photo of megabytes.
+  return new Response(new Uint8Array(media.body.buffer, media.body.byteOffset, media.body.byteLength), { status: media.status, headers });
 }
 
 /** A species' Wikipedia article goes to the system browser; nothing else leaves the app. */
@@ -132,29 +140,43 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.on('window-all-closed', () => app.quit());
-app.on('before-quit', () => void station.close());
+// The backend closes the station first (a running import stops cleanly, the library is closed), then the app quits.
+let backendClosed = false;
+app.on('before-quit', (event) => {
+  if (backendClosed) return;
+  event.preventDefault();
+  void backend.close().finally(() => {
+    backendClosed = true;
+    app.quit();
+  });
+});
 
 await app.whenReady();
+// A utilityProcess can be started once the app is ready; a library that cannot be opened is said in a dialog.
+await backend.start().catch((error: unknown) => {
+  dialog.showErrorBox('The station cannot open its library', error instanceof Error ? error.message : String(error));
+  app.exit(1);
+});
 session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(GRANTED_PERMISSIONS.includes(permission)));
 session.defaultSession.setPermissionCheckHandler(() => false);
 protocol.handle(APP_SCHEME, async (request) => {
   const { pathname } = new URL(request.url);
   if (!isTilePath(pathname)) return serveRendererFile(request.url);
   // Basemap tiles on the app's own origin, by basemap id (the same answer as the HTTP server's).
-  const tile = await answerTileRequest(station.basemaps, pathname);
+  const tile = await backend.tile(pathname, request.signal);
   return new Response(typeof tile.body === 'string' ? tile.body : tile.body ? new Uint8Array(tile.body) : null, {
     status: tile.status,
     headers: { ...securityHeaders(ELECTRON_CONTENT_SECURITY_POLICY, false), ...tile.headers },
   });
 });
-protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request.url));
+protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request));
 
 ipcMain.handle(IPC_CALL_CHANNEL, async (event, name, args) => {
   const frame = event.senderFrame;
   if (!isTrustedSender(frame?.url, frame?.parent === null)) {
     return { ok: false, error: { code: 'TRANSPORT', message: 'Calls are accepted from the station window only.' } };
   }
-  return station.dispatch(typeof name === 'string' ? name : '', args);
+  return backend.dispatch(typeof name === 'string' ? name : '', args);
 });
 
 mainWindow = new BrowserWindow({
@@ -165,8 +187,22 @@ mainWindow = new BrowserWindow({
   webPreferences: { ...WEB_PREFERENCES, preload: preloadPath },
 });
 const window = mainWindow;
-station.events.subscribe((name, payload) => {
+
+/**
+ * Gives the window a MessagePort whose other end is in the backend process: the window's calls
+ * and their results then go straight between them, not through this process. Again after each
+ * page load and each restart of the backend (the old port died with it).
+ */
+function connectWindowToBackend(): void {
+  const { port1, port2 } = new MessageChannelMain();
+  void backend.connectWindow(port1).then((connected) => {
+    if (connected && !window.webContents.isDestroyed()) window.webContents.postMessage(IPC_PORT_CHANNEL, null, [port2]);
+  });
+}
+window.webContents.on('did-finish-load', connectWindowToBackend);
+backend.subscribe((name, payload) => {
   if (!window.webContents.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, name, payload);
+  if (name === 'backend:state' && (payload as BackendState).state === 'ready') connectWindowToBackend();
 });
 window.once('ready-to-show', () => window.show());
 await window.loadURL(`${APP_ORIGIN}/index.html`);

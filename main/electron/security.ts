@@ -14,6 +14,8 @@ export const MEDIA_SCHEME = 'invasives-media';
 /** IPC channels: one for calls, one for events. Names of calls travel as data and are checked against the contract. */
 export const IPC_CALL_CHANNEL = 'invasives:call';
 export const IPC_EVENT_CHANNEL = 'invasives:event';
+/** The main process hands the window a MessagePort to the backend process on this channel (calls then go straight to it). */
+export const IPC_PORT_CHANNEL = 'invasives:port';
 
 export const WEB_PREFERENCES = {
   contextIsolation: true,

@@ -6,10 +6,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StationError, errorMessage } from '../core/errors.js';
 import { DOWNLOAD_PATH, type EventName, INPUT_PURPOSES, UPLOAD_HANDLE_HEADER, UPLOAD_NAME_HEADER, UPLOAD_PATH, UPLOAD_PURPOSE_NAMES } from '../api/contract.js';
-import { mediaResponse } from '../api/media.js';
 import { resolveRendererFile } from '../api/renderer-files.js';
 import { securityHeaders } from '../api/response-headers.js';
 import { type Station, type StationOptions, openStation } from '../api/station.js';
+import { BackendHost, type BackendLauncher } from '../backend/backend-host.js';
+import { forkBackend } from '../backend/child-process-launcher.js';
+import { type StationLink, inProcessLink } from '../backend/station-link.js';
 import { CONTENT_SECURITY_POLICY, SERVER_TIMEOUTS, SESSION_COOKIE_PREFIX, TOKEN_HEADER, sameOriginRedirectTarget } from './security.js';
 import { serveTileRoute } from './tile-route.js';
 
@@ -37,7 +39,8 @@ export interface ServerOptions extends StationOptions {
 
 export type ServerTimeouts = { -readonly [K in keyof typeof SERVER_TIMEOUTS]: number };
 
-export interface RunningServer {
+/** The HTTP side of a running server, whichever process holds the station. */
+export interface HttpHost {
   /** Open this in a browser: carries the run's token once, then a session cookie does. */
   url: string;
   origin: string;
@@ -47,8 +50,24 @@ export interface RunningServer {
   sessionCookieName: string;
   /** A URL whose token works once (for `--open`, where the command line is visible to `ps`). */
   singleUseUrl(): string;
-  station: Station;
   close(): Promise<void>;
+}
+
+/** The station in this process (tests, embedding): its library is at hand. */
+export interface RunningServer extends HttpHost {
+  station: Station;
+}
+
+/** `invasives serve`: the station in its backend process, which the host restarts if it dies. */
+export interface RunningBackendServer extends HttpHost {
+  backend: BackendHost;
+}
+
+export interface BackendServerOptions extends Omit<ServerOptions, 'openClassifier' | 'dialogs' | 'onInternalError' | 'typedImportFolders'> {
+  /** How the backend process is started; a Node child process (child_process.fork) unless given. */
+  launch?: BackendLauncher;
+  /** Restarts within a minute before the host gives up (default 5). */
+  maxRestarts?: number;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -116,17 +135,47 @@ async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+function checkLoopback(options: { host?: string }): void {
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new StationError('INVALID_ARGUMENT', `The review server listens on 127.0.0.1 only, not "${String(host)}".`);
-  const token = options.token ?? randomBytes(24).toString('base64url');
-  const rendererDir = options.rendererDir ?? findRendererDir();
+}
+
+/** The browser transport with the station in this process. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  checkLoopback(options);
   const station = openStation({
     ...options,
     // The browser types the folder to import (read-only input); it never names a file to read or write.
     typedImportFolders: true,
     onInternalError: options.onInternalError ?? ((call, error) => console.error(`[invasives serve] ${call} failed:`, error)),
   });
+  const transport = await serveHttp(inProcessLink(station), options);
+  return { ...transport, station };
+}
+
+/**
+ * The browser transport as a host of the backend process (`invasives serve`): calls, events,
+ * photos, tiles, uploads and downloads are forwarded over the message protocol; the HTTP
+ * checks (token, session, Host, Origin, Sec-Fetch-Site, headers, limits) are the same code.
+ */
+export async function startBackendServer(options: BackendServerOptions): Promise<RunningBackendServer> {
+  checkLoopback(options);
+  const backend = new BackendHost({
+    launch: options.launch ?? forkBackend(),
+    // The browser types the folder to import (read-only input); it never names a file to read or write.
+    station: { databasePath: options.databasePath, settings: options.settings, typedImportFolders: true },
+    maxRestarts: options.maxRestarts,
+    log: (line) => console.error(`[invasives serve] ${line}`),
+  });
+  await backend.start();
+  const transport = await serveHttp(backend, options);
+  return { ...transport, backend };
+}
+
+async function serveHttp(station: StationLink, options: Omit<ServerOptions, 'databasePath'>): Promise<HttpHost> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const rendererDir = options.rendererDir ?? findRendererDir();
   const sseClients = new Set<http.ServerResponse>();
   const sessions = new Set<string>();
   const singleUseTokens = new Set<string>();
@@ -196,7 +245,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     response.writeHead(200, headers(true, { 'content-type': 'text/event-stream', connection: 'keep-alive' }));
     response.write(': connected\n\n');
     sseClients.add(response);
-    const unsubscribe = station.events.subscribe((name: EventName, payload: unknown) => {
+    const unsubscribe = station.subscribe((name: EventName, payload: unknown) => {
       response.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
@@ -207,8 +256,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   }
 
+  /** Aborted when the browser gives up on the request (a superseded photo): the backend is told to drop it. */
+  function abandonedSignal(response: http.ServerResponse): AbortSignal {
+    const controller = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) controller.abort();
+    });
+    return controller.signal;
+  }
+
   async function serveMedia(response: http.ServerResponse, kind: string, idText: string): Promise<void> {
-    const media = await mediaResponse(station.library, station.settings, kind, idText);
+    const media = await station.media(kind, idText, abandonedSignal(response));
+    if (response.destroyed) return;
     response.writeHead(media.status, headers(true, { 'content-type': media.contentType }));
     response.end(media.body);
   }
@@ -228,7 +287,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw new HttpError(413, `${INPUT_PURPOSES[purpose as (typeof UPLOAD_PURPOSE_NAMES)[number]].description} is over its size limit.`);
     }
     const handle = request.headers[UPLOAD_HANDLE_HEADER];
-    const uploaded = await station.transfers.receiveUpload(
+    const uploaded = await station.receiveUpload(
       purpose as (typeof UPLOAD_PURPOSE_NAMES)[number],
       name,
       request as AsyncIterable<Buffer>,
@@ -238,7 +297,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function serveDownload(response: http.ServerResponse, id: string): Promise<void> {
-    const output = station.transfers.takeOutput(id);
+    const output = await station.takeOutput(id);
     if (!output) throw new HttpError(404, 'That export is no longer waiting (each is downloaded once); export it again.');
     response.writeHead(200, headers(true, {
       'content-type': output.contentType,
@@ -271,12 +330,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const apiMatch = /^\/api\/([a-z]+:[a-zA-Z]+)$/.exec(url.pathname);
     if (apiMatch) {
       if (method !== 'POST') throw new HttpError(405, 'API calls are POST requests.');
-      const outcome = await station.dispatch(apiMatch[1]!, await readJsonBody(request));
+      const body = await readJsonBody(request);
+      const outcome = await station.dispatch(apiMatch[1]!, body, abandonedSignal(response));
+      if (response.destroyed) return;
       return sendJson(response, 200, outcome);
     }
     const mediaMatch = /^\/media\/(thumb|photo)\/(\d+)$/.exec(url.pathname);
     if (mediaMatch && method === 'GET') return serveMedia(response, mediaMatch[1]!, mediaMatch[2]!);
-    if (await serveTileRoute(station, request, response, url.pathname)) return;
+    if (await serveTileRoute((pathname) => station.tile(pathname, abandonedSignal(response)), request, response, url.pathname)) return;
     const uploadMatch = new RegExp(`^${UPLOAD_PATH}/([a-z-]+)$`).exec(url.pathname);
     if (uploadMatch) {
       if (method !== 'POST') throw new HttpError(405, 'Uploads are POST requests.');
@@ -338,7 +399,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       singleUseTokens.add(single);
       return `${origin}/?token=${single}`;
     },
-    station,
     async close() {
       for (const client of sseClients) client.end();
       sseClients.clear();

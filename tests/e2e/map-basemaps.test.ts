@@ -6,8 +6,9 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { basemapStoreDir } from '../../main/core/settings.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
-import { writeRasterMbtiles, writeRasterPmtiles, writeVectorMbtiles } from '../fixtures/make-basemaps.js';
+import { writeRasterMbtiles, writeRasterPmtiles, writeVectorMbtiles, writeVectorPmtiles } from '../fixtures/make-basemaps.js';
 import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -27,6 +28,8 @@ const SEA: [number, number, number] = [0xb9, 0xd3, 0xe6];
 const SPECIES = ['Ailanthus altissima', 'Robinia pseudoacacia'];
 /** The vector style's colour for a `park` source layer (map-style.ts). */
 const PARK_FILL: [number, number, number] = [0xd4, 0xe6, 0xc3];
+/** The vector style's colour for a `roads` source layer. */
+const ROAD: [number, number, number] = [0xb8, 0xa8, 0x8f];
 
 /** Web Mercator done here independently of MapLibre: the point `dx, dy` CSS pixels from the view's centre. */
 function unprojectOffset(center: [number, number], zoom: number, dx: number, dy: number): [number, number] {
@@ -63,6 +66,12 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
       if (Math.abs(data[i]! - colour[0]) <= 6 && Math.abs(data[i + 1]! - colour[1]) <= 6 && Math.abs(data[i + 2]! - colour[2]) <= 6) hits++;
     }
     return hits / (info.width * info.height);
+  }
+  /** The map's pixels (RGB) as the screen shows them, with the element's size. */
+  async function mapPixels(): Promise<{ data: Buffer; width: number; height: number }> {
+    const png = await page.getByTestId('map').screenshot();
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
   }
   async function jumpTo(center: [number, number], zoom: number): Promise<void> {
     await page.getByTestId('map').evaluate(
@@ -147,6 +156,17 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-pmtiles.png') });
     assert.ok(orange > 0.3, `the PMTiles tiles cover the view (${(orange * 100).toFixed(1)}% orange pixels)`);
     assert.equal(await shareOfColour(GREEN) < 0.01, true, 'the other basemap is no longer drawn');
+
+    // Under a raster basemap that fills the view the world outline is not drawn (software WebGL
+    // pays for every layer); once the view reaches past the basemap it is drawn again.
+    const worldLandVisibility = () =>
+      page.getByTestId('map').evaluate((element) => (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map.getLayoutProperty('world-land', 'visibility'));
+    assert.equal(await worldLandVisibility(), 'none');
+    await jumpTo([-95, 40], 2);
+    await waitForIdle();
+    assert.equal(await worldLandVisibility(), 'visible');
+    const [land, sea] = [await shareOfColour(LAND), await shareOfColour(SEA)];
+    assert.ok(land > 0.1 && sea > 0.1, `zoomed out past the park the world outline is back: land ${(land * 100).toFixed(1)}%, sea ${(sea * 100).toFixed(1)}%`);
   });
 
   test('a click at a known screen point over the park basemap places the photo there (within 10 m), after showing the coordinates; undo removes it', async () => {
@@ -255,6 +275,109 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     const share = await shareOfColour(PARK_FILL);
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-vector.png') });
     assert.ok(share > 0.3, `the vector park polygon fills the view (${(share * 100).toFixed(1)}%)`);
+  });
+
+  test('a vector PMTiles added with `invasives basemap add` is drawn in Chromium: its fill, its road line and its place label (glyphs drawn locally) where Web Mercator puts them', async () => {
+    const centre: [number, number] = [-93.5, 42.1];
+    const zoom = 14;
+    const at = (dx: number, dy: number) => unprojectOffset(centre, zoom, dx, dy);
+    const bounds: [number, number, number, number] = [-93.56, 42.06, -93.44, 42.14];
+    const [west, south, east, north] = bounds;
+    // The park polygon ends 150 px west of the centre; the road runs north-south 150 px east of it; the label sits 350 px east.
+    const edge = at(-150, 0)[0];
+    const road = at(150, 0)[0];
+    const file = path.join(dir, 'park-vector.pmtiles');
+    await writeVectorPmtiles(file, {
+      bounds, minZoom: 0, maxZoom: zoom, name: 'Vector park (PMTiles)',
+      layers: {
+        park: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'Wood' }, geometry: { type: 'Polygon', coordinates: [[[west, south], [edge, south], [edge, north], [west, north], [west, south]]] } }] },
+        roads: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'Fire road' }, geometry: { type: 'LineString', coordinates: [[road, south + 0.01], [road, north - 0.01]] } }] },
+        places: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'Ranger station' }, geometry: { type: 'Point', coordinates: at(350, 0) } }] },
+      },
+    });
+    const added = await runCli(['basemap', 'add', file, '--json', '--db', db], { exactArgs: true });
+    assert.equal(added.code, 0, added.stderr);
+    const row = JSON.parse(added.stdout) as { id: number; format: string; tileType: string; vectorLayers: string[] };
+    assert.deepEqual([row.format, row.tileType, row.vectorLayers], ['pmtiles', 'mvt', ['park', 'roads', 'places']]);
+
+    // Added by another process: a reload of the page lists it.
+    await page.goto(`${server.origin}/#/map`);
+    await page.reload();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'Vector park (PMTiles)' });
+    await page.locator(`[data-testid=map][data-basemap-id="${row.id}"]`).waitFor();
+    await jumpTo(centre, zoom);
+    await waitForIdle();
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'map-basemap-vector-pmtiles.png') });
+    const shot = await mapPixels();
+    const [cx, cy] = [Math.round(shot.width / 2), Math.round(shot.height / 2)];
+    const pixel = (x: number, y: number) => [shot.data[(y * shot.width + x) * 3]!, shot.data[(y * shot.width + x) * 3 + 1]!, shot.data[(y * shot.width + x) * 3 + 2]!];
+    const near = (rgb: number[], colour: readonly number[], tolerance: number) => rgb.every((value, c) => Math.abs(value - colour[c]!) <= tolerance);
+    const shareIn = (x0: number, x1: number, y0: number, y1: number, test: (rgb: number[]) => boolean) => {
+      let hits = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (test(pixel(x, y))) hits++;
+      return hits / ((x1 - x0) * (y1 - y0));
+    };
+    /** Rows of a band of columns where some pixel is darker than the ground, towards the road's colour (a 1 px line is antialiased). */
+    const roadLike = (rgb: number[]) => rgb.every((value, c) => value <= LAND[c]! - 12 && value >= ROAD[c]! - 12);
+    const rowsWithRoad = (x0: number, x1: number) => {
+      let rows = 0;
+      for (let y = cy - 150; y < cy + 150; y++) {
+        let found = false;
+        for (let x = x0; x <= x1 && !found; x++) found = roadLike(pixel(x, y));
+        if (found) rows++;
+      }
+      return rows / 300;
+    };
+    const darkIn = (x0: number, x1: number, y0: number, y1: number) => shareIn(x0, x1, y0, y1, (rgb) => Math.max(...rgb) < 140);
+
+    const fillWest = shareIn(cx - 400, cx - 200, cy - 100, cy + 100, (rgb) => near(rgb, PARK_FILL, 6));
+    const fillEast = shareIn(cx + 20, cx + 100, cy - 100, cy + 100, (rgb) => near(rgb, PARK_FILL, 6));
+    assert.ok(fillWest > 0.9, `the park polygon fills the view west of its edge (${(fillWest * 100).toFixed(1)}%)`);
+    assert.ok(fillEast < 0.05, `and stops at its edge, 150 px west of the centre (${(fillEast * 100).toFixed(1)}% east of it)`);
+    const onRoad = rowsWithRoad(cx + 147, cx + 153);
+    const offRoad = rowsWithRoad(cx + 60, cx + 66);
+    assert.ok(onRoad > 0.9, `the road is drawn 150 px east of the centre (${(onRoad * 100).toFixed(1)}% of rows)`);
+    assert.ok(offRoad < 0.05, `and nowhere else (${(offRoad * 100).toFixed(1)}% of rows 90 px west of it)`);
+    const label = darkIn(cx + 280, cx + 420, cy - 14, cy + 14);
+    assert.ok(label > 0.01, `the label's letters are drawn around its point (${(label * 100).toFixed(1)}% dark pixels)`);
+    assert.ok(darkIn(cx - 420, cx - 280, cy - 14, cy + 14) < 0.002, 'no dark pixels where there is no label');
+
+    // The dark pixels are the label layer's text: without that layer they are gone.
+    await page.getByTestId('map').evaluate(
+      (element) =>
+        new Promise<void>((resolve) => {
+          const map = (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map;
+          map.setLayoutProperty('basemap-places-label', 'visibility', 'none');
+          map.once('idle', () => resolve());
+        }),
+    );
+    const withoutLabels = await mapPixels();
+    let dark = 0;
+    for (let y = cy - 14; y < cy + 14; y++) {
+      for (let x = cx + 280; x < cx + 420; x++) if (Math.max(...[0, 1, 2].map((c) => withoutLabels.data[(y * withoutLabels.width + x) * 3 + c]!)) < 140) dark++;
+    }
+    assert.equal(dark, 0, 'without the label layer no letter is drawn there');
+  });
+
+  test('a file that is not tiles, uploaded as a basemap, is refused with a message naming it; nothing is added and the world outline is still drawn', async () => {
+    const before = server.station.library.basemaps.list().length;
+    const notes = path.join(dir, 'notes.pmtiles');
+    fs.writeFileSync(notes, 'field notes, not tiles\n'.repeat(20));
+    await page.goto(`${server.origin}/#/map`);
+    await page.reload();
+    await page.locator('[data-testid=map][data-ready=true]').waitFor();
+    await page.getByText('Basemaps and zones').click();
+    await page.getByLabel('Basemap file (.mbtiles, .pmtiles)').setInputFiles(notes);
+    await page.getByTestId('chosen-file').filter({ hasText: 'notes.pmtiles' }).waitFor();
+    await page.getByRole('button', { name: 'Add basemap' }).click();
+    await page.getByTestId('map-message').filter({ hasText: 'notes.pmtiles' }).waitFor();
+    assert.match(await page.getByTestId('map-message').innerText(), /notes\.pmtiles.*(neither MBTiles nor PMTiles|not a readable)/s);
+    assert.equal(server.station.library.basemaps.list().length, before, 'nothing added');
+    await page.getByLabel('Basemap', { exact: true }).selectOption({ label: 'World outline only' });
+    await page.locator('[data-testid=map][data-basemap-id=""]').waitFor();
+    await jumpTo([-95, 40], 2);
+    assert.ok((await shareOfColour(LAND)) > 0.1, 'the world outline is still drawn');
   });
 
   test('a basemap whose file is gone after a restart gets a clear message and the world outline', async () => {

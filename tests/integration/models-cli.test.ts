@@ -19,6 +19,7 @@ test('invasives demo runs the whole pipeline and says it is a demo', async () =>
   const summary = JSON.parse(result.stdout);
   assert.equal(summary.import.photosNew, 36);
   assert.equal(summary.import.filesFailed, 1, 'the deliberately truncated file is reported');
+  assert.match(result.stderr, /IMG_9999\.JPG is cut in half on purpose/, 'the demo says the failure is part of it');
   assert.ok(summary.correct >= 30, `the generated model recognises its synthetic species (${summary.correct}/36)`);
   assert.ok(summary.alertsRaised >= 3, 'each demo species is new to the library, so each raises an early alert');
   const geojson = JSON.parse(fs.readFileSync(path.join(folder, 'photos.geojson'), 'utf8'));

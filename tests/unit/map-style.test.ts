@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { createExpression, validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import type { MapPoint } from '../../main/api/contract.js';
 import type { BasemapStatus } from '../../main/core/basemaps/tile-archive.js';
-import { buildMapStyle, urlsInStyle } from '../../renderer/src/lib/map/map-style.js';
+import { buildMapStyle, rasterBasemapCoversView, urlsInStyle } from '../../renderer/src/lib/map/map-style.js';
+import { scaleBarFor } from '../../renderer/src/lib/map/scale-bar.js';
 import { clusterProperties, majorityColourExpression, mapColour, photoCollection, speciesPalette } from '../../renderer/src/lib/map/photo-layers.js';
 import { judgeClickPlacement, metresPerPixel, minimumPlacementZoom, parseTypedPosition } from '../../renderer/src/lib/map/placement.js';
 import { graticule, worldOutline } from '../../renderer/src/lib/map/world-outline.js';
@@ -101,4 +102,28 @@ test('typed coordinates are checked and keep their uncertainty', () => {
   assert.match((parseTypedPosition('95', '10') as { reason: string }).reason, /Latitude "95"/);
   assert.match((parseTypedPosition('45', '') as { reason: string }).reason, /Longitude/);
   assert.match((parseTypedPosition('45', '10', '-3') as { reason: string }).reason, /Uncertainty/);
+});
+
+test('a raster park basemap covers the view only inside its bounds, at its zooms; a vector one never (its sea and gaps show the ground)', () => {
+  const inside = { west: -93.65, south: 41.99, east: -93.63, north: 42.0 };
+  assert.equal(rasterBasemapCoversView(basemap(), inside, 14), true);
+  assert.equal(rasterBasemapCoversView(basemap({ minZoom: 15 }), inside, 14), false, 'below its zooms the world outline shows');
+  assert.equal(rasterBasemapCoversView(basemap(), { ...inside, west: -93.7 }, 14), false, 'a view reaching past its western edge');
+  assert.equal(rasterBasemapCoversView(basemap(), { ...inside, north: 42.02 }, 14), false, 'a view reaching past its northern edge');
+  assert.equal(rasterBasemapCoversView(basemap({ tileType: 'mvt', vectorLayers: ['earth'] }), inside, 14), false);
+  assert.equal(rasterBasemapCoversView(basemap({ available: false }), inside, 14), false);
+  assert.equal(rasterBasemapCoversView(null, inside, 14), false);
+});
+
+test('the raster basemap appears without a fade (each fading frame repaints the map in software WebGL)', () => {
+  const layer = buildMapStyle({ origin: ORIGIN, basemap: basemap() }).layers.find((entry) => entry.id === 'basemap')!;
+  assert.equal((layer as { paint?: Record<string, unknown> }).paint?.['raster-fade-duration'], 0);
+});
+
+test('the scale bar shows the longest round distance (1, 2, 3, 5 x 10^n) that fits, with its width in whole pixels', () => {
+  assert.deepEqual(scaleBarFor(1140, 120), { widthPx: 105, label: '1\u00a0km' });
+  assert.deepEqual(scaleBarFor(4800, 120), { widthPx: 75, label: '3\u00a0km' });
+  assert.deepEqual(scaleBarFor(12.5, 120), { widthPx: 96, label: '10\u00a0m' });
+  assert.deepEqual(scaleBarFor(0.74, 120), { widthPx: 81, label: '0.5\u00a0m' });
+  assert.deepEqual(scaleBarFor(2_300_000, 120), { widthPx: 104, label: '2000\u00a0km' });
 });

@@ -131,7 +131,7 @@ describe('the built app', () => {
   });
 
   test('the main entry points exist and are packaged', () => {
-    const entries = [packageJson.main, config.extraMetadata?.main ?? packageJson.main, 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/main/cli/main.js'];
+    const entries = [packageJson.main, config.extraMetadata?.main ?? packageJson.main, 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/main/cli/main.js', 'dist/main/backend/entry.js'];
     for (const entry of entries) {
       assert.ok(builtFiles.includes(entry), `${entry} is built`);
       assert.ok(included(entry), `${entry} is in the installer's files`);
@@ -168,8 +168,16 @@ describe('the built app', () => {
     assert.deepEqual([...unknown], []);
   });
 
-  test('core and server code never import electron (they run in plain Node)', () => {
-    for (const file of builtFiles.filter((f) => /^dist\/main\/(core|server|api|cli)\//.test(f) && f.endsWith('.js'))) {
+  test("the utilityProcess runs the built backend entry, which the main process names beside itself", () => {
+    const main = fs.readFileSync(path.join(out, 'dist/main/electron/main.js'), 'utf8');
+    assert.match(main, /path\.join\(distDir, 'main', 'backend', 'entry\.js'\)/);
+    assert.match(main, /utilityProcessBackend\(utilityProcess\.fork/);
+    const entry = fs.readFileSync(path.join(out, 'dist/main/backend/entry.js'), 'utf8');
+    assert.match(entry, /parentPort/, 'the entry takes Electron\'s parentPort when it has one');
+  });
+
+  test('core, server and backend code never import electron (they run in plain Node)', () => {
+    for (const file of builtFiles.filter((f) => /^dist\/main\/(core|server|api|cli|backend)\//.test(f) && f.endsWith('.js'))) {
       assert.doesNotMatch(fs.readFileSync(path.join(out, file), 'utf8'), /["']electron["']/, `${file} imports electron`);
     }
   });

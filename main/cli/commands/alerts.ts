@@ -61,6 +61,19 @@ function filterOf(context: CommandContext): AlertFilter {
   };
 }
 
+/**
+ * When --species matched nothing because no alert names that species at all (a typing
+ * mistake, another spelling, a species never seen here), says which species have alerts.
+ */
+function unknownSpeciesHint(alerts: readonly AlertRow[], filter: AlertFilter): string {
+  if (filter.species === undefined) return '';
+  const species = [...new Set(alerts.map((alert) => alert.species).filter((name): name is string => !!name))].sort();
+  if (species.includes(filter.species)) return '';
+  const sameLetters = species.find((name) => name.toLowerCase() === filter.species!.toLowerCase());
+  if (sameLetters) return ` No alert names the species "${filter.species}": did you mean "${sameLetters}"?`;
+  return ` No alert names the species "${filter.species}"; species with alerts: ${species.length ? species.join(', ') : 'none'}.`;
+}
+
 const hasFilter = (filter: AlertFilter) => Object.values(filter).some((value) => value !== undefined);
 
 export const alertsCommand: CliCommand = {
@@ -118,7 +131,7 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
       const ranking = rankingOf(readStationSettings(library, resolveSettings({ databasePath: context.databasePath }).geo).alertPriority, library.speciesList.list());
       const print = (alerts: AlertRow[]) => {
         if (context.json) context.stdout.write(`${JSON.stringify(alerts, null, 2)}\n`);
-        else if (alerts.length === 0) context.stdout.write('No alerts.\n');
+        else if (alerts.length === 0) context.stdout.write(`No alerts.${unknownSpeciesHint(library.alerts.list({}), filter)}\n`);
         else for (const alert of alerts) context.stdout.write(`${describeAlert(alert)}\n`);
       };
       const maker = decisionMaker(library, context.options.ranger as string | undefined);
@@ -170,13 +183,13 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
           }
           const changed = library.alerts.bulk(verb as 'acknowledge' | 'dismiss' | 'reopen', { ...filter, ids }, decider, reason as string | undefined);
           if (context.json) context.stdout.write(`${JSON.stringify({ action: verb, count: changed.length, alertIds: changed.map((alert) => alert.id) })}\n`);
-          else context.stdout.write(`${verb === 'acknowledge' ? 'Acknowledged' : verb === 'dismiss' ? 'Dismissed' : 'Reopened'} ${changed.length} alert(s)${decider.by ? ` as ${decider.by}` : ''}.\n`);
+          else context.stdout.write(`${verb === 'acknowledge' ? 'Acknowledged' : verb === 'dismiss' ? 'Dismissed' : 'Reopened'} ${changed.length} alert(s)${decider.by ? ` as ${decider.by}` : ''}.${changed.length === 0 ? unknownSpeciesHint(library.alerts.list({}), filter) : ''}\n`);
           return 0;
         }
         case 'seen': {
           const ids = targets('seen');
           const count = library.alerts.markSeenMany(ids);
-          context.stdout.write(context.json ? `${JSON.stringify({ count })}\n` : `Marked ${count} alert(s) as seen.\n`);
+          context.stdout.write(context.json ? `${JSON.stringify({ count })}\n` : `Marked ${count} alert(s) as seen.${ids.length === 0 ? unknownSpeciesHint(library.alerts.list({}), filter) : ''}\n`);
           return 0;
         }
         case 'export': {

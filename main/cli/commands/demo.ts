@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { DEMO_LIBRARY, prepareDemoFolder } from '../../core/demo/demo-folder.js';
 import { writeDemoModelPack } from '../../core/demo/demo-model.js';
-import { writeDemoCard } from '../../core/demo/sample-card.js';
+import { DEMO_BROKEN_FILE, writeDemoCard } from '../../core/demo/sample-card.js';
 import { refreshAlerts } from '../../core/geo/alerts.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
@@ -28,8 +28,8 @@ imports the card, and exports CSV and GeoJSON. Everything is generated: a DEMO o
   options: { dir: { type: 'string' } },
   async run(context) {
     const folder = path.resolve((context.options.dir as string | undefined) ?? 'demo-output');
-    fs.rmSync(folder, { recursive: true, force: true });
-    const databasePath = path.join(folder, 'library.sqlite');
+    prepareDemoFolder(folder);
+    const databasePath = path.join(folder, DEMO_LIBRARY);
     const settings = resolveSettings({ databasePath });
     const say = (line: string) => context.stderr.write(`${line}\n`);
     say(NOTICE);
@@ -47,6 +47,7 @@ imports the card, and exports CSV and GeoJSON. Everything is generated: a DEMO o
       const result = await importFolder(library, card.folder, { settings, classifier, onProgress: (p) => printer.update(p) }).finally(() => classifier.close());
       printer.done();
       printImportSummary(context.stderr, result, library.imports.errors(result.summary.id));
+      say(`   (${DEMO_BROKEN_FILE} is cut in half on purpose, like a copy broken off: a damaged file is reported and the import goes on.)`);
       const photos = library.photos.query();
       const correct = photos.filter((photo) => photo.prediction?.label === card.truth[path.basename(photo.path)]).length;
       say(`   The demo model got ${correct} of ${photos.length} synthetic pictures right.`);

@@ -74,6 +74,9 @@ async function runIntake(source: string, context: CommandContext): Promise<numbe
       for (const skip of result.skipped) out.write(`  no submission from ${skip.source}: ${skip.reason}\n`);
       for (const problem of result.problems) out.write(`  damaged part in ${problem.source}: ${problem.problem}\n`);
       for (const error of result.errors) out.write(`  not stored: ${error.message} [${error.code}]\n`);
+      if (result.submissions.length + result.alreadyReceived.length + result.skipped.length + result.problems.length + result.errors.length === 0) {
+        out.write(`  Nothing to take in under ${source}: give a saved mail (.eml), a mailbox (.mbox), or a folder with one folder of photos per visitor.\n`);
+      }
       const pending = library.submissions.pendingPlacements().length;
       if (pending) out.write(`${pending} photo(s) without GPS describe a place: invasives intake pending-places\n`);
       for (const alert of alerts.raised) out.write(`NEW ALERT #${alert.id}: ${alert.kind} ${alert.species}, ${alert.placeLabel}\n`);

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { startServer } from '../../server/server.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBackendServer } from '../../server/server.js';
+import { buildReviewUiIfMissing } from '../build-review-ui.js';
 import { type CliCommand, usageError } from '../command.js';
 
 /** Opens a URL in the desktop's browser; failure is fine (the URL is printed anyway). */
@@ -37,7 +40,10 @@ Options:
       throw usageError(`--port "${portText}" is not a port number (0-65535).`);
     }
     context.library.check('write');
-    const server = await startServer({ databasePath: context.databasePath, port });
+    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    if (path.basename(repoRoot) !== 'dist') buildReviewUiIfMissing(repoRoot, path.join(repoRoot, 'dist', 'renderer'), (line) => context.stderr.write(`${line}\n`));
+    // The station runs in a backend process of its own; this one only serves HTTP (and restarts it if it dies).
+    const server = await startBackendServer({ databasePath: context.databasePath, port });
     if (context.json) context.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, databasePath: context.databasePath })}\n`);
     else context.stdout.write(`Review station for ${context.databasePath}\nOpen ${server.url}\n(Ctrl-C to stop)\n`);
     // The browser gets a token that works once: the command line of the opener is visible to `ps`.

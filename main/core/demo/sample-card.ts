@@ -35,6 +35,9 @@ function toDms(value: number): string {
   return `${degrees}/1 ${minutes}/1 ${seconds}/10000`;
 }
 
+/** A copy broken off halfway: the demo shows how a damaged file is reported. */
+export const DEMO_BROKEN_FILE = 'IMG_9999.JPG';
+
 export interface DemoCard {
   folder: string;
   /** File name → the species drawn in it (the "truth" the demo model should find). */
@@ -74,6 +77,6 @@ export async function writeDemoCard(folder: string, count = 36): Promise<DemoCar
   }
   // A transfer that broke off: the first half of a JPEG.
   const broken = fs.readFileSync(path.join(dcim, 'IMG_0001.JPG'));
-  fs.writeFileSync(path.join(dcim, 'IMG_9999.JPG'), broken.subarray(0, broken.length >> 1));
+  fs.writeFileSync(path.join(dcim, DEMO_BROKEN_FILE), broken.subarray(0, broken.length >> 1));
   return { folder, truth };
 }

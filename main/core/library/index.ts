@@ -19,3 +19,4 @@ export { checkLibraryPath, type LibraryPathCheck } from './library-path.js';
 export { compareEvents, newGlobalId, type EventRow, type NewEvent, type PortableEvent } from './event-log.js';
 export type { ChildProjection, SiteProjection } from './sites-store.js';
 export type { NewSubmission, PendingPlacement, PhotoCredit, Submission, SubmissionChannel, SubmissionPhoto, Submitter } from './submissions-store.js';
+export type { JobKind, JobRecord, JobState } from './job-records-store.js';

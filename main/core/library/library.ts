@@ -8,6 +8,7 @@ import { CalibrationsStore } from './calibrations-store.js';
 import { type Db, isDatabaseInUse, openDatabase } from './database.js';
 import { EventLog } from './event-log.js';
 import { ImportsStore } from './imports-store.js';
+import { JobRecordsStore } from './job-records-store.js';
 import { ModelsStore } from './models-store.js';
 import { ObservationsStore } from './observations-store.js';
 import { PhotosStore } from './photos-store.js';
@@ -70,6 +71,7 @@ export class Library {
   readonly stationSync: StationSyncStore;
   readonly sites: SitesStore;
   readonly submissions: SubmissionsStore;
+  readonly jobRecords: JobRecordsStore;
 
   private constructor(
     private readonly db: Db,
@@ -96,6 +98,7 @@ export class Library {
     this.stationSync = new StationSyncStore(db);
     this.sites = new SitesStore(db);
     this.submissions = new SubmissionsStore(db, this.events);
+    this.jobRecords = new JobRecordsStore(db);
   }
 
   /** True when some program has the library at `databasePath` open (a restore must not replace it then). */

@@ -571,6 +571,25 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE alerts SET state_event_id = (SELECT station_id FROM station_identity) || ':alert-state:' || kind || '|' || species || '|' || place_key || ':' || decided_at
     WHERE auto_closed = 0 AND decided_at IS NOT NULL;
   `,
+  // 13: the UI's long jobs (imports, re-classification, training, model compilation) as records, so a backend that stopped mid-job resumes or reports it (s13proc)
+  `
+  CREATE TABLE job_records (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL CHECK (kind IN ('import', 'classify', 'train', 'compile', 'merge')),
+    -- The imported folder (imports), the model pack's name (compilations) or the merged file (merges); NULL otherwise.
+    target         TEXT,
+    state          TEXT NOT NULL CHECK (state IN ('running', 'finished', 'cancelled', 'failed', 'interrupted')),
+    -- The process that ran it: a record left 'running' by a process that is gone was interrupted.
+    owner_pid      INTEGER NOT NULL,
+    started_at     TEXT NOT NULL,
+    ended_at       TEXT,
+    failure_code   TEXT,
+    failure_reason TEXT,
+    -- An interrupted import started again: the record of the new run.
+    resumed_by     INTEGER REFERENCES job_records(id)
+  );
+  CREATE INDEX job_records_running ON job_records(state) WHERE state = 'running';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

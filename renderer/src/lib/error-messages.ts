@@ -47,6 +47,7 @@ export const ERROR_HEADLINES: Record<ApiErrorCode, string> = {
   BUSY: 'The station is busy',
   INTERNAL: 'Unexpected error (please report it)',
   TRANSPORT: 'Connection problem',
+  BACKEND_STOPPED: "The station's backend stopped",
 };
 
 /** The message to show for a failed call: its code's headline, then the station's own words. */

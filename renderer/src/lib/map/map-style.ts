@@ -15,8 +15,10 @@ export function tileUrlTemplate(origin: string, basemapId: number): string {
   return `${origin}/tiles/${basemapId}/{z}/{x}/{y}`;
 }
 
-const WATER = '#b9d3e6';
-const LAND = '#f3f1e8';
+export const WATER = '#b9d3e6';
+export const LAND = '#f3f1e8';
+/** The world outline's layers drawn under a park basemap (the graticule over it, 'graticule-over', stays). */
+export const WORLD_UNDER_BASEMAP = ['world-land', 'world-coast', 'world-borders', 'graticule'];
 
 function worldLayers(): { sources: Record<string, SourceSpecification>; layers: LayerSpecification[] } {
   const { land, borders } = worldOutline();
@@ -103,12 +105,25 @@ export function buildMapStyle({ origin, basemap }: StyleOptions): StyleSpecifica
       layers.push(...vectorBasemapLayers(basemap.vectorLayers ?? []));
     } else {
       sources.basemap = { type: 'raster', tileSize: 256, ...common };
-      layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
+      // No fade-in: in software WebGL each fading frame repaints the whole map.
+      layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-fade-duration': 0 } });
     }
     // The graticule stays visible over the park's map, faintly.
     layers.push({ id: 'graticule-over', type: 'line', source: 'graticule', paint: { 'line-color': '#555', 'line-opacity': 0.15, 'line-width': 0.5 } });
   }
   return { version: 8, name: basemap ? `Park basemap: ${basemap.name}` : 'World outline', sources, layers };
+}
+
+/**
+ * Whether a raster park basemap hides the whole view: the view lies inside its declared bounds,
+ * at a zoom it has tiles for. The world outline under it is then not drawn (each full-map layer
+ * costs a pass over every pixel in software WebGL; 1:50m coastlines add nothing over the park's
+ * own map). Vector basemaps leave gaps (sea, land without an `earth` polygon): never.
+ */
+export function rasterBasemapCoversView(basemap: BasemapStatus | null, view: { west: number; south: number; east: number; north: number }, zoom: number): boolean {
+  if (!basemap?.available || basemap.tileType === 'mvt') return false;
+  const [west, south, east, north] = basemap.bounds;
+  return zoom >= basemap.minZoom && view.west >= west && view.east <= east && view.south >= south && view.north <= north;
 }
 
 /** Every URL a style would make the browser load (tiles, glyphs, sprites, GeoJSON by URL), for checking that all stay local. */

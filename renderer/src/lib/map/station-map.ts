@@ -4,8 +4,9 @@ import type { MapPoint } from '../../../../main/api/contract.js';
 import type { BasemapStatus } from '../../../../main/api/contract.js';
 import type { SiteListItem, ZoneRow } from '../../../../main/api/contract.js';
 import { SITE_LAYERS, SITE_SOURCE, siteCollection } from './site-layers.js';
-import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, ScaleControl, pageOrigin } from './maplibre.js';
-import { FONT_STACK, buildMapStyle } from './map-style.js';
+import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, pageOrigin } from './maplibre.js';
+import { RestingScaleBar } from './scale-bar.js';
+import { FONT_STACK, LAND, WATER, WORLD_UNDER_BASEMAP, buildMapStyle, rasterBasemapCoversView } from './map-style.js';
 import {
   IS_CLUSTER,
   IS_SINGLE,
@@ -25,6 +26,18 @@ const GROUP_LAYERS: Record<Exclude<LayerGroup, 'basemap'>, string[]> = {
   alerts: ['alerts-halo', 'clusters-alert'],
   sites: SITE_LAYERS.map((layer) => layer.id),
 };
+/** Layers drawn from each data source other than the photos': hidden while the source is empty. */
+const SOURCE_LAYERS: Record<'zones' | 'overlay' | typeof SITE_SOURCE, string[]> = {
+  zones: ['zones-fill', 'zones-line', 'park-line', 'zones-label'],
+  overlay: ['overlay-line'],
+  [SITE_SOURCE]: SITE_LAYERS.map((layer) => layer.id),
+};
+/**
+ * Why a layer is not drawn: the ranger switched its group off, its source has nothing in it,
+ * or the park's raster basemap covers it. Software WebGL pays for every drawn layer over the
+ * whole map (and a stencil pass per source), even an empty one.
+ */
+type HiddenReason = 'switched-off' | 'empty' | 'under-basemap';
 
 export interface StationMapOptions {
   container: HTMLElement;
@@ -48,6 +61,9 @@ export class StationMap {
   private points: readonly MapPoint[] = [];
   private alertIds: ReadonlySet<number> = new Set();
   private filter: PhotoLayerFilter = { confirmed: true, predicted: true, unknowns: true };
+  private readonly hidden = new Map<string, Set<HiddenReason>>();
+  private worldUnderBasemap = false;
+  private basemapSwitchedOff = false;
 
   constructor(options: StationMapOptions) {
     this.cluster = options.cluster ?? true;
@@ -61,9 +77,47 @@ export class StationMap {
       fadeDuration: 0,
     });
     if (options.interactive ?? true) this.map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
-    if (options.scale ?? true) this.map.addControl(new ScaleControl({ maxWidth: 120, unit: 'metric' }), 'bottom-left');
+    if (options.scale ?? true) this.map.addControl(new RestingScaleBar(120), 'bottom-left');
     this.ready = new Promise((resolve) => this.map.once('load', () => resolve()));
-    void this.ready.then(() => this.addDataLayers());
+    void this.ready.then(() => {
+      this.addDataLayers();
+      this.map.on('move', () => this.updateWorldUnderBasemap());
+    });
+  }
+
+  /** Shows or hides a layer for one reason; it is drawn when no reason is left. */
+  private setHidden(layerId: string, reason: HiddenReason, hidden: boolean): void {
+    const reasons = this.hidden.get(layerId) ?? new Set<HiddenReason>();
+    if (hidden) reasons.add(reason);
+    else reasons.delete(reason);
+    this.hidden.set(layerId, reasons);
+    this.applyVisibility(layerId);
+  }
+
+  private applyVisibility(layerId: string): void {
+    if (!this.map.getLayer(layerId)) return;
+    const visibility = this.hidden.get(layerId)?.size ? 'none' : 'visible';
+    // MapLibre reloads a source's tiles on every visibility change: only when it really changes.
+    if (this.map.getLayoutProperty(layerId, 'visibility') !== visibility) this.map.setLayoutProperty(layerId, 'visibility', visibility);
+  }
+
+  /** The world outline under a raster park basemap that fills the view is hidden (the ground colour stays for transparent tiles). */
+  private updateWorldUnderBasemap(): void {
+    const view = this.map.getBounds();
+    const covered = rasterBasemapCoversView(this.basemapDrawn(), { west: view.getWest(), south: view.getSouth(), east: view.getEast(), north: view.getNorth() }, this.map.getZoom());
+    if (covered === this.worldUnderBasemap) return;
+    this.worldUnderBasemap = covered;
+    for (const id of WORLD_UNDER_BASEMAP) this.setHidden(id, 'under-basemap', covered);
+    this.map.setPaintProperty('sea', 'background-color', covered ? LAND : WATER);
+  }
+
+  /** The basemap when its layers are switched on. */
+  private basemapDrawn(): BasemapStatus | null {
+    return this.basemapSwitchedOff ? null : this.basemap;
+  }
+
+  private setSourceEmpty(source: keyof typeof SOURCE_LAYERS, empty: boolean): void {
+    for (const id of SOURCE_LAYERS[source]) this.setHidden(id, 'empty', empty);
   }
 
   whenReady(): Promise<void> {
@@ -95,6 +149,7 @@ export class StationMap {
     for (const layer of layers) map.addLayer(layer);
     map.addSource(SITE_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     for (const layer of SITE_LAYERS) map.addLayer(layer);
+    for (const source of Object.keys(SOURCE_LAYERS) as (keyof typeof SOURCE_LAYERS)[]) this.setSourceEmpty(source, true);
     this.addPhotoSource();
   }
 
@@ -160,7 +215,10 @@ export class StationMap {
         paint: { 'circle-color': ['get', 'colour'], 'circle-radius': 6, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
       },
     ];
-    for (const layer of layers) map.addLayer(layer);
+    for (const layer of layers) {
+      map.addLayer(layer);
+      this.applyVisibility(layer.id);
+    }
   }
 
   /** Shows this basemap over the world outline (null: the world outline alone). */
@@ -172,12 +230,19 @@ export class StationMap {
     for (const layer of [...map.getStyle().layers]) if (layer.id.startsWith('basemap') || layer.id === 'graticule-over') map.removeLayer(layer.id);
     if (map.getSource('basemap')) map.removeSource('basemap');
     this.basemap = usable;
-    if (!usable) return;
-    const style = buildMapStyle({ origin: pageOrigin(), basemap: usable });
-    map.addSource('basemap', style.sources.basemap!);
-    const firstDataLayer = map.getLayer('zones-fill') ? 'zones-fill' : undefined;
-    for (const layer of style.layers) if (layer.id.startsWith('basemap') || layer.id === 'graticule-over') map.addLayer(layer, firstDataLayer);
+    if (usable) {
+      const style = buildMapStyle({ origin: pageOrigin(), basemap: usable });
+      map.addSource('basemap', style.sources.basemap!);
+      const firstDataLayer = map.getLayer('zones-fill') ? 'zones-fill' : undefined;
+      for (const layer of style.layers) {
+        if (!layer.id.startsWith('basemap') && layer.id !== 'graticule-over') continue;
+        map.addLayer(layer, firstDataLayer);
+        if (layer.id.startsWith('basemap')) this.setHidden(layer.id, 'switched-off', this.basemapSwitchedOff);
+      }
+    }
+    this.updateWorldUnderBasemap();
   }
+
 
   async setPhotos(points: readonly MapPoint[], alertPhotoIds: ReadonlySet<number>, filter: PhotoLayerFilter): Promise<void> {
     await this.ready;
@@ -204,12 +269,14 @@ export class StationMap {
       features: zones.map((zone) => ({ type: 'Feature', geometry: zone.geometry, properties: { kind: zone.kind, name: zone.name, colour: colourOf(zone.name) } })),
     };
     (this.map.getSource('zones') as GeoJSONSource).setData(data);
+    this.setSourceEmpty('zones', data.features.length === 0);
   }
 
   /** Treatment sites coloured by their state as of today. */
   async setSites(items: readonly SiteListItem[]): Promise<void> {
     await this.ready;
     (this.map.getSource(SITE_SOURCE) as GeoJSONSource).setData(siteCollection(items));
+    this.setSourceEmpty(SITE_SOURCE, items.length === 0);
   }
 
   /** The ranger's own outline layers (GeoJSON files opened in the browser, never sent to the core). */
@@ -220,12 +287,15 @@ export class StationMap {
       features: lines.length ? [{ type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates: lines.map((line) => line.map(([lon, lat]) => [lon, lat])) } }] : [],
     };
     (this.map.getSource('overlay') as GeoJSONSource).setData(data);
+    this.setSourceEmpty('overlay', data.features.length === 0);
   }
 
   async setGroupVisible(group: LayerGroup, visible: boolean): Promise<void> {
     await this.ready;
+    if (group === 'basemap') this.basemapSwitchedOff = !visible;
     const ids = group === 'basemap' ? this.map.getStyle().layers.filter((layer) => layer.id.startsWith('basemap')).map((layer) => layer.id) : GROUP_LAYERS[group];
-    for (const id of ids) if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+    for (const id of ids) this.setHidden(id, 'switched-off', !visible);
+    if (group === 'basemap') this.updateWorldUnderBasemap();
   }
 
   destroy(): void {
