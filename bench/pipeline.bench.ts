@@ -7,29 +7,31 @@
  * 1. Inference only, Xception 299 px: ONNX Runtime FP32, tfjs-wasm, and int8 (QDQ graph of
  *    bench/int8-rates.ts's compileInt8Graph, as `models add --int8` compiles it).
  * 2. Per-stage cost in core-ms per photo (CPU time of all the process's threads, one stage at
- *    a time over 12-megapixel camera JPEGs): read + hash, EXIF, decode, thumbnail,
+ *    a time over 12-megapixel camera JPEGs, garbage collected before each, untimed): read + hash, EXIF, decode, thumbnail,
  *    resize + normalise, inference, SQLite; exact (full decode, OpenCV INTER_LINEAR) and fast
  *    (shrink-on-load decode) side by side.
- * 3. End to end: importing the folder through Xception (FP32), photos/s and core-ms per
- *    photo, for both resamplers, and the ratio to the inference-only rate. Peak RSS.
+ * 3. End to end: importing the folder through Xception (FP32 and int8), each import in a
+ *    process of its own as `invasives import` runs it (bench/import-memory.ts): photos/s and
+ *    core-ms per photo, for both resamplers, the ratio to the inference-only rate, peak RSS.
  * 4. With --scale N: imports N distinct 12 MP photos (about 2 MB of disk each) through the
  *    same model and samples RSS along the way (the 10,000-photo memory check:
  *    `npm run bench -- --scale 10000`).
  *
- * Options: [out.json] [--photos N (default 16)] [--scale N] [--scale-megapixels M (12)] [--json]
+ * Options: [out.json] [--photos N (default 16)] [--e2e-photos N (48)] [--scale N] [--scale-megapixels M (12)] [--only scale] [--json]
+ * (`--only scale` skips 1-3: the memory run alone, e.g. `npm run bench -- --scale 10000 --only scale`.)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { readPhotoExif } from '../main/core/ingest/exif.js';
-import { importFolder } from '../main/core/ingest/import-folder.js';
 import { readAndHashPhotoFile } from '../main/core/ingest/read-photo-file.js';
 import { Library } from '../main/core/library/index.js';
 import { resolveSettings } from '../main/core/settings.js';
 import { decodePhoto, thumbnailFromDecoded } from '../main/core/vision/decode-photo.js';
-import { DEFAULT_INFERENCE_WORKERS, DEFAULT_THREADS_PER_WORKER, createOnnxClassifier, resolveOnnxModel } from '../main/core/vision/inference/onnx-classifier.js';
+import { DEFAULT_INFERENCE_WORKERS, DEFAULT_THREADS_PER_WORKER, resolveOnnxModel } from '../main/core/vision/inference/onnx-classifier.js';
 import { InferenceWorkerPool } from '../main/core/vision/inference/worker-pool.js';
 import { buildXception } from '../main/core/vision/keras/xception.js';
 import type { ModelPack } from '../main/core/vision/model-pack.js';
@@ -42,9 +44,15 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const outFile = args.find((a) => a.endsWith('.json')) ?? path.resolve(import.meta.dirname, '../.cache/bench/pipeline.json');
 const PHOTOS = option('--photos', 16);
+/**
+ * Photos per end-to-end import: the first photo's decode (inference waits for it) and the last
+ * photo's inference (one worker idle) weigh ~6% on 16 photos, ~2% on 48; a card holds hundreds.
+ */
+const E2E_PHOTOS = option('--e2e-photos', 48);
 const SCALE = option('--scale', 0);
 const SCALE_MEGAPIXELS = option('--scale-megapixels', 12);
 const JSON_OUT = args.includes('--json');
+const ONLY_SCALE = args.includes('--only') && args[args.indexOf('--only') + 1] === 'scale';
 const SHARED_FLOWERS = path.resolve(import.meta.dirname, '../../shared/data/flowers');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'invasives-bench-'));
 
@@ -86,6 +94,23 @@ async function writeCameraJpegs(folder: string, count: number, width: number, he
   for (let i = 0; i < count; i++) fs.writeFileSync(path.join(folder, `IMG_${String(i).padStart(5, '0')}.JPG`), await cameraJpeg(i, width, height, sources));
 }
 
+/** `count` distinct copies (own JPEG comment, own hash) of the photos of `from`, round robin. */
+function writeDistinctCopies(from: string, to: string, count: number): void {
+  fs.mkdirSync(to, { recursive: true });
+  const sources = fs.readdirSync(from).sort();
+  for (let i = 0; i < count; i++) {
+    const bytes = fs.readFileSync(path.join(from, sources[i % sources.length]!));
+    fs.writeFileSync(path.join(to, `IMG_${String(i).padStart(5, '0')}.JPG`), withJpegComment(bytes, `bench copy ${i}`));
+  }
+}
+
+/** The JPEG with a comment segment right after its start-of-image marker. */
+function withJpegComment(jpeg: Buffer, text: string): Buffer {
+  const bytes = Buffer.from(text, 'latin1');
+  const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, bytes.length + 2]), bytes]);
+  return Buffer.concat([jpeg.subarray(0, 2), comment, jpeg.subarray(2)]);
+}
+
 /**
  * N distinct photos from a few encodes: each file gets its own JPEG comment right after the
  * start-of-image marker, so every file has its own hash and is decoded, at the cost of one
@@ -97,9 +122,7 @@ async function writeDistinctCameraJpegs(folder: string, count: number, width: nu
   let base: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i++) {
     if (i % 50 === 0) base = await cameraJpeg(i / 50, width, height, sources);
-    const text = Buffer.from(`bench photo ${i}`, 'latin1');
-    const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, text.length + 2]), text]);
-    fs.writeFileSync(path.join(folder, `IMG_${String(i).padStart(5, '0')}.JPG`), Buffer.concat([base.subarray(0, 2), comment, base.subarray(2)]));
+    fs.writeFileSync(path.join(folder, `IMG_${String(i).padStart(5, '0')}.JPG`), withJpegComment(base, `bench photo ${i}`));
   }
 }
 
@@ -125,6 +148,11 @@ interface StageCosts {
   sqlite: number;
 }
 
+/** `global.gc` when node runs with --expose-gc (`npm run bench` does). */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /**
  * Each stage alone, photo after photo, in core-ms (CPU time of all threads: libvips and libuv
  * included) per photo. The SQLite stage makes the writes an import makes for a new photo.
@@ -142,6 +170,9 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<Re
     fast: { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 },
   };
   const timed = async <T>(add: (ms: number) => void, work: () => Promise<T> | T): Promise<T> => {
+    // A collection now, untimed: otherwise the one the previous stage's garbage (a 36 MB frame,
+    // this process's TensorFlow.js heap) triggers is charged to whichever stage runs next.
+    collectGarbage();
     const start = cpuMs();
     const result = await work();
     add(cpuMs() - start);
@@ -216,96 +247,114 @@ async function measurePoolInference(modelPath: string, photos = 16): Promise<Onn
   return { msPerImage: round(ms), imagesPerSecond: round(1000 / ms, 2), coreMsPerImage: round(coreMs), batch4MsPerImage: Number.NaN, workers, threadsPerWorker: DEFAULT_THREADS_PER_WORKER };
 }
 
-async function importRate(folder: string, pack: ModelPack, resampler: Resampler, options: { onnxPath?: string; onProgress?: (done: number) => void } = {}) {
-  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}-${Date.now()}.sqlite`);
-  const settings = resolveSettings({ databasePath });
-  const library = Library.open(databasePath);
-  const classifier = await createOnnxClassifier(pack, {
-    cacheDir: path.join(work, 'onnx'), resampler, maxPixels: settings.maxImagePixels, ...(options.onnxPath ? { onnxPath: options.onnxPath } : {}),
+interface ImportRun {
+  photos: number;
+  failed: number;
+  seconds: number;
+  photosPerSecond: number;
+  coreMsPerPhoto: number;
+  peakRssMb: number;
+  rssSamples: { photos: number; rssMb: number; seconds: number }[];
+}
+
+/**
+ * One import in a process of its own (bench/import-memory.ts), as `invasives import` runs it:
+ * this process's TensorFlow.js Xception would otherwise sit in the importing heap and make
+ * every garbage collection (one per few 36 MB frames) dearer than a station's.
+ */
+function importInOwnProcess(folder: string, onnxPath: string, resampler: Resampler, databasePath: string, progress = false): ImportRun {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resampler, ...(progress ? ['--progress'] : [])], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
-  const started = performance.now();
-  const cpuStart = cpuMs();
-  const { summary } = await importFolder(library, folder, { settings, classifier, onProgress: (p) => options.onProgress?.(p.filesDone) });
-  const seconds = (performance.now() - started) / 1000;
-  const coreMs = cpuMs() - cpuStart;
-  await classifier.close();
-  library.close();
-  return {
-    photos: summary.photosNew,
-    failed: summary.filesFailed,
-    seconds: round(seconds),
-    photosPerSecond: round(summary.photosNew / seconds, 2),
-    coreMsPerPhoto: round(coreMs / Math.max(1, summary.photosNew)),
-  };
+  if (child.status !== 0) throw new Error(`the ${resampler} import of ${folder} failed (exit ${child.status})`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ImportRun;
+}
+
+function importRate(folder: string, onnxPath: string, resampler: Resampler) {
+  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}-${Date.now()}.sqlite`);
+  const { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, peakRssMb: importPeakRssMb } = importInOwnProcess(folder, onnxPath, resampler, databasePath);
+  return { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, importPeakRssMb };
 }
 
 const cell = (value: number | string | null | undefined, width = 10) => String(value ?? '—').padStart(width);
 
 log(`Invasives Station pipeline benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-const inference = await measureXceptionRates();
+// Measured first: it leaves TensorFlow.js on its cpu backend, which building the pack needs.
+const inference = ONLY_SCALE ? null : await measureXceptionRates();
+if (ONLY_SCALE) await tf.setBackend('cpu');
 const pack = xceptionPack();
-// The bench pack's own compiled graph (30 classes): the one the end-to-end runs use.
+// The bench pack's own compiled graph (30 classes): the one the end-to-end and scale runs use.
 const packModel = await resolveOnnxModel(pack, path.join(work, 'onnx'));
-const fp32: OnnxInferenceFigures = await measureOnnxInference(packModel.path ?? packModel.bytes!);
-const fp32Pool = await measurePoolInference(packModel.path!);
+const speed = inference ? await measureSpeed(inference) : null;
 
-// ── INT8 ─────────────────────────────────────────────────────────────────────────────────────
-// The pack's FP32 graph quantised as `models add --int8` does (calibrated on 16 photos of
-// ../shared's flowers, or seeded noise without it; the agreement gate is off: random weights).
-const int8Path = path.join(work, 'onnx', 'xception-bench.int8.onnx');
-fs.mkdirSync(path.dirname(int8Path), { recursive: true });
-fs.writeFileSync(int8Path, await compileInt8Graph(packModel.path ?? packModel.bytes!, pack.preprocessing));
-const int8: OnnxInferenceFigures | null = await measureOnnxInference(int8Path);
-// ─────────────────────────────────────────────────────────────────────────────────────────────
+/** Parts 1-3: inference only, the stages, end to end; printed as they are measured. */
+async function measureSpeed(inference: Awaited<ReturnType<typeof measureXceptionRates>>) {
+  const fp32: OnnxInferenceFigures = await measureOnnxInference(packModel.path ?? packModel.bytes!);
+  const fp32Pool = await measurePoolInference(packModel.path!);
 
-const cameraFolder = path.join(work, 'card-12mp');
-await writeCameraJpegs(cameraFolder, PHOTOS, 4000, 3000);
-const stages = await measureStages(cameraFolder, pack);
+  // ── INT8 ─────────────────────────────────────────────────────────────────────────────────────
+  // The pack's FP32 graph quantised as `models add --int8` does (calibrated on 16 photos of
+  // ../shared's flowers, or seeded noise without it; the agreement gate is off: random weights).
+  const int8Path = path.join(work, 'onnx', 'xception-bench.int8.onnx');
+  fs.mkdirSync(path.dirname(int8Path), { recursive: true });
+  fs.writeFileSync(int8Path, await compileInt8Graph(packModel.path ?? packModel.bytes!, pack.preprocessing));
+  const int8: OnnxInferenceFigures | null = await measureOnnxInference(int8Path);
+  // ─────────────────────────────────────────────────────────────────────────────────────────────
 
-const endToEnd: Record<string, Awaited<ReturnType<typeof importRate>> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
-const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
-  ['fp32Exact', 'exact', null, fp32],
-  ['fp32Fast', 'fast', null, fp32],
-  ['int8Exact', 'exact', int8Path, int8],
-  ['int8Fast', 'fast', int8Path, int8],
-];
-for (const [name, resampler, onnxPath, figures] of runs) {
-  if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
-  const rate = await importRate(cameraFolder, pack, resampler, onnxPath ? { onnxPath } : {});
-  endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
-}
+  const cameraFolder = path.join(work, 'card-12mp');
+  await writeCameraJpegs(cameraFolder, PHOTOS, 4000, 3000);
+  const stages = await measureStages(cameraFolder, pack);
+  const endToEndFolder = path.join(work, 'card-e2e');
+  writeDistinctCopies(cameraFolder, endToEndFolder, E2E_PHOTOS);
 
-const stageRows: [string, keyof StageCosts][] = [
-  ['read + hash', 'readHash'], ['EXIF', 'exif'], ['decode', 'decode'], ['thumbnail', 'thumbnail'], ['resize + normalise', 'resize'], ['SQLite', 'sqlite'],
-];
-const beforeInference = (r: Resampler) => round(stageRows.reduce((sum, [, key]) => sum + stages[r][key], 0));
-log('');
-log(`Per photo, ${PHOTOS} × 12 MP JPEG (core-ms = CPU time of all threads; measured one stage at a time)`);
-log(`${'stage (core-ms per photo)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
-for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exact[key])}${cell(stages.fast[key])}`);
-log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
-log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
-log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
-log(`${'inference int8'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
-log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
-log('');
-log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
-log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
-log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
-log(`${'inference only, int8'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
-log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
-log(`${'end to end, FP32'.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
-log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
-log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
-log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
-log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
-log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
+  const endToEnd: Record<string, ReturnType<typeof importRate> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
+  const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
+    ['fp32Exact', 'exact', null, fp32],
+    ['fp32Fast', 'fast', null, fp32],
+    ['int8Exact', 'exact', int8Path, int8],
+    ['int8Fast', 'fast', int8Path, int8],
+  ];
+  for (const [name, resampler, onnxPath, figures] of runs) {
+    if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
+    const rate = importRate(endToEndFolder, onnxPath ?? packModel.path!, resampler);
+    endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
+  }
 
-function pct(fraction: number | undefined): string | undefined {
-  return fraction === undefined ? undefined : `${Math.round(fraction * 100)}%`;
-}
-function times(rate: number | undefined): string | undefined {
-  return rate === undefined ? undefined : `${(rate / inference.tfjsWasmImagesPerSecond!).toFixed(1)}x`;
+  const stageRows: [string, keyof StageCosts][] = [
+    ['read + hash', 'readHash'], ['EXIF', 'exif'], ['decode', 'decode'], ['thumbnail', 'thumbnail'], ['resize + normalise', 'resize'], ['SQLite', 'sqlite'],
+  ];
+  const beforeInference = (r: Resampler) => round(stageRows.reduce((sum, [, key]) => sum + stages[r][key], 0));
+  log('');
+  log(`Per photo, ${PHOTOS} × 12 MP JPEG (core-ms = CPU time of all threads; measured one stage at a time)`);
+  log(`${'stage (core-ms per photo)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
+  for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exact[key])}${cell(stages.fast[key])}`);
+  log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
+  log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
+  log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
+  log(`${'inference int8'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
+  log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
+  log('');
+  log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
+  log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
+  log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
+  log(`${'inference only, int8'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
+  log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
+  log(`${`end to end (${E2E_PHOTOS} photos), FP32`.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
+  log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
+  log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
+  log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
+  log(`${'  peak RSS of the import (MB)'.padEnd(34)}${cell(endToEnd.fp32Exact?.importPeakRssMb)}${cell(endToEnd.fp32Fast?.importPeakRssMb)}`);
+  log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
+  log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.int8Exact?.coreMsPerPhoto)}${cell(endToEnd.int8Fast?.coreMsPerPhoto)}`);
+  log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
+
+  function pct(fraction: number | undefined): string | undefined {
+    return fraction === undefined ? undefined : `${Math.round(fraction * 100)}%`;
+  }
+  function times(rate: number | undefined): string | undefined {
+    return rate === undefined ? undefined : `${(rate / inference.tfjsWasmImagesPerSecond!).toFixed(1)}x`;
+  }
+  return { inference: { ...inference, fp32, fp32StationPool: fp32Pool, int8 }, stages, endToEnd };
 }
 
 let scale: Record<string, unknown> | null = null;
@@ -314,11 +363,7 @@ if (SCALE > 0) {
   const width = Math.round(Math.sqrt((SCALE_MEGAPIXELS * 1e6 * 4) / 3));
   await writeDistinctCameraJpegs(scaleFolder, SCALE, width, Math.round((width * 3) / 4));
   // A process of its own: the import's memory, not this benchmark's models and compiler.
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), scaleFolder, packModel.path!, String(pack.identity.labels.length), path.join(work, 'scale.sqlite')], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
-  });
-  if (child.status !== 0) throw new Error(`the scale import failed (exit ${child.status})`);
-  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { photosPerSecond: number; peakRssMb: number; rssSamples: { rssMb: number }[] };
+  const result = importInOwnProcess(scaleFolder, packModel.path!, 'exact', path.join(work, 'scale.sqlite'), true);
   scale = { megapixels: SCALE_MEGAPIXELS, ...result };
   log('');
   log(`Scale: ${SCALE} distinct ${SCALE_MEGAPIXELS} MP photos imported at ${result.photosPerSecond} photos/s in a process of its own; RSS ${result.rssSamples.map((s) => s.rssMb).join(' → ')} MB; peak ${result.peakRssMb} MB (target ≤ 1024 MB)`);
@@ -328,9 +373,10 @@ log(`Peak RSS of this run: ${peakRssMb()} MB`);
 const report = {
   date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg(),
   photos: PHOTOS,
-  inference: { ...inference, fp32, fp32StationPool: fp32Pool, int8 },
-  stagesCoreMsPerPhoto: stages,
-  endToEnd,
+  endToEndPhotos: E2E_PHOTOS,
+  inference: speed?.inference ?? null,
+  stagesCoreMsPerPhoto: speed?.stages ?? null,
+  endToEnd: speed?.endToEnd ?? null,
   scale,
   peakRssMb: peakRssMb(),
 };

@@ -7,6 +7,11 @@ export interface Settings {
   databasePath: string;
   /** Photos in flight at once through read → hash → EXIF → decode → classify → store. */
   importConcurrency: number;
+  /**
+   * Of those, photos decoded to full size at once: each holds its frame (width x height x 3
+   * bytes, 36 MB at 12 MP) until the network input and the thumbnail have been read from it.
+   */
+  decodeConcurrency: number;
   /** Files larger than this are refused before being read (a photo is never this big). */
   maxFileBytes: number;
   /** Decoders refuse images with more pixels than this (decompression bombs). */
@@ -70,9 +75,11 @@ export function defaultDatabasePath(): string {
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
-  // Two photos in inference (two ONNX Runtime workers) and one decoding keep 2 cores busy;
-  // each photo in flight may hold a decoded full frame (36 MB at 12 MP).
+  // Two photos in inference (two ONNX Runtime workers) and one decoding keep 2 cores busy.
   importConcurrency: 3,
+  // In steady state one photo decodes while two are inferred; at the start of an import all
+  // three would decode at once, three frames at the peak of memory instead of two.
+  decodeConcurrency: 2,
   maxFileBytes: 512 * 1024 * 1024,
   maxImagePixels: 120_000_000,
   thumbnailSize: 320,

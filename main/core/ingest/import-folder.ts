@@ -2,13 +2,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file.js';
 import { StationError, errorMessage } from '../errors.js';
+import type { ImageFormat } from '../image-format.js';
 import type { FileOutcome, Library, PhotoMetadata } from '../library/index.js';
 import { type Settings, thumbnailCacheDir } from '../settings.js';
 import type { Classification, ClassifierInput, PhotoClassifier } from '../vision/classifier.js';
+import type { Thumbnail } from '../vision/decode.js';
 import { type DecodedPhoto, decodePhoto, thumbnailFromDecoded } from '../vision/decode-photo.js';
 import { detectImageFormat } from '../vision/image-format.js';
 import { readPhotoExif } from './exif.js';
 import { formatLocalTime } from './format-local-time.js';
+import { FrameSlots } from './frame-slots.js';
 import { readAndHashPhotoFile } from './read-photo-file.js';
 import type { ImportProgress, ImportResult } from './import-events.js';
 import { scanFolder } from '../scan-folder.js';
@@ -37,6 +40,8 @@ interface ImportRun {
   modelId: number | null;
   options: ImportOptions;
   thumbnailsDir: string;
+  /** Bounds the full-size frames in memory at once (`decodeConcurrency`). */
+  frames: FrameSlots;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function importFolder(library: Library, rootPath: string, options: 
   const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
   const resumable = library.imports.findResumable(root, (id) => importsRunningHere.has(id));
   const importId = resumable ? resumable.id : library.imports.start(root, modelId);
-  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir };
+  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir, frames: new FrameSlots(options.settings.decodeConcurrency) };
   importsRunningHere.add(importId);
   try {
     if (resumable) library.imports.resume(importId, modelId);
@@ -158,13 +163,15 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
 
     // One decode serves the thumbnail and the classifier (when it takes decoded pixels).
     const sharesDecode = needsPrediction && options.classifier!.decodeRequest !== undefined;
-    let decoded: DecodedPhoto | null = knownId === null || sharesDecode ? await decodeForImport(run, bytes, filePath, knownId === null, sharesDecode) : null;
-    // Queued first, so that inference of this photo overlaps its thumbnail and EXIF.
-    const classifying = needsPrediction ? classifyPhoto(options.classifier!, { bytes, path: filePath, ...(sharesDecode ? { decoded: decoded! } : {}) }) : null;
-    classifying?.catch(() => undefined); // awaited below; a failure of the thumbnail must not leave it unhandled
-    const metadata = knownId === null ? await readNewPhoto(run, bytes, decoded!, sha256, filePath) : null;
-    // The full-size pixels (tens of MB) must not wait here for the inference queue.
-    decoded = null;
+    let classifying: Promise<Classification> | null = null;
+    let reading: Promise<PhotoMetadata> | null = null;
+    if (knownId === null || sharesDecode) {
+      ({ classifying, reading } = await decodeAndStart(run, { bytes, sha256, filePath }, { thumbnail: knownId === null, classify: needsPrediction, sharesDecode }));
+    } else if (needsPrediction) {
+      classifying = classifyPhoto(options.classifier!, { bytes, path: filePath });
+      classifying.catch(() => undefined); // awaited below, after the EXIF and thumbnail
+    }
+    const metadata = reading ? await reading : null;
     const classification = classifying ? await classifying : null;
 
     const outcome = library.transaction((): FileOutcome => {
@@ -204,6 +211,31 @@ async function importOneFile(run: ImportRun, filePath: string): Promise<FileResu
 }
 
 /**
+ * Decodes the photo in one of the import's frame slots and starts what reads the frame: the
+ * classifier (network input) and the thumbnail, which both read it before returning their
+ * promise. The frame is referenced from this function's scope alone, so it can be collected
+ * once this returns, while the photo waits for inference.
+ */
+async function decodeAndStart(
+  run: ImportRun,
+  file: { bytes: Buffer; sha256: string; filePath: string },
+  needs: { thumbnail: boolean; classify: boolean; sharesDecode: boolean },
+): Promise<{ classifying: Promise<Classification> | null; reading: Promise<PhotoMetadata> | null }> {
+  const { bytes, sha256, filePath } = file;
+  const releaseFrame = await run.frames.acquire();
+  try {
+    const decoded = await decodeForImport(run, bytes, filePath, needs.thumbnail, needs.sharesDecode);
+    const classifying = needs.classify ? classifyPhoto(run.options.classifier!, { bytes, path: filePath, ...(needs.sharesDecode ? { decoded } : {}) }) : null;
+    classifying?.catch(() => undefined); // awaited by the caller; a failure of the thumbnail must not leave it unhandled
+    const reading = needs.thumbnail ? readNewPhoto(run, bytes, decoded, sha256, filePath) : null;
+    reading?.catch(() => undefined);
+    return { classifying, reading };
+  } finally {
+    releaseFrame();
+  }
+}
+
+/**
  * The photo decoded once for what this file needs: the classifier's decode (the full frame
  * for the exact resampler), or, for a thumbnail alone, one shrunk on load. Decoding is also
  * the check that the pixels can be read at all (truncated files fail here).
@@ -224,16 +256,24 @@ function largerOf(a: { width: number; height: number }, b: { width: number; heig
   return { width: Math.max(a.width, b.width), height: Math.max(a.height, b.height) };
 }
 
-/** Reads a new photo's EXIF and caches its thumbnail (colour-managed, from the shared decode). */
-async function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto, sha256: string, filePath: string): Promise<PhotoMetadata> {
-  const format = decoded.format;
+/**
+ * Reads a new photo's EXIF and caches its thumbnail (colour-managed, from the shared decode).
+ * The frame is read before this returns its promise (see thumbnailFromDecoded).
+ */
+function readNewPhoto(run: ImportRun, bytes: Buffer, decoded: DecodedPhoto, sha256: string, filePath: string): Promise<PhotoMetadata> {
+  const thumbnailing = thumbnailFromDecoded(decoded, run.options.settings.thumbnailSize, filePath);
+  thumbnailing.catch(() => undefined); // awaited in storeNewPhoto, after EXIF
+  return storeNewPhoto(run, bytes, decoded.format, thumbnailing, sha256, filePath);
+}
+
+async function storeNewPhoto(run: ImportRun, bytes: Buffer, format: ImageFormat, thumbnailing: Promise<Thumbnail>, sha256: string, filePath: string): Promise<PhotoMetadata> {
   const settings = run.options.settings;
   const exif = await readPhotoExif(bytes);
   let captured = { capturedAt: exif.capturedAt, capturedAtSource: exif.capturedAtSource };
   if (captured.capturedAt === null && settings.captureTimeFromFileModified) {
     captured = { capturedAt: await fileModifiedCaptureTime(filePath), capturedAtSource: 'file:modified' };
   }
-  const thumbnail = await thumbnailFromDecoded(decoded, settings.thumbnailSize, filePath);
+  const thumbnail = await thumbnailing;
   await writeFileAtomically(path.join(run.thumbnailsDir, `${sha256}.jpg`), thumbnail.jpeg);
   return {
     format,
@@ -255,10 +295,14 @@ async function fileModifiedCaptureTime(filePath: string): Promise<string> {
   return formatLocalTime((await fs.stat(filePath)).mtime);
 }
 
-/** Not async, so that no frame keeps `input.decoded` alive while the photo waits for inference. */
+/**
+ * Not async, and its handler keeps the path alone, so that nothing here keeps `input.decoded`
+ * (the full frame) alive while the photo waits for inference.
+ */
 function classifyPhoto(classifier: PhotoClassifier, input: ClassifierInput): Promise<Classification> {
+  const photoPath = input.path;
   return classifier.classify(input).catch((error: unknown) => {
     if (error instanceof StationError) throw error;
-    throw new StationError('CLASSIFY_FAILED', `${input.path} could not be classified: ${errorMessage(error)}`);
+    throw new StationError('CLASSIFY_FAILED', `${photoPath} could not be classified: ${errorMessage(error)}`);
   });
 }

@@ -17,6 +17,7 @@ export interface ClassifierInput {
   /**
    * The photo decoded once by the caller (decodePhoto with the classifier's `decodeSize`), so
    * that the thumbnail and the classifier share one decode; without it the classifier decodes `bytes`.
+   * `classify` reads it before returning its promise: the caller frees the frame right after.
    */
   decoded?: DecodedPhoto;
 }

@@ -13,6 +13,8 @@ import {
   runImageOutput,
 } from './decode.js';
 import { pngWithIccProfile } from './png-with-icc.js';
+import { uprightCopy, uprightLayout } from './orientation.js';
+import { prereduceFactor, prereduceForThumbnail } from './thumbnail-prereduce.js';
 
 /**
  * One decode per photo, shared by the classifier and the thumbnail.
@@ -21,7 +23,8 @@ import { pngWithIccProfile } from './png-with-icc.js';
  * photos with `cv2.imread(path, cv2.IMREAD_COLOR)`, which applies the EXIF orientation but
  * no colour management (an embedded Adobe RGB or ProPhoto profile is ignored) and drops the
  * alpha channel (the colour under a transparent pixel is kept, not blended). So the pixels
- * here are the decoder's samples, upright, never converted by their ICC profile. The
+ * here are the decoder's samples, never converted by their ICC profile, read upright by their
+ * users (the EXIF orientation of a full frame is applied while reading it, see DecodedPhoto). The
  * thumbnail, which people look at, gets the profile applied after downsizing (see
  * `thumbnailFromDecoded`), so both come from this one decode.
  */
@@ -40,8 +43,17 @@ export interface PixelImage {
 
 export interface DecodedPhoto {
   format: ImageFormat;
-  /** Upright samples as stored (no colour management). Alpha, when present, is for the thumbnail only. */
+  /**
+   * The samples as stored (no colour management), with `orientation` still to apply. Alpha,
+   * when present, is for the thumbnail only.
+   */
   pixels: PixelImage;
+  /**
+   * EXIF orientation (1-8) of `pixels`; 1 when they are upright. A full-size decode leaves it
+   * to its readers (the resamplers and the thumbnail read the frame upright, see orientation.ts)
+   * rather than have libvips copy the whole frame turned.
+   */
+  orientation: number;
   /** The embedded ICC profile: applied to the thumbnail, never to the classifier's input. */
   icc: Buffer | null;
   /** True when the decoder shrank the photo on load (`atLeast`), false for the full frame. */
@@ -69,13 +81,16 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
     const decoded = await decodeHeic(bytes, options.path);
     checkPixels(decoded.width, decoded.height, options.maxPixels, options.path);
     const data = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
-    return { format, pixels: { width: decoded.width, height: decoded.height, channels: 4, data }, icc: probed.icc, reduced: false };
+    return { format, pixels: { width: decoded.width, height: decoded.height, channels: 4, data }, icc: probed.icc, reduced: false, orientation: 1 };
   }
   // ignoreIcc: the samples as stored, as cv2.imread returns them. libheif has already applied
-  // a HEIF's own rotation boxes; every other format follows its EXIF orientation.
+  // a HEIF's own rotation boxes (probe says 1); every other format follows its EXIF orientation,
+  // left to the readers of a full frame, applied by libvips to a frame shrunk on load.
   let image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels, ignoreIcc: true });
-  if (format !== 'heif') image = image.rotate();
+  let orientation = exifOrientation(probed.size.orientation);
   if (options.atLeast) {
+    if (orientation !== 1) image = image.rotate();
+    orientation = 1;
     image = image.resize(options.atLeast.width, options.atLeast.height, { fit: 'outside', withoutEnlargement: true, kernel: sharp.kernel.linear, fastShrinkOnLoad: true });
   }
   // Grey photos become RGB (cv2.IMREAD_COLOR does the same); 16-bit samples become 8-bit.
@@ -88,17 +103,40 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
     pixels: { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
     icc: probed.icc,
     reduced: options.atLeast !== undefined,
+    orientation,
   };
+}
+
+/** 1-8; anything else (absent, hostile EXIF) means upright, as libvips' autorot reads it. */
+function exifOrientation(value: number): number {
+  return Number.isInteger(value) && value >= 1 && value <= 8 ? value : 1;
 }
 
 /**
  * The review thumbnail from a decoded photo: downsized (longest side `size`, never enlarged),
  * then converted from the photo's ICC profile to sRGB, transparency over white, JPEG.
+ * A large frame is first pre-reduced by sampling (see thumbnail-prereduce.ts), so libvips
+ * reads a small image instead of the whole frame. The frame is read before this returns: the
+ * caller may drop it while the promise is pending.
  */
-export async function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
+export function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: string): Promise<Thumbnail> {
   const { pixels, icc } = photo;
-  const small = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true });
+  const stored = { ...pixels, orientation: photo.orientation };
+  const upright = uprightLayout(stored);
+  const factor = prereduceFactor(upright.width, upright.height, size);
+  const source = factor > 1 ? prereduceForThumbnail(stored, factor) : { ...uprightCopy(stored), channels: pixels.channels };
+  // The thumbnail's size from the full frame's, as sharp's fit 'inside' computes it.
+  const scale = Math.max(upright.width, upright.height) / size;
+  const small = sharp(source.data, { raw: { width: source.width, height: source.height, channels: pixels.channels } })
+    .resize(
+      factor > 1 ? { width: Math.max(1, Math.round(upright.width / scale)), height: Math.max(1, Math.round(upright.height / scale)), fit: 'fill' }
+        : { width: size, height: size, fit: 'inside', withoutEnlargement: true },
+    );
+  return encodeThumbnail(small, icc, path);
+}
+
+/** The small image converted from `icc` to sRGB, over white, as JPEG. */
+async function encodeThumbnail(small: sharp.Sharp, icc: Buffer | null, path: string | undefined): Promise<Thumbnail> {
   let tagged: sharp.Sharp;
   if (icc) {
     // Lossless and small; sharp converts an input's embedded profile to sRGB when it reads it.
