@@ -335,7 +335,7 @@ async function serveHttp(station: StationLink, options: Omit<ServerOptions, 'dat
       if (response.destroyed) return;
       return sendJson(response, 200, outcome);
     }
-    const mediaMatch = /^\/media\/(thumb|photo)\/(\d+)$/.exec(url.pathname);
+    const mediaMatch = /^\/media\/(thumb|view|photo)\/(\d+)$/.exec(url.pathname);
     if (mediaMatch && method === 'GET') return serveMedia(response, mediaMatch[1]!, mediaMatch[2]!);
     if (await serveTileRoute((pathname) => station.tile(pathname, abandonedSignal(response)), request, response, url.pathname)) return;
     const uploadMatch = new RegExp(`^${UPLOAD_PATH}/([a-z-]+)$`).exec(url.pathname);

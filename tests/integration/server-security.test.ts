@@ -101,7 +101,7 @@ describe('browser transport: who and what is refused', () => {
 
   test('requests without the right token are refused (401) on every kind of path', async () => {
     const host = { host: `127.0.0.1:${server.port}` };
-    for (const target of ['/', '/index.html', '/assets/app.js', `/media/thumb/${photoId}`, `/media/photo/${photoId}`, '/api/events']) {
+    for (const target of ['/', '/index.html', '/assets/app.js', `/media/thumb/${photoId}`, `/media/view/${photoId}`, `/media/photo/${photoId}`, '/api/events']) {
       assert.equal((await request(server.port, { path: target, headers: host })).status, 401, `${target} without a token`);
       assert.equal((await request(server.port, { path: target, headers: { ...host, 'x-invasives-token': 'test-token-0123456789abcdeX' } })).status, 401, `${target} with a wrong token of the same length`);
       assert.equal((await request(server.port, { path: target, headers: { ...host, cookie: 'invasives_token=test-token-0123456789abcdef' } })).status, 401, `${target}: the cookie of another port does not count`);

@@ -143,6 +143,11 @@ export const api = createApiClient(isElectron ? window.invasives! : new HttpBrid
 export function thumbnailUrl(photoId: number): string {
   return isElectron ? `invasives-media://thumb/${photoId}` : `/media/thumb/${photoId}`;
 }
+/** The photo as the photo view shows it (a cached 1600 px preview for large photos). */
+export function viewUrl(photoId: number): string {
+  return isElectron ? `invasives-media://view/${photoId}` : `/media/view/${photoId}`;
+}
+/** The original, for zoom. */
 export function photoUrl(photoId: number): string {
   return isElectron ? `invasives-media://photo/${photoId}` : `/media/photo/${photoId}`;
 }

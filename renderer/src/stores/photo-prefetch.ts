@@ -1,5 +1,5 @@
 import type { BasemapStatus, MapPoint, PhotoDetail } from '../../../main/api/contract.js';
-import { api, isElectron, photoUrl } from '../lib/api-client.js';
+import { api, isElectron, viewUrl } from '../lib/api-client.js';
 
 /**
  * What the photo view needs, fetched before the ranger gets there: the next photo's details,
@@ -173,15 +173,15 @@ async function loadImage(photoId: number, width: number | null): Promise<string>
   if (isElectron) {
     // The media scheme is not fetch()-able under the CSP: let the image cache hold it decoded.
     const image = new Image();
-    image.src = photoUrl(photoId);
+    image.src = viewUrl(photoId);
     await image.decode().catch(() => undefined);
-    return photoUrl(photoId);
+    return viewUrl(photoId);
   }
   const controller = new AbortController();
   imageRequests.set(photoId, controller);
   try {
-    const response = await fetch(photoUrl(photoId), { credentials: 'same-origin', signal: controller.signal });
-    if (!response.ok) return photoUrl(photoId);
+    const response = await fetch(viewUrl(photoId), { credentials: 'same-origin', signal: controller.signal });
+    if (!response.ok) return viewUrl(photoId);
     const url = URL.createObjectURL(await displaySized(await response.blob(), width));
     // Decoded ahead, so showing it costs no decode on the main thread.
     const image = new Image();
@@ -196,7 +196,7 @@ async function loadImage(photoId: number, width: number | null): Promise<string>
     return url;
   } catch {
     // Aborted (the ranger moved on) or unreachable: the media URL, as the img would have asked.
-    return photoUrl(photoId);
+    return viewUrl(photoId);
   } finally {
     if (imageRequests.get(photoId) === controller) imageRequests.delete(photoId);
   }
