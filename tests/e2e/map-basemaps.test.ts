@@ -237,6 +237,33 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     assert.ok(land > 0.1 && sea > 0.1, `land ${(land * 100).toFixed(1)}%, sea ${(sea * 100).toFixed(1)}%`);
   });
 
+  test('on software WebGL a ranger\'s drag is drawn at half resolution and the map is sharp again once it settles; programmatic moves stay sharp', async () => {
+    await jumpTo([-95, 40], 4);
+    await waitForIdle();
+    const widths = await page.getByTestId('map').evaluate(async (element) => {
+      const map = (element as HTMLElement & { stationMap: { map: import('maplibre-gl').Map } }).stationMap.map;
+      const canvas = map.getCanvas();
+      const atRest = canvas.width;
+      map.panBy([30, 10], { duration: 0 });
+      const programmatic = canvas.width;
+      // The moves of a drag carry their input event, as MapLibre's drag handler fires them.
+      map.panBy([40, 20], { duration: 0 }, { originalEvent: new MouseEvent('mousemove') });
+      map.panBy([40, 20], { duration: 0 }, { originalEvent: new MouseEvent('mousemove') });
+      const dragging = canvas.width;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return { atRest, programmatic, dragging, settled: canvas.width, cssWidth: canvas.clientWidth, renderer: (() => {
+        const gl = document.createElement('canvas').getContext('webgl');
+        const info = gl?.getExtension('WEBGL_debug_renderer_info');
+        return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+      })() };
+    });
+    assert.match(widths.renderer, /swiftshader/i, 'CI draws WebGL in software');
+    assert.equal(widths.atRest, widths.cssWidth);
+    assert.equal(widths.programmatic, widths.cssWidth);
+    assert.equal(widths.dragging, Math.floor(widths.cssWidth / 2));
+    assert.equal(widths.settled, widths.cssWidth);
+  });
+
   test('the photo view reuses one mini-map for every photo', async () => {
     await page.goto(`${server.origin}/#/photo/${photoIds[0]}`);
     await page.getByTestId('mini-map').waitFor();
@@ -244,6 +271,8 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), photoIds[1]);
     await page.evaluate((id) => (location.hash = `#/photo/${id}`), photoIds[2]);
     await page.waitForFunction((id) => document.querySelector('[data-testid=photo-detail]')?.getAttribute('data-photo-id') === String(id), photoIds[2]);
+    // The mini-map is attached once the photo has been painted.
+    await page.locator('[data-testid=mini-map][data-map-creations]').waitFor();
     assert.equal(await page.getByTestId('mini-map').getAttribute('data-map-creations'), '1');
     assert.equal(await page.locator('[data-testid=mini-map] canvas').count(), 1);
     await page.getByRole('button', { name: 'open on the map' }).click();

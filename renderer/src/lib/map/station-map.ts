@@ -1,4 +1,5 @@
 import type { FeatureCollection, MultiLineString, MultiPolygon, Polygon } from 'geojson';
+import { drawCoarserDuringGestures, isSoftwareRenderer, webGlRendererName } from './motion-resolution.js';
 import type { LayerSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { MapPoint } from '../../../../main/api/contract.js';
 import type { BasemapStatus } from '../../../../main/api/contract.js';
@@ -77,6 +78,7 @@ export class StationMap {
       fadeDuration: 0,
     });
     if (options.interactive ?? true) this.map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+    if ((options.interactive ?? true) && isSoftwareRenderer(webGlRendererName())) drawCoarserDuringGestures(this.map);
     if (options.scale ?? true) this.map.addControl(new RestingScaleBar(120), 'bottom-left');
     this.ready = new Promise((resolve) => this.map.once('load', () => resolve()));
     void this.ready.then(() => {
