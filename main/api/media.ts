@@ -48,14 +48,21 @@ export async function readThumbnail(library: Library, settings: Settings, photoI
   return { bytes: thumbnail.jpeg, contentType: 'image/jpeg' };
 }
 
-/** The full photo in a form a browser displays upright: as stored when it can, else a cached upright display-size preview. */
-export async function readDisplayPhoto(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
+type StoredPhoto = NonNullable<ReturnType<Library['photos']['get']>>;
+
+/** The photo as stored when `asStored` says so and a browser shows its format, else its cached upright display preview. */
+async function storedOrPreview(library: Library, settings: Settings, photoId: number, asStored: (photo: StoredPhoto) => boolean): Promise<MediaBytes> {
   const photo = library.photos.get(photoId);
   if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
   const contentType = BROWSER_FORMATS[photo.format];
-  if (contentType) return { bytes: (await readPhotoFile(library, photoId)).bytes, contentType };
+  if (contentType && asStored(photo)) return { bytes: (await readPhotoFile(library, photoId)).bytes, contentType };
   const bytes = await cachedDisplayPreview(library.databasePath, settings, photo.sha256, () => readPhotoFile(library, photoId));
   return { bytes, contentType: 'image/jpeg' };
+}
+
+/** The full photo in a form a browser displays upright: as stored when it can, else a cached upright display-size preview. */
+export function readDisplayPhoto(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
+  return storedOrPreview(library, settings, photoId, () => true);
 }
 
 /**
@@ -66,13 +73,8 @@ export async function readDisplayPhoto(library: Library, settings: Settings, pho
 export const VIEW_FROM_PREVIEW_ABOVE = Math.round(DISPLAY_PREVIEW_SIZE * 1.25);
 
 /** The photo as the photo view shows it: the display preview for large or non-browser photos, else as stored. */
-export async function readViewPhoto(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
-  const photo = library.photos.get(photoId);
-  if (!photo) throw new StationError('NOT_FOUND', `Photo ${photoId} is not in the library.`);
-  const large = Math.max(photo.width ?? 0, photo.height ?? 0) > VIEW_FROM_PREVIEW_ABOVE;
-  if (!large) return readDisplayPhoto(library, settings, photoId);
-  const bytes = await cachedDisplayPreview(library.databasePath, settings, photo.sha256, () => readPhotoFile(library, photoId));
-  return { bytes, contentType: 'image/jpeg' };
+export function readViewPhoto(library: Library, settings: Settings, photoId: number): Promise<MediaBytes> {
+  return storedOrPreview(library, settings, photoId, (photo) => Math.max(photo.width ?? 0, photo.height ?? 0) <= VIEW_FROM_PREVIEW_ABOVE);
 }
 
 /** What each media kind answers: the review thumbnail, the photo view's image, the original for zoom. */
