@@ -31,11 +31,14 @@ import { readAndHashPhotoFile } from '../main/core/ingest/read-photo-file.js';
 import { Library } from '../main/core/library/index.js';
 import { resolveSettings } from '../main/core/settings.js';
 import { decodePhoto, thumbnailFromDecoded } from '../main/core/vision/decode-photo.js';
+import { memoizedPlan } from '../main/core/vision/sampled-decode.js';
 import { DEFAULT_INFERENCE_WORKERS, DEFAULT_THREADS_PER_WORKER, resolveOnnxModel } from '../main/core/vision/inference/onnx-classifier.js';
 import { InferenceWorkerPool } from '../main/core/vision/inference/worker-pool.js';
 import { buildXception } from '../main/core/vision/keras/xception.js';
 import type { ModelPack } from '../main/core/vision/model-pack.js';
-import { decodeSizeFor, preprocessDecoded } from '../main/core/vision/preprocess.js';
+import { jpegSamplerAvailable } from '../main/core/vision/jpeg-samples.js';
+import { classifierSamples, decodeSizeFor, preprocessDecoded } from '../main/core/vision/preprocess.js';
+import { thumbnailSamples } from '../main/core/vision/thumbnail-prereduce.js';
 import { setSeededWeights } from '../tests/helpers/keras-test-models.js';
 import { compileInt8Graph } from './int8-rates.js';
 import { type OnnxInferenceFigures, cpuMs, measureOnnxInference, measureXceptionRates } from './xception-rates.js';
@@ -139,6 +142,14 @@ function xceptionPack(): ModelPack {
 }
 
 type Resampler = 'exact' | 'fast';
+/**
+ * 'exact': the exact resampler as the station runs it (JPEGs decoded to the samples read, see
+ * jpeg-samples.ts); 'whole': the same with every JPEG decoded whole by libvips (the fallback
+ * where native/jpeg-grid is not built); 'fast': shrink-on-load.
+ */
+type Decoding = 'exact' | 'whole' | 'fast';
+const DECODINGS: Decoding[] = ['exact', 'whole', 'fast'];
+const resamplerOf = (decoding: Decoding): Resampler => (decoding === 'fast' ? 'fast' : 'exact');
 interface StageCosts {
   readHash: number;
   exif: number;
@@ -157,7 +168,7 @@ function collectGarbage(): void {
  * Each stage alone, photo after photo, in core-ms (CPU time of all threads: libvips and libuv
  * included) per photo. The SQLite stage makes the writes an import makes for a new photo.
  */
-async function measureStages(folder: string, pack: ModelPack): Promise<Record<Resampler, StageCosts>> {
+async function measureStages(folder: string, pack: ModelPack): Promise<Record<Decoding, StageCosts>> {
   const files = fs.readdirSync(folder).sort().map((f) => path.join(folder, f));
   const databasePath = path.join(work, 'stages.sqlite');
   const settings = resolveSettings({ databasePath });
@@ -165,9 +176,20 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<Re
   const modelId = library.models.add(pack.identity).id;
   const importId = library.imports.start(folder, modelId);
   library.imports.addFiles(importId, files, {});
-  const costs: Record<Resampler, StageCosts> = {
-    exact: { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 },
-    fast: { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 },
+  const costs = Object.fromEntries(DECODINGS.map((d) => [d, { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 }])) as Record<Decoding, StageCosts>;
+  // The decode the import asks for (see import-folder.ts decodeForImport), with plans made once as there.
+  const plans = {
+    network: memoizedPlan((upright) => classifierSamples(upright, pack.preprocessing)),
+    thumbnail: memoizedPlan((upright) => thumbnailSamples(upright, settings.thumbnailSize)),
+  };
+  const decode = (bytes: Buffer, decoding: Decoding) => {
+    const atLeast = decodeSizeFor(pack.preprocessing, resamplerOf(decoding));
+    if (atLeast) {
+      const size = { width: Math.max(atLeast.width, settings.thumbnailSize), height: Math.max(atLeast.height, settings.thumbnailSize) };
+      return decodePhoto(bytes, { maxPixels: settings.maxImagePixels, atLeast: size });
+    }
+    if (decoding === 'whole') return decodePhoto(bytes, { maxPixels: settings.maxImagePixels });
+    return decodePhoto(bytes, { maxPixels: settings.maxImagePixels, samples: plans });
   };
   const timed = async <T>(add: (ms: number) => void, work: () => Promise<T> | T): Promise<T> => {
     // A collection now, untimed: otherwise the one the previous stage's garbage (a 36 MB frame,
@@ -183,21 +205,18 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<Re
   // One untimed pass first: the first photos otherwise pay for JIT compilation and libvips start-up.
   const warmUp = await readAndHashPhotoFile(files[0]!, settings);
   await readPhotoExif(warmUp.bytes);
-  for (const resampler of ['exact', 'fast'] as const) {
-    const atLeast = decodeSizeFor(pack.preprocessing, resampler);
-    const warm = await decodePhoto(warmUp.bytes, { maxPixels: settings.maxImagePixels, ...(atLeast ? { atLeast } : {}) });
+  for (const decoding of DECODINGS) {
+    const warm = await decode(warmUp.bytes, decoding);
     await thumbnailFromDecoded(warm, settings.thumbnailSize);
     for (let i = 0; i < 3; i++) preprocessDecoded(warm, pack.preprocessing);
   }
   for (const file of files) {
     const { bytes, sha256 } = await timed((ms) => (costs.exact.readHash += ms), () => readAndHashPhotoFile(file, settings));
     const exif = await timed((ms) => (costs.exact.exif += ms), () => readPhotoExif(bytes));
-    for (const resampler of ['exact', 'fast'] as const) {
-      const atLeast = decodeSizeFor(pack.preprocessing, resampler);
-      const decodeSize = atLeast ? { width: Math.max(atLeast.width, settings.thumbnailSize), height: Math.max(atLeast.height, settings.thumbnailSize) } : undefined;
-      const decoded = await timed((ms) => (costs[resampler].decode += ms), () => decodePhoto(bytes, { maxPixels: settings.maxImagePixels, ...(decodeSize ? { atLeast: decodeSize } : {}) }));
-      await timed((ms) => (costs[resampler].thumbnail += ms), () => thumbnailFromDecoded(decoded, settings.thumbnailSize));
-      await timed((ms) => (costs[resampler].resize += ms), () => preprocessDecoded(decoded, pack.preprocessing));
+    for (const decoding of DECODINGS) {
+      const decoded = await timed((ms) => (costs[decoding].decode += ms), () => decode(bytes, decoding));
+      await timed((ms) => (costs[decoding].thumbnail += ms), () => thumbnailFromDecoded(decoded, settings.thumbnailSize));
+      await timed((ms) => (costs[decoding].resize += ms), () => preprocessDecoded(decoded, pack.preprocessing));
     }
     // The same writes as importOneFile makes for a new photo with a prediction.
     await timed((ms) => (costs.exact.sqlite += ms), () => library.transaction(() => {
@@ -212,12 +231,12 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<Re
     }));
   }
   library.close();
-  // Read, EXIF and SQLite do not depend on the resampler: measured once, shown in both columns.
-  costs.fast.readHash = costs.exact.readHash;
-  costs.fast.exif = costs.exact.exif;
-  costs.fast.sqlite = costs.exact.sqlite;
-  for (const resampler of ['exact', 'fast'] as const) {
-    for (const key of Object.keys(costs[resampler]) as (keyof StageCosts)[]) costs[resampler][key] = round(costs[resampler][key] / files.length);
+  // Read, EXIF and SQLite do not depend on the decoding: measured once, shown in every column.
+  for (const decoding of DECODINGS) {
+    if (decoding !== 'exact') Object.assign(costs[decoding], { readHash: costs.exact.readHash, exif: costs.exact.exif, sqlite: costs.exact.sqlite });
+  }
+  for (const decoding of DECODINGS) {
+    for (const key of Object.keys(costs[decoding]) as (keyof StageCosts)[]) costs[decoding][key] = round(costs[decoding][key] / files.length);
   }
   return costs;
 }
@@ -262,17 +281,18 @@ interface ImportRun {
  * this process's TensorFlow.js Xception would otherwise sit in the importing heap and make
  * every garbage collection (one per few 36 MB frames) dearer than a station's.
  */
-function importInOwnProcess(folder: string, onnxPath: string, resampler: Resampler, databasePath: string, progress = false): ImportRun {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resampler, ...(progress ? ['--progress'] : [])], {
+function importInOwnProcess(folder: string, onnxPath: string, decoding: Decoding, databasePath: string, progress = false): ImportRun {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resamplerOf(decoding), ...(progress ? ['--progress'] : [])], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
+    env: decoding === 'whole' ? { ...process.env, INVASIVES_JPEG_DECODER: 'libvips' } : process.env,
   });
-  if (child.status !== 0) throw new Error(`the ${resampler} import of ${folder} failed (exit ${child.status})`);
+  if (child.status !== 0) throw new Error(`the ${decoding} import of ${folder} failed (exit ${child.status})`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ImportRun;
 }
 
-function importRate(folder: string, onnxPath: string, resampler: Resampler) {
-  const databasePath = path.join(work, `library-${resampler}-${path.basename(folder)}-${Date.now()}.sqlite`);
-  const { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, peakRssMb: importPeakRssMb } = importInOwnProcess(folder, onnxPath, resampler, databasePath);
+function importRate(folder: string, onnxPath: string, decoding: Decoding) {
+  const databasePath = path.join(work, `library-${decoding}-${path.basename(folder)}-${Date.now()}.sqlite`);
+  const { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, peakRssMb: importPeakRssMb } = importInOwnProcess(folder, onnxPath, decoding, databasePath);
   return { photos, failed, seconds, photosPerSecond, coreMsPerPhoto, importPeakRssMb };
 }
 
@@ -308,45 +328,53 @@ async function measureSpeed(inference: Awaited<ReturnType<typeof measureXception
   writeDistinctCopies(cameraFolder, endToEndFolder, E2E_PHOTOS);
 
   const endToEnd: Record<string, ReturnType<typeof importRate> & { fractionOfInferenceOnly: number; fractionOfPoolInferenceOnly: number }> = {};
-  const runs: [string, Resampler, string | null, OnnxInferenceFigures | null][] = [
+  const runs: [string, Decoding, string | null, OnnxInferenceFigures | null][] = [
     ['fp32Exact', 'exact', null, fp32],
+    ['fp32Whole', 'whole', null, fp32],
     ['fp32Fast', 'fast', null, fp32],
     ['int8Exact', 'exact', int8Path, int8],
+    ['int8Whole', 'whole', int8Path, int8],
     ['int8Fast', 'fast', int8Path, int8],
   ];
-  for (const [name, resampler, onnxPath, figures] of runs) {
+  for (const [name, decoding, onnxPath, figures] of runs) {
     if (!figures || (name.startsWith('int8') && !onnxPath)) continue;
-    const rate = importRate(endToEndFolder, onnxPath ?? packModel.path!, resampler);
+    const rate = importRate(endToEndFolder, onnxPath ?? packModel.path!, decoding);
     endToEnd[name] = { ...rate, fractionOfInferenceOnly: round(rate.photosPerSecond / figures.imagesPerSecond, 2), fractionOfPoolInferenceOnly: round(rate.photosPerSecond / (name.startsWith('int8') ? figures.imagesPerSecond : fp32Pool.imagesPerSecond), 2) };
   }
 
   const stageRows: [string, keyof StageCosts][] = [
     ['read + hash', 'readHash'], ['EXIF', 'exif'], ['decode', 'decode'], ['thumbnail', 'thumbnail'], ['resize + normalise', 'resize'], ['SQLite', 'sqlite'],
   ];
-  const beforeInference = (r: Resampler) => round(stageRows.reduce((sum, [, key]) => sum + stages[r][key], 0));
+  const beforeInference = (d: Decoding) => round(stageRows.reduce((sum, [, key]) => sum + stages[d][key], 0));
+  // One row: a label, then one cell per decoding.
+  const row = (label: string, value: (d: Decoding) => number | string | null | undefined) => log(`${label.padEnd(34)}${DECODINGS.map((d) => cell(value(d), 12)).join('')}`);
+  const same = (value: number | null | undefined) => () => value;
+  const header = () => DECODINGS.map((d) => cell(d === 'exact' ? (jpegSamplerAvailable() ? 'exact' : 'exact (n/a)') : d === 'whole' ? 'exact whole' : 'fast', 12)).join('');
   log('');
   log(`Per photo, ${PHOTOS} × 12 MP JPEG (core-ms = CPU time of all threads; measured one stage at a time)`);
-  log(`${'stage (core-ms per photo)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
-  for (const [label, key] of stageRows) log(`${label.padEnd(34)}${cell(stages.exact[key])}${cell(stages.fast[key])}`);
-  log(`${'everything but inference'.padEnd(34)}${cell(beforeInference('exact'))}${cell(beforeInference('fast'))}`);
-  log(`${'inference FP32, 1 session x 2 thr'.padEnd(34)}${cell(fp32.coreMsPerImage)}${cell(fp32.coreMsPerImage)}`);
-  log(`${`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`.padEnd(34)}${cell(fp32Pool.coreMsPerImage)}${cell(fp32Pool.coreMsPerImage)}`);
-  log(`${'inference int8'.padEnd(34)}${cell(int8?.coreMsPerImage)}${cell(int8?.coreMsPerImage)}`);
-  log(`${'inference tfjs-wasm (1 thread)'.padEnd(34)}${cell(inference.tfjsWasmCoreMsPerImage)}${cell(inference.tfjsWasmCoreMsPerImage)}`);
+  log(`exact: JPEGs decoded to the samples read (native/jpeg-grid${jpegSamplerAvailable() ? '' : ', NOT BUILT HERE: decoded whole'}); exact whole: decoded whole by libvips (the fallback); fast: shrink-on-load`);
+  log(`${'stage (core-ms per photo)'.padEnd(34)}${header()}`);
+  for (const [label, key] of stageRows) row(label, (d) => stages[d][key]);
+  row('everything but inference', beforeInference);
+  row('inference FP32, 1 session x 2 thr', same(fp32.coreMsPerImage));
+  row(`inference FP32, station ${fp32Pool.workers} x ${fp32Pool.threadsPerWorker} thr`, same(fp32Pool.coreMsPerImage));
+  row('inference int8', same(int8?.coreMsPerImage));
+  row('inference tfjs-wasm (1 thread)', same(inference.tfjsWasmCoreMsPerImage));
   log('');
-  log(`${'rates (photos/s)'.padEnd(34)}${cell('exact')}${cell('fast')}`);
-  log(`${'inference only, FP32 1 x 2 thr'.padEnd(34)}${cell(fp32.imagesPerSecond)}${cell(fp32.imagesPerSecond)}`);
-  log(`${`inference only, FP32 station pool`.padEnd(34)}${cell(fp32Pool.imagesPerSecond)}${cell(fp32Pool.imagesPerSecond)}`);
-  log(`${'inference only, int8'.padEnd(34)}${cell(int8?.imagesPerSecond)}${cell(int8?.imagesPerSecond)}`);
-  log(`${'inference only, tfjs-wasm'.padEnd(34)}${cell(inference.tfjsWasmImagesPerSecond)}${cell(inference.tfjsWasmImagesPerSecond)}`);
-  log(`${`end to end (${E2E_PHOTOS} photos), FP32`.padEnd(34)}${cell(endToEnd.fp32Exact?.photosPerSecond)}${cell(endToEnd.fp32Fast?.photosPerSecond)}`);
-  log(`${'  % of FP32 1 x 2 thr (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfInferenceOnly))}`);
-  log(`${'  % of FP32 station pool (≥ 75)'.padEnd(34)}${cell(pct(endToEnd.fp32Exact?.fractionOfPoolInferenceOnly))}${cell(pct(endToEnd.fp32Fast?.fractionOfPoolInferenceOnly))}`);
-  log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.fp32Exact?.coreMsPerPhoto)}${cell(endToEnd.fp32Fast?.coreMsPerPhoto)}`);
-  log(`${'  peak RSS of the import (MB)'.padEnd(34)}${cell(endToEnd.fp32Exact?.importPeakRssMb)}${cell(endToEnd.fp32Fast?.importPeakRssMb)}`);
-  log(`${'end to end, int8 (≥ 6.5)'.padEnd(34)}${cell(endToEnd.int8Exact?.photosPerSecond)}${cell(endToEnd.int8Fast?.photosPerSecond)}`);
-  log(`${'  core-ms per photo, all stages'.padEnd(34)}${cell(endToEnd.int8Exact?.coreMsPerPhoto)}${cell(endToEnd.int8Fast?.coreMsPerPhoto)}`);
-  log(`${'  times tfjs-wasm (FP32)'.padEnd(34)}${cell(times(endToEnd.fp32Exact?.photosPerSecond))}${cell(times(endToEnd.fp32Fast?.photosPerSecond))}`);
+  log(`${'rates (photos/s)'.padEnd(34)}${header()}`);
+  row('inference only, FP32 1 x 2 thr', same(fp32.imagesPerSecond));
+  row('inference only, FP32 station pool', same(fp32Pool.imagesPerSecond));
+  row('inference only, int8', same(int8?.imagesPerSecond));
+  row('inference only, tfjs-wasm', same(inference.tfjsWasmImagesPerSecond));
+  const e2e = (precision: 'fp32' | 'int8', d: Decoding) => endToEnd[`${precision}${d[0]!.toUpperCase()}${d.slice(1)}`];
+  row(`end to end (${E2E_PHOTOS} photos), FP32`, (d) => e2e('fp32', d)?.photosPerSecond);
+  row('  % of FP32 1 x 2 thr (≥ 75)', (d) => pct(e2e('fp32', d)?.fractionOfInferenceOnly));
+  row('  % of FP32 station pool (≥ 75)', (d) => pct(e2e('fp32', d)?.fractionOfPoolInferenceOnly));
+  row('  core-ms per photo, all stages', (d) => e2e('fp32', d)?.coreMsPerPhoto);
+  row('  peak RSS of the import (MB)', (d) => e2e('fp32', d)?.importPeakRssMb);
+  row('end to end, int8 (≥ 6.5)', (d) => e2e('int8', d)?.photosPerSecond);
+  row('  core-ms per photo, all stages', (d) => e2e('int8', d)?.coreMsPerPhoto);
+  row('  times tfjs-wasm (FP32)', (d) => times(e2e('fp32', d)?.photosPerSecond));
 
   function pct(fraction: number | undefined): string | undefined {
     return fraction === undefined ? undefined : `${Math.round(fraction * 100)}%`;

@@ -88,13 +88,13 @@ describe('electron-builder configuration', () => {
   });
 
   test('unpacks every native module from the asar', () => {
-    for (const module of ['better-sqlite3', 'onnxruntime-node', 'sharp', '@img']) {
+    for (const module of ['better-sqlite3', 'onnxruntime-node', 'sharp', '@img', 'invasives-jpeg-grid']) {
       assert.ok(config.asarUnpack.some((pattern) => covers(pattern, `node_modules/${module}/x.node`)), `${module} is in asarUnpack`);
     }
   });
 
   test('every .node binary of a production dependency installed here is unpacked', () => {
-    const nativeFiles = Object.keys(packageJson.dependencies)
+    const nativeFiles = Object.keys({ ...packageJson.dependencies, ...packageJson.optionalDependencies })
       .map((name) => path.join(repoRoot, 'node_modules', name))
       .filter((dir) => fs.existsSync(dir))
       .flatMap((dir) => listFiles(dir).filter((file) => file.endsWith('.node')).map((file) => path.relative(repoRoot, path.join(dir, file)).split(path.sep).join('/')));

@@ -9,6 +9,8 @@ import type { Classification, ClassifierInput, PhotoClassifier } from '../vision
 import type { Thumbnail } from '../vision/decode.js';
 import { type DecodedPhoto, decodePhoto, thumbnailFromDecoded } from '../vision/decode-photo.js';
 import { detectImageFormat } from '../vision/image-format.js';
+import { type SamplePlan, type SamplePlans, memoizedPlan } from '../vision/sampled-decode.js';
+import { thumbnailSamples } from '../vision/thumbnail-prereduce.js';
 import { readPhotoExif } from './exif.js';
 import { formatLocalTime } from './format-local-time.js';
 import { FrameSlots } from './frame-slots.js';
@@ -42,6 +44,8 @@ interface ImportRun {
   thumbnailsDir: string;
   /** Bounds the full-size frames in memory at once (`decodeConcurrency`). */
   frames: FrameSlots;
+  /** Where the thumbnail reads a photo's frame (see decodeForImport). */
+  thumbnailPlan: SamplePlan;
 }
 
 /**
@@ -63,7 +67,8 @@ export async function importFolder(library: Library, rootPath: string, options: 
   const modelId = options.classifier ? library.models.add(options.classifier.identity).id : null;
   const resumable = library.imports.findResumable(root, (id) => importsRunningHere.has(id));
   const importId = resumable ? resumable.id : library.imports.start(root, modelId);
-  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir, frames: new FrameSlots(options.settings.decodeConcurrency) };
+  const thumbnailPlan = memoizedPlan((upright) => thumbnailSamples(upright, options.settings.thumbnailSize));
+  const run: ImportRun = { library, importId, modelId, options, thumbnailsDir, frames: new FrameSlots(options.settings.decodeConcurrency), thumbnailPlan };
   importsRunningHere.add(importId);
   try {
     if (resumable) library.imports.resume(importId, modelId);
@@ -237,8 +242,9 @@ async function decodeAndStart(
 
 /**
  * The photo decoded once for what this file needs: the classifier's decode (the full frame
- * for the exact resampler), or, for a thumbnail alone, one shrunk on load. Decoding is also
- * the check that the pixels can be read at all (truncated files fail here).
+ * for the exact resampler, read at the taps and the thumbnail's cells alone where the JPEG
+ * can be decoded so), or, for a thumbnail alone, one shrunk on load. Decoding is also the
+ * check that the pixels can be read at all (truncated files fail here).
  */
 async function decodeForImport(run: ImportRun, bytes: Buffer, filePath: string, needsThumbnail: boolean, forClassifier: boolean): Promise<DecodedPhoto> {
   const format = detectImageFormat(bytes);
@@ -249,7 +255,9 @@ async function decodeForImport(run: ImportRun, bytes: Buffer, filePath: string, 
   const thumbnailSide = { width: settings.thumbnailSize, height: settings.thumbnailSize };
   const request = forClassifier ? run.options.classifier!.decodeRequest! : { atLeast: thumbnailSide };
   const atLeast = request.atLeast && needsThumbnail ? largerOf(request.atLeast, thumbnailSide) : request.atLeast;
-  return decodePhoto(bytes, { maxPixels: settings.maxImagePixels, path: filePath, ...(atLeast ? { atLeast } : {}) });
+  if (atLeast) return decodePhoto(bytes, { maxPixels: settings.maxImagePixels, path: filePath, atLeast });
+  const samples: SamplePlans | undefined = request.samples && { network: request.samples, ...(needsThumbnail ? { thumbnail: run.thumbnailPlan } : {}) };
+  return decodePhoto(bytes, { maxPixels: settings.maxImagePixels, path: filePath, ...(samples ? { samples } : {}) });
 }
 
 function largerOf(a: { width: number; height: number }, b: { width: number; height: number }): { width: number; height: number } {

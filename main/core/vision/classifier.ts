@@ -1,4 +1,5 @@
 import type { DecodedPhoto } from './decode-photo.js';
+import type { SamplePlan } from './sampled-decode.js';
 
 /**
  * The classification stage of the import pipeline. The ingest code depends only on
@@ -22,9 +23,13 @@ export interface ClassifierInput {
   decoded?: DecodedPhoto;
 }
 
-/** Which decode a classifier takes: the full frame, or one shrunk on load to at least a size. */
+/**
+ * Which decode a classifier takes: the full frame, one shrunk on load to at least a size, or
+ * the full frame read only at some rows and columns (`samples`, given the upright size).
+ */
 export interface DecodeRequest {
   atLeast?: { width: number; height: number };
+  samples?: SamplePlan;
 }
 
 export interface Classification {

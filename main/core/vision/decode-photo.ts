@@ -14,6 +14,7 @@ import {
 } from './decode.js';
 import { pngWithIccProfile } from './png-with-icc.js';
 import { uprightCopy, uprightLayout } from './orientation.js';
+import { type SampledGrids, type SamplePlans, decodeSampledJpeg, meansOfPairs } from './sampled-decode.js';
 import { prereduceFactor, prereduceForThumbnail } from './thumbnail-prereduce.js';
 
 /**
@@ -45,7 +46,8 @@ export interface DecodedPhoto {
   format: ImageFormat;
   /**
    * The samples as stored (no colour management), with `orientation` still to apply. Alpha,
-   * when present, is for the thumbnail only.
+   * when present, is for the thumbnail only. When `sampled`, only its size is the photo's and
+   * `data` is empty: readers get their pixels through framePixels (sampled-decode.ts).
    */
   pixels: PixelImage;
   /**
@@ -58,6 +60,8 @@ export interface DecodedPhoto {
   icc: Buffer | null;
   /** True when the decoder shrank the photo on load (`atLeast`), false for the full frame. */
   reduced: boolean;
+  /** Set when the JPEG was decoded to its readers' samples alone (`samples` of DecodePhotoOptions): one grid per reader. */
+  sampled?: SampledGrids;
 }
 
 export interface DecodePhotoOptions extends DecodeOptions {
@@ -67,6 +71,13 @@ export interface DecodePhotoOptions extends DecodeOptions {
    * which the exact resampler needs.
    */
   atLeast?: { width: number; height: number };
+  /**
+   * The full frame is only read at some rows and columns by each reader (the exact resampler's
+   * taps, the thumbnail's cells): a JPEG is then decoded to those samples alone when the native
+   * decoder is installed (sampled-decode.ts); anything else, a JPEG it refuses, or a plan that
+   * needs the whole frame, is decoded whole.
+   */
+  samples?: SamplePlans;
 }
 
 /**
@@ -86,8 +97,12 @@ export async function decodePhoto(bytes: Buffer, options: DecodePhotoOptions): P
   // ignoreIcc: the samples as stored, as cv2.imread returns them. libheif has already applied
   // a HEIF's own rotation boxes (probe says 1); every other format follows its EXIF orientation,
   // left to the readers of a full frame, applied by libvips to a frame shrunk on load.
-  let image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels, ignoreIcc: true });
   let orientation = exifOrientation(probed.size.orientation);
+  const sampled = format === 'jpeg' && options.samples && !options.atLeast ? await decodeSampledJpeg(bytes, probed.size, orientation, options.samples, options.maxPixels) : null;
+  if (sampled) {
+    return { format, pixels: { width: probed.size.width, height: probed.size.height, channels: 3, data: new Uint8Array(0) }, sampled, icc: probed.icc, reduced: false, orientation };
+  }
+  let image = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels, ignoreIcc: true });
   if (options.atLeast) {
     if (orientation !== 1) image = image.rotate();
     orientation = 1;
@@ -124,7 +139,9 @@ export function thumbnailFromDecoded(photo: DecodedPhoto, size: number, path?: s
   const stored = { ...pixels, orientation: photo.orientation };
   const upright = uprightLayout(stored);
   const factor = prereduceFactor(upright.width, upright.height, size);
-  const source = factor > 1 ? prereduceForThumbnail(stored, factor) : { ...uprightCopy(stored), channels: pixels.channels };
+  // A photo decoded to samples comes with its thumbnail's pre-reduce done by the decoder.
+  const source = photo.sampled ? meansOfPairs(photo, 'thumbnail') : factor > 1 ? prereduceForThumbnail(stored, factor) : { ...uprightCopy(stored), channels: pixels.channels };
+  if (photo.sampled && factor === 1) throw new Error('a photo this small is thumbnailed from its whole frame, not from samples');
   // The thumbnail's size from the full frame's, as sharp's fit 'inside' computes it.
   const scale = Math.max(upright.width, upright.height) / size;
   const small = sharp(source.data, { raw: { width: source.width, height: source.height, channels: pixels.channels } })

@@ -59,3 +59,117 @@ export function uprightCopy(src: StoredPixels): { width: number; height: number;
   }
   return { width: layout.width, height: layout.height, data };
 }
+
+/**
+ * Which stored rows and columns a sampled frame holds (sorted, distinct): its `data` is the
+ * rows.length x cols.length grid of the pixels where they cross, e.g. the taps a resampler
+ * reads, decoded without the rest of the frame (see jpeg-samples.ts).
+ */
+export interface StoredSamples {
+  rows: Int32Array;
+  cols: Int32Array;
+}
+
+/**
+ * A frame as stored, whole or sampled (`samples`: `data` holds only those rows and columns;
+ * `width` and `height` stay the whole photo's stored sides).
+ */
+export interface FramePixels extends StoredPixels {
+  samples?: StoredSamples;
+}
+
+/**
+ * Where each upright pixel lies in `data`: byte offset of upright (x, y) = xOffset[x] + yOffset[y].
+ * For a sampled frame, the rows and columns it lacks point far outside `data` (they read as
+ * undefined): only the positions its sampling plan named may be read.
+ */
+export interface PixelAddressing {
+  /** Upright size: the whole photo's, also for a sampled frame. */
+  width: number;
+  height: number;
+  xOffset: Int32Array;
+  yOffset: Int32Array;
+  /** Upright columns run along stored rows (orientations 5-8): readers sweep them column by column. */
+  columnsAlongStoredRows: boolean;
+}
+
+const NOT_SAMPLED = -(2 ** 30);
+
+/**
+ * How an EXIF orientation maps upright axes to stored ones: `transposed` (5-8) when upright
+ * columns are stored rows; `reverseRows` / `reverseCols` when stored rows / columns run
+ * against the upright axis they map to (as libvips' autorot applies the orientations).
+ */
+export function orientationAxes(orientation: number): { transposed: boolean; reverseRows: boolean; reverseCols: boolean } {
+  return {
+    transposed: orientation >= 5 && orientation <= 8,
+    reverseRows: orientation === 3 || orientation === 4 || orientation === 6 || orientation === 7,
+    reverseCols: orientation === 2 || orientation === 3 || orientation === 7 || orientation === 8,
+  };
+}
+
+const addressingOfSamples = new WeakMap<StoredSamples, Map<string, PixelAddressing>>();
+
+/**
+ * Where each upright pixel of a frame, whole or sampled, lies in its `data`. Kept per samples
+ * (the photos of a card share their plans): the result is shared, never to be modified.
+ */
+export function pixelAddressing(src: FramePixels): PixelAddressing {
+  if (!src.samples) return computeAddressing(src);
+  let known = addressingOfSamples.get(src.samples);
+  if (!known) addressingOfSamples.set(src.samples, (known = new Map()));
+  const key = `${src.width}x${src.height}x${src.channels ?? 3}/${src.orientation ?? 1}`;
+  let addressing = known.get(key);
+  if (!addressing) known.set(key, (addressing = computeAddressing(src)));
+  return addressing;
+}
+
+function computeAddressing(src: FramePixels): PixelAddressing {
+  const c = src.channels ?? 3;
+  const { transposed, reverseRows, reverseCols } = orientationAxes(src.orientation ?? 1);
+  // `width` and `height` are the whole photo's stored sides; per stored axis, where each index lies in `data`.
+  const { width: fullWidth, height: fullHeight } = src;
+  const rowBytes = (src.samples ? src.samples.cols.length : fullWidth) * c;
+  const colAt = axisIndex(fullWidth, src.samples?.cols, c);
+  const rowAt = axisIndex(fullHeight, src.samples?.rows, rowBytes);
+  const colOffset = (i: number) => colAt[reverseCols ? fullWidth - 1 - i : i]!;
+  const rowOffset = (i: number) => rowAt[reverseRows ? fullHeight - 1 - i : i]!;
+  const width = transposed ? fullHeight : fullWidth;
+  const height = transposed ? fullWidth : fullHeight;
+  return {
+    width,
+    height,
+    xOffset: Int32Array.from({ length: width }, (_, x) => (transposed ? rowOffset(x) : colOffset(x))),
+    yOffset: Int32Array.from({ length: height }, (_, y) => (transposed ? colOffset(y) : rowOffset(y))),
+    columnsAlongStoredRows: transposed,
+  };
+}
+
+/** Byte offset of each index along one stored axis: `index * step`, or only the sampled ones. */
+function axisIndex(size: number, sampled: Int32Array | undefined, step: number): Int32Array {
+  if (!sampled) return Int32Array.from({ length: size }, (_, i) => i * step);
+  const offsets = new Int32Array(size).fill(NOT_SAMPLED);
+  sampled.forEach((index, position) => (offsets[index] = position * step));
+  return offsets;
+}
+
+/**
+ * The stored rows and columns that hold the given upright rows and columns, under an EXIF
+ * orientation (for 5-8, upright rows are stored columns). Sorted and distinct.
+ */
+export function storedSamplesFor(upright: { rows: Iterable<number>; cols: Iterable<number> }, stored: { width: number; height: number }, orientation: number): StoredSamples {
+  const { transposed, reverseRows, reverseCols } = orientationAxes(orientation);
+  const storedCols = transposed ? upright.rows : upright.cols;
+  const storedRows = transposed ? upright.cols : upright.rows;
+  return {
+    rows: sortedDistinct(storedRows, reverseRows ? stored.height : 0),
+    cols: sortedDistinct(storedCols, reverseCols ? stored.width : 0),
+  };
+}
+
+/** Sorted distinct values; with `reverseSize`, each value i becomes reverseSize - 1 - i. */
+function sortedDistinct(values: Iterable<number>, reverseSize: number): Int32Array {
+  const set = new Set<number>();
+  for (const value of values) set.add(reverseSize ? reverseSize - 1 - value : value);
+  return Int32Array.from(set).sort();
+}

@@ -14,7 +14,8 @@
 import { StationError } from '../errors.js';
 import { type DecodedPhoto, decodePhoto } from './decode-photo.js';
 import type { Preprocessing } from './model-pack.js';
-import { type StoredPixels, uprightCopy, uprightLayout } from './orientation.js';
+import { type FramePixels, pixelAddressing, uprightCopy, uprightLayout } from './orientation.js';
+import { framePixels } from './sampled-decode.js';
 
 /** Interleaved 8-bit RGB pixels, row-major. */
 export interface RgbImage {
@@ -26,9 +27,10 @@ export interface RgbImage {
 /**
  * Resampler input: RGB, or RGBA whose alpha is skipped (cv2.IMREAD_COLOR drops it), possibly
  * stored with an EXIF orientation still to apply (`width` and `height` are then the stored
- * sides); the resamplers read it upright (see orientation.ts).
+ * sides), whole or only the rows and columns the resampler reads (`samples`, see
+ * classifierSamples); the resamplers read it upright (see orientation.ts).
  */
-export interface SourcePixels extends RgbImage, StoredPixels {
+export interface SourcePixels extends RgbImage, FramePixels {
   channels?: 3 | 4;
 }
 
@@ -114,27 +116,27 @@ function remapTable(table: AxisTable, offset: number, indexOf: Int32Array): Axis
  * rounded with (sum + 2) >> 2: the rounding of OpenCV's SIMD vertical pass (the path x86
  * builds take for all but the last few bytes of a row).
  *
- * Only the taps are read, straight from the decoded frame: 2 x 2 source pixels per output
- * pixel (~0.3 MB of a 36 MB 12 MP frame for 299 px), with no intermediate rows; a frame
- * stored turned or mirrored (EXIF orientation) is read through its upright layout, in the
- * order that follows its stored rows.
+ * Only the taps are read: 2 x 2 source pixels per output pixel (~0.3 MB of a 36 MB 12 MP
+ * frame for 299 px), with no intermediate rows, from the whole frame or from the taps alone
+ * (a sampled frame); a frame stored turned or mirrored (EXIF orientation) is read through its
+ * upright addressing, in the order that follows its stored rows.
  */
 function interpolate(src: SourcePixels, xs: AxisTable, ys: AxisTable): RgbImage {
   const width = xs.first.length;
   const height = ys.first.length;
-  const { origin, xStep, yStep } = uprightLayout(src);
+  const { xOffset, yOffset, columnsAlongStoredRows } = pixelAddressing(src);
   const data = src.data;
   const firstX = new Int32Array(width);
   const secondX = new Int32Array(width);
   for (let dx = 0; dx < width; dx += 1) {
-    firstX[dx] = xs.first[dx]! * xStep;
-    secondX[dx] = xs.second[dx]! * xStep;
+    firstX[dx] = xOffset[xs.first[dx]!]!;
+    secondX[dx] = xOffset[xs.second[dx]!]!;
   }
   const firstY = new Int32Array(height);
   const secondY = new Int32Array(height);
   for (let dy = 0; dy < height; dy += 1) {
-    firstY[dy] = origin + ys.first[dy]! * yStep;
-    secondY[dy] = origin + ys.second[dy]! * yStep;
+    firstY[dy] = yOffset[ys.first[dy]!]!;
+    secondY[dy] = yOffset[ys.second[dy]!]!;
   }
   const xw0 = xs.w0;
   const xw1 = xs.w1;
@@ -142,7 +144,7 @@ function interpolate(src: SourcePixels, xs: AxisTable, ys: AxisTable): RgbImage 
   const yw1 = ys.w1;
   const out = new Uint8Array(width * height * 3);
   // Weights are at most 2048 and sum to ~2048, so every result is at most 255: no clamp.
-  if (Math.abs(xStep) <= Math.abs(yStep)) {
+  if (!columnsAlongStoredRows) {
     // Each of the two source rows is swept in storage order (a frame fresh from the decoder is
     // not in cache: one sequential sweep at a time is what the prefetcher follows).
     const firstRow = new Int32Array(width * 3);
@@ -207,8 +209,12 @@ function checkSize(width: number, height: number): void {
 /** cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR) on 8-bit RGB, bit for bit. */
 export function resizeInterLinear(src: SourcePixels, width: number, height: number): RgbImage {
   checkSize(width, height);
-  const upright = uprightLayout(src);
-  return interpolate(src, axisTable(upright.width, width, true), axisTable(upright.height, height, false));
+  const { xs, ys } = stretchTables(uprightLayout(src), width, height);
+  return interpolate(src, xs, ys);
+}
+
+function stretchTables(upright: { width: number; height: number }, width: number, height: number): { xs: AxisTable; ys: AxisTable } {
+  return { xs: axisTable(upright.width, width, true), ys: axisTable(upright.height, height, false) };
 }
 
 /** `count` consecutive entries of a table from `start`. */
@@ -225,16 +231,21 @@ function sliceTable(table: AxisTable, start: number, count: number): AxisTable {
  */
 export function centreCropResize(src: SourcePixels, width: number, height: number): RgbImage {
   checkSize(width, height);
-  const upright = uprightLayout(src);
+  const { xs, ys } = centreCropTables(uprightLayout(src), width, height);
+  return interpolate(src, xs, ys);
+}
+
+function centreCropTables(upright: { width: number; height: number }, width: number, height: number): { xs: AxisTable; ys: AxisTable } {
   // The same expressions as cropTo, so that the rounding of the scaled sides matches.
   const scale = width === height ? width / Math.min(upright.width, upright.height) : Math.max(width / upright.width, height / upright.height);
   const scaledWidth = Math.max(width, Math.ceil(upright.width * scale));
   const scaledHeight = Math.max(height, Math.ceil(upright.height * scale));
   const left = Math.trunc((scaledWidth - width) / 2);
   const top = Math.trunc((scaledHeight - height) / 2);
-  const xs = sliceTable(axisTable(upright.width, scaledWidth, true), left, width);
-  const ys = sliceTable(axisTable(upright.height, scaledHeight, false), top, height);
-  return interpolate(src, xs, ys);
+  return {
+    xs: sliceTable(axisTable(upright.width, scaledWidth, true), left, width),
+    ys: sliceTable(axisTable(upright.height, scaledHeight, false), top, height),
+  };
 }
 
 /** A rectangle of an image, copied. */
@@ -370,9 +381,22 @@ export function decodeSizeFor(p: Preprocessing, resampler: 'exact' | 'fast' = 'e
   return resampler === 'fast' ? { width: p.width, height: p.height } : undefined;
 }
 
+/**
+ * The upright rows and columns of a photo of this size that the single view of `p` reads (its
+ * taps); null for ten views, which need the whole frame. A frame sampled at these (and maybe
+ * more) gives the same network input as the whole frame.
+ */
+export function classifierSamples(upright: { width: number; height: number }, p: Preprocessing, options: { tenCrop?: boolean } = {}): { rows: Int32Array; cols: Int32Array } | null {
+  if (options.tenCrop) return null;
+  const { xs, ys } = p.resize === 'centre-crop' ? centreCropTables(upright, p.width, p.height) : stretchTables(upright, p.width, p.height);
+  const taps = (table: AxisTable) => Int32Array.from(new Set([...table.first, ...table.second])).sort();
+  return { rows: taps(ys), cols: taps(xs) };
+}
+
 /** The views of one decoded photo, resized to the network's input, before normalisation. */
 export function viewsOfDecoded(photo: DecodedPhoto, p: Preprocessing, options: { tenCrop?: boolean } = {}): RgbImage[] {
-  const src: SourcePixels = { ...photo.pixels, orientation: photo.orientation };
+  const src: SourcePixels = framePixels(photo, 'network');
+  if (src.samples && options.tenCrop) throw new Error('ten views need the whole frame; this one was sampled for a single view');
   if (options.tenCrop) return tenCropViews(src, p.width, p.height);
   if (p.resize === 'centre-crop') return [centreCropResize(src, p.width, p.height)];
   return [resizeInterLinear(src, p.width, p.height)];
@@ -381,7 +405,8 @@ export function viewsOfDecoded(photo: DecodedPhoto, p: Preprocessing, options: {
 /** The views of one photo's bytes (decoded here), before normalisation. */
 export async function photoViews(bytes: Buffer, p: Preprocessing, options: PreprocessOptions): Promise<RgbImage[]> {
   const atLeast = decodeSizeFor(p, options.resampler);
-  const photo = await decodePhoto(bytes, { maxPixels: options.maxPixels, path: options.path, ...(atLeast ? { atLeast } : {}) });
+  const network = (upright: { width: number; height: number }) => classifierSamples(upright, p, options);
+  const photo = await decodePhoto(bytes, { maxPixels: options.maxPixels, path: options.path, ...(atLeast ? { atLeast } : { samples: { network } }) });
   return viewsOfDecoded(photo, p, options);
 }
 

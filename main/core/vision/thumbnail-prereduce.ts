@@ -1,4 +1,4 @@
-import { type StoredPixels, uprightLayout } from './orientation.js';
+import { type FramePixels, pixelAddressing } from './orientation.js';
 
 /**
  * A cheap first step of the thumbnail's downsizing, straight from the decoded frame: libvips
@@ -21,24 +21,61 @@ export function prereduceFactor(width: number, height: number, thumbnailSize: nu
   return factor >= LEAST_FACTOR ? factor : 1;
 }
 
+/** Where a pre-reduce by `factor` reads an upright frame: one row and two columns per cell. */
+interface CellSamples {
+  width: number;
+  height: number;
+  row: Int32Array;
+  nearCol: Int32Array;
+  farCol: Int32Array;
+}
+
+function cellSamples(upright: { width: number; height: number }, factor: number): CellSamples {
+  const width = Math.floor(upright.width / factor);
+  const height = Math.floor(upright.height / factor);
+  return {
+    width,
+    height,
+    row: Int32Array.from({ length: height }, (_, y) => y * factor + Math.floor(factor / 2)),
+    nearCol: Int32Array.from({ length: width }, (_, x) => x * factor + Math.floor(factor / 4)),
+    farCol: Int32Array.from({ length: width }, (_, x) => x * factor + Math.floor((3 * factor) / 4)),
+  };
+}
+
+/**
+ * What the thumbnail of a photo of this size reads (see prereduceForThumbnail): on each cell's
+ * row, the means of its two columns (`cols` holds them in pairs, near then far, increasing);
+ * null when the photo is too small to be pre-reduced, as libvips then reads the whole frame.
+ */
+export function thumbnailSamples(upright: { width: number; height: number }, thumbnailSize: number): { rows: Int32Array; cols: Int32Array; pairedCols: true } | null {
+  const factor = prereduceFactor(upright.width, upright.height, thumbnailSize);
+  if (factor === 1) return null;
+  const cells = cellSamples(upright, factor);
+  const cols = new Int32Array(cells.width * 2);
+  cells.nearCol.forEach((near, x) => {
+    cols[2 * x] = near;
+    cols[2 * x + 1] = cells.farCol[x]!;
+  });
+  return { rows: cells.row, cols, pairedCols: true };
+}
+
 /**
  * The frame, upright (its EXIF orientation applied), reduced `factor` times per side (sides
  * rounded down): each output pixel is the rounded mean of 2 samples on the middle row of its
  * cell, at a quarter and three quarters of its width. One row in `factor` is read: the frame,
- * fresh from the decoder, is not in cache, and reading it is what costs. With alpha (RGBA),
- * colours are weighted by it, so that the colour stored under transparent pixels does not
- * bleed into the thumbnail.
+ * fresh from the decoder, is not in cache, and reading it is what costs; a frame sampled at
+ * `thumbnailSamples` holds all it reads. With alpha (RGBA), colours are weighted by it, so
+ * that the colour stored under transparent pixels does not bleed into the thumbnail.
  */
-export function prereduceForThumbnail(frame: StoredPixels, factor: number): { width: number; height: number; channels: number; data: Uint8Array } {
+export function prereduceForThumbnail(frame: FramePixels, factor: number): { width: number; height: number; channels: number; data: Uint8Array } {
   const channels = frame.channels ?? 3;
-  const layout = uprightLayout(frame);
-  const width = Math.floor(layout.width / factor);
-  const height = Math.floor(layout.height / factor);
+  const addressing = pixelAddressing(frame);
+  const cells = cellSamples(addressing, factor);
+  const { width, height } = cells;
   const src = frame.data;
-  const middle = Math.floor(factor / 2);
-  const nearX = Int32Array.from({ length: width }, (_, x) => (x * factor + Math.floor(factor / 4)) * layout.xStep);
-  const farX = Int32Array.from({ length: width }, (_, x) => (x * factor + Math.floor((3 * factor) / 4)) * layout.xStep);
-  const rowY = Int32Array.from({ length: height }, (_, y) => layout.origin + (y * factor + middle) * layout.yStep);
+  const nearX = cells.nearCol.map((x) => addressing.xOffset[x]!);
+  const farX = cells.farCol.map((x) => addressing.xOffset[x]!);
+  const rowY = cells.row.map((y) => addressing.yOffset[y]!);
   const out = new Uint8Array(width * height * channels);
   const cell = (x: number, y: number): void => {
     const p0 = rowY[y]! + nearX[x]!;
@@ -54,7 +91,7 @@ export function prereduceForThumbnail(frame: StoredPixels, factor: number): { wi
     for (let c = 0; c < 3; c += 1) out[o++] = alpha === 0 ? 0 : Math.round((src[p0 + c]! * a0 + src[p1 + c]! * a1) / alpha);
     out[o] = (alpha + 1) >> 1;
   };
-  if (Math.abs(layout.xStep) > Math.abs(layout.yStep)) {
+  if (addressing.columnsAlongStoredRows) {
     // Stored turned by a quarter: upright columns are stored rows, read along them.
     for (let x = 0; x < width; x += 1) for (let y = 0; y < height; y += 1) cell(x, y);
   } else if (channels === 3) {

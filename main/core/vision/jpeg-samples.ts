@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import type { StoredSamples } from './orientation.js';
+
+/**
+ * The classifier's JPEG decode without the frame: native/jpeg-grid (built at `npm ci` against
+ * the system's libjpeg-turbo) decodes every scanline as OpenCV's cv2.imread does (ISLOW IDCT,
+ * fancy upsampling, no colour management) and keeps only the rows and columns the resampler
+ * and the thumbnail read. A 12 MP photo then costs its decode alone (~45 core-ms) instead of
+ * a 36 MB frame's page faults and copies on top (~80), and never holds those 36 MB.
+ *
+ * Optional: where the addon could not be built (no C compiler or no libjpeg headers), or when
+ * it refuses a file (CMYK, 12-bit, damaged data, anything libjpeg warns about), the caller
+ * decodes the whole frame with libvips instead, which gives the same samples (the parity
+ * tests check both) and the authoritative verdict on a damaged file.
+ */
+
+interface JpegGridAddon {
+  decodeGrids(
+    jpeg: Uint8Array,
+    grids: (Omit<JpegGrid, 'outputPixels'> & { out: Uint8Array })[],
+    maxPixels: number,
+    callback: (error: Error | null, info?: { width: number; height: number }) => void,
+  ): void;
+}
+
+/**
+ * Where to sample, and how: by default the pixels where `rows` and `cols` cross, stored row by
+ * row; `pairs` 1 / 2 average pairs of columns / rows ((a + b + 1) >> 1), and element (i, j) goes
+ * to output pixel origin + i * rowStride + j * colStride (see native/jpeg-grid/jpeg_grid.c).
+ */
+export interface JpegGrid extends StoredSamples {
+  pairs?: 0 | 1 | 2;
+  origin?: number;
+  rowStride?: number;
+  colStride?: number;
+  /** Pixels of the output; rows.length x cols.length when absent. */
+  outputPixels?: number;
+}
+
+let addon: JpegGridAddon | null | undefined;
+
+/** INVASIVES_JPEG_DECODER=libvips turns the sampled decoder off (comparisons, or a suspected decoder fault). */
+function loadAddon(): JpegGridAddon | null {
+  if (process.env.INVASIVES_JPEG_DECODER === 'libvips') return null;
+  if (addon === undefined) {
+    try {
+      addon = createRequire(import.meta.url)('invasives-jpeg-grid') as JpegGridAddon;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon;
+}
+
+/** Whether this installation has the native sampled decoder (else every JPEG is decoded whole by libvips). */
+export function jpegSamplerAvailable(): boolean {
+  return loadAddon() !== null;
+}
+
+/**
+ * The RGB samples of a JPEG at the crossings of each grid's rows and columns (stored
+ * coordinates, before EXIF orientation): rows.length x cols.length x 3 bytes per grid,
+ * row-major, from one decode. Null when the decoder is not installed or refuses this file:
+ * decode it whole instead.
+ */
+export function decodeJpegSamples(jpeg: Buffer, grids: readonly JpegGrid[], expected: { width: number; height: number }, maxPixels: number): Promise<Uint8Array[] | null> {
+  const decoder = loadAddon();
+  if (!decoder) return Promise.resolve(null);
+  const outs = grids.map((grid) => new Uint8Array((grid.outputPixels ?? grid.rows.length * grid.cols.length) * 3));
+  return new Promise((resolve) => {
+    decoder.decodeGrids(jpeg, grids.map(({ outputPixels: _, ...grid }, i) => ({ ...grid, out: outs[i]! })), maxPixels, (error, info) => {
+      // libjpeg's own size must be the one the header probe reported (the samples were planned on it).
+      resolve(!error && info && info.width === expected.width && info.height === expected.height ? outs : null);
+    });
+  });
+}
