@@ -68,6 +68,28 @@ test('dataset set, taxa load and export --format dwca --with-photos, with clear 
   assert.match(entries.get('eml.xml')!.toString('utf8'), /publicdomain\/zero\/1\.0/);
 });
 
+test('export never replaces an existing --out file without --force; an empty archive is refused saying why; an empty CSV warns', async () => {
+  const taken = path.join(dir, 'a.zip');
+  const earlier = fs.readFileSync(taken);
+  const refused = await cli(['export', '--format', 'dwca', '--out', taken], 3);
+  assert.match(refused.stderr, /a\.zip already exists; nothing was written\. Choose another --out name, or pass --force to replace it/);
+  assert.deepEqual(fs.readFileSync(taken), earlier, 'the earlier archive is untouched');
+
+  const replaced = await cli(['export', '--format', 'dwca', '--out', taken, '--force']);
+  assert.match(replaced.stderr, /Exported 2 occurrences, 0 media as dwca/);
+  assert.match((await readZip(taken)).get('occurrence.txt')!.toString('utf8'), /Bellis perennis/);
+
+  const emptyArchive = path.join(dir, 'confirmed.zip');
+  const empty = await cli(['export', '--format', 'dwca', '--confirmed-only', '--out', emptyArchive], 3);
+  assert.match(empty.stderr, /confirmed\.zip would hold no occurrences, so it was not written: of the library's 2 observations, 2 are not confirmed by a ranger, and only confirmed ones were asked for/);
+  assert.equal(fs.existsSync(emptyArchive), false);
+  const emptyCsv = await cli(['export', '--format', 'dwc', '--confirmed-only', '--out', path.join(dir, 'confirmed.csv')]);
+  assert.match(emptyCsv.stderr, /Warning: the file holds no occurrences: of the library's 2 observations, 2 are not confirmed by a ranger/);
+
+  const none = await cli(['export', '--format', 'csv', '--species', 'Nothing here', '--out', path.join(dir, 'none.csv')]);
+  assert.match(none.stderr, /Exported 0 photos as csv.*\nWarning: the file holds no photos: no photo matched --species "Nothing here"\./);
+});
+
 test('export --excel writes CSV with a UTF-8 BOM; dates shows capture-time sources', async () => {
   const out = path.join(dir, 'photos.csv');
   await cli(['export', '--format', 'csv', '--excel', '--out', out]);

@@ -209,6 +209,20 @@ test('an unwritable archive path is refused clearly, before any work, and nothin
   assert.equal(library.photos.count(), 6, 'the library is untouched');
 });
 
+test('an archive that would hold no occurrences is refused, saying why, and nothing is written', async () => {
+  const empty = Library.open(path.join(dir, 'empty.sqlite'));
+  try {
+    for (const withPhotos of [false, true]) {
+      const out = path.join(dir, `empty-${withPhotos}.zip`);
+      await assert.rejects(writeDarwinCoreArchive(empty, geo, out, { withPhotos }), rejectsWith('EXPORT_FAILED', /empty-(true|false)\.zip would hold no occurrences, so it was not written: the library has no observations yet/));
+      assert.equal(fs.existsSync(out), false);
+    }
+  } finally {
+    empty.close();
+  }
+  assert.deepEqual(fs.readdirSync(dir).filter((name) => name.includes('.partial')), []);
+});
+
 test('bad dataset settings are refused with what to do', () => {
   assert.throws(() => updateDatasetMetadata(library, { licence: 'CC-BY-SA-4.0' }), /not one GBIF accepts: use CC0-1.0, CC-BY-4.0, CC-BY-NC-4.0/);
   assert.throws(() => updateDatasetMetadata(library, { mediaBaseUrl: '/home/ranger/photos' }), /not an http\(s\) URL/);

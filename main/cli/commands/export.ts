@@ -7,11 +7,14 @@ import { exportToTemporaryFile } from '../../core/export-to-temporary-file.js';
 import { writeCsvExport } from '../../core/geo/export-csv.js';
 import { writeDarwinCoreCsv } from '../../core/geo/export-darwin-core.js';
 import { writeDarwinCoreArchive } from '../../core/geo/export-dwca.js';
+import { whyNoOccurrences } from '../../core/geo/export-dwca-empty.js';
+import type { SkippedObservations } from '../../core/geo/export-darwin-core.js';
 import { writeGeoJsonExport } from '../../core/geo/export-geojson.js';
 import type { PhotoQuery } from '../../core/library/index.js';
 import { photoFilterSchema } from '../../api/contract.js';
 import { resolveSettings } from '../../core/settings.js';
 import { type CliCommand, usageError } from '../command.js';
+import { refuseExistingOutput } from '../refuse-existing-output.js';
 
 const FORMATS = ['csv', 'geojson', 'dwc', 'dwca'] as const;
 type Format = (typeof FORMATS)[number];
@@ -33,11 +36,25 @@ function queryFromOptions(options: Record<string, unknown>): PhotoQuery {
   throw new StationError('INVALID_ARGUMENT', `--${field} ${why} (got "${String(raw[field])}").`);
 }
 
+/** What an export with no rows holds and why, for the warning on standard error. */
+function emptyExportReason(format: Format, counts: { leftOut: number; skipped?: SkippedObservations; withoutTaxon?: Record<string, number> }, query: PhotoQuery): string {
+  if (counts.skipped) return `the file holds no occurrences: ${whyNoOccurrences({ skipped: counts.skipped, withoutTaxon: counts.withoutTaxon ?? {} })}.`;
+  if (format === 'geojson' && counts.leftOut > 0) return `the file holds no features: the ${counts.leftOut} matching photos have no position (place them, or load a GPX track).`;
+  const filters = Object.entries(query)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `--${name} ${JSON.stringify(value)}`);
+  return filters.length ? `the file holds no photos: no photo matched ${filters.join(' ')}.` : 'the file holds no photos: the library has none.';
+}
+
 export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'write the library as CSV or GeoJSON (with filters), or Darwin Core (CSV or archive) for GBIF',
-  usage: `invasives export --format csv|geojson|dwc [--out FILE] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--excel] [--db FILE] [--json]
-invasives export --format dwca --out FILE.zip [--with-photos] [--recorded-by NAME] [--confirmed-only]
+  usage: `invasives export --format csv|geojson|dwc [--out FILE [--force]] [--species NAME] [--status STATUS] [--since DATE] [--until DATE] [--excel] [--db FILE] [--json]
+invasives export --format dwca --out FILE.zip [--force] [--with-photos] [--recorded-by NAME] [--confirmed-only]
+
+An existing --out file is never replaced unless --force is given. An export with no rows
+says so on standard error; a dwca archive that would hold no occurrences is not written
+(published through the IPT it would empty the dataset) and the error says why.
 
 CSV: RFC 4180, UTF-8, one row per photo. GeoJSON: RFC 7946 FeatureCollection of the
 geolocated photos ([longitude, latitude, altitude]); photos without GPS are counted.
@@ -73,6 +90,7 @@ filters below do not apply to dwc.
     'confirmed-only': { type: 'boolean', default: false },
     'with-photos': { type: 'boolean', default: false },
     excel: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
   },
   async run(context) {
     const format = context.options.format as Format | undefined;
@@ -84,6 +102,7 @@ filters below do not apply to dwc.
       throw usageError('--format dwca writes a zip file; give it with --out FILE.zip.');
     }
     const query = queryFromOptions(context.options);
+    if (out) refuseExistingOutput(path.resolve(out), context.options.force === true);
     const library = context.library.open('read');
     try {
       const settings = resolveSettings({ databasePath: context.databasePath });
@@ -92,7 +111,7 @@ filters below do not apply to dwc.
         confirmedOnly: context.options['confirmed-only'] === true,
       };
       const excel = context.options.excel === true;
-      type Counts = { written: number; leftOut: number; withoutTaxon?: Record<string, number>; media?: number; photosMissing?: Record<string, string> };
+      type Counts = { written: number; leftOut: number; withoutTaxon?: Record<string, number>; skipped?: SkippedObservations; media?: number; photosMissing?: Record<string, string> };
       const write = (target: string): Promise<Counts> => {
         if (format === 'dwca') {
           return writeDarwinCoreArchive(library, settings.geo, target, {
@@ -134,6 +153,7 @@ filters below do not apply to dwc.
           context.stderr.write(`Left out ${n} observation(s) of class "${label}": it is not a scientific name; map it with 'invasives taxa load FILE.csv'.\n`);
         }
         for (const [photo, reason] of Object.entries(counts.photosMissing ?? {})) context.stderr.write(`Photo not included: ${photo}: ${reason}\n`);
+        if (counts.written === 0) context.stderr.write(`Warning: ${emptyExportReason(format, counts, query)}\n`);
       }
       return 0;
     } finally {

@@ -83,6 +83,22 @@ export interface DarwinCoreResult {
   occurrences: DarwinCoreOccurrence[];
   /** Observations left out because their class has no scientific name: class → count (load a taxon mapping). */
   withoutTaxon: Record<string, number>;
+  /** Why the other observations were left out (an empty archive names these). */
+  skipped: SkippedObservations;
+}
+
+/** Observations that are not occurrences, by reason (classes without a taxon: `withoutTaxon`). */
+export interface SkippedObservations {
+  /** Every observation in the library (bursts count once). */
+  observations: number;
+  /** Rejected by a ranger, or without a species (no prediction, marked unsure). */
+  rejectedOrWithoutSpecies: number;
+  /** Predictions the open set judged unknown. */
+  judgedUnknown: number;
+  /** Predictions left out by `confirmedOnly`. */
+  notConfirmed: number;
+  /** Visitors' photos withheld (no consent to be named, no open licence). */
+  withheld: number;
 }
 
 const GEOREFERENCE_SOURCES = { exif: 'camera GPS (EXIF)', gpx: 'GPS track (GPX), time-matched', manual: 'placed by hand on a map' } as const;
@@ -128,12 +144,22 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
   const occurrences: DarwinCoreOccurrence[] = [];
   const withoutTaxon: Record<string, number> = {};
   const { observations, photos: photoById } = computeObservations(library, settings);
+  const skipped: SkippedObservations = { observations: observations.length, rejectedOrWithoutSpecies: 0, judgedUnknown: 0, notConfirmed: 0, withheld: 0 };
   const models = new Map<number, ReturnType<Library['models']['get']>>();
   for (const group of observations) {
-    if (!group.species || (group.evidence !== 'confirmed' && group.evidence !== 'predicted')) continue;
+    if (!group.species || (group.evidence !== 'confirmed' && group.evidence !== 'predicted')) {
+      skipped.rejectedOrWithoutSpecies++;
+      continue;
+    }
     // A photo the open set judged unknown is not an occurrence of the species the model forced it into.
-    if (group.evidence === 'predicted' && group.unknown) continue;
-    if (options.confirmedOnly && group.evidence !== 'confirmed') continue;
+    if (group.evidence === 'predicted' && group.unknown) {
+      skipped.judgedUnknown++;
+      continue;
+    }
+    if (options.confirmedOnly && group.evidence !== 'confirmed') {
+      skipped.notConfirmed++;
+      continue;
+    }
     const taxon = resolveTaxon(group.species, mappings, options.kingdom ?? 'Plantae');
     if (!taxon) {
       withoutTaxon[group.species] = (withoutTaxon[group.species] ?? 0) + 1;
@@ -143,7 +169,10 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
     const first = photos[0]!;
     // Visitors' photos: credited only with consent, else CC0 or left out (never a contact address).
     const credit = publishedCredit(library, photos);
-    if (credit.leaveOut) continue;
+    if (credit.leaveOut) {
+      skipped.withheld++;
+      continue;
+    }
     const confirmed = group.evidence === 'confirmed';
     const decider = confirmed
       ? photos.filter((photo) => photo.review?.decision === 'confirmed' || photo.review?.decision === 'corrected').sort((a, b) => (a.review!.decidedAt < b.review!.decidedAt ? 1 : -1))[0]
@@ -221,7 +250,7 @@ export function darwinCoreOccurrences(library: Library, settings: GeoSettings, o
     };
     occurrences.push({ record, photos: [] });
   }
-  return { occurrences, withoutTaxon };
+  return { occurrences, withoutTaxon, skipped };
 }
 
 /** The records alone (see darwinCoreOccurrences). */
@@ -238,11 +267,11 @@ export async function writeDarwinCoreCsv(
   settings: GeoSettings,
   outPath: string,
   options: DarwinCoreOptions & { excel?: boolean } = {},
-): Promise<{ written: number; leftOut: number; withoutTaxon: Record<string, number> }> {
+): Promise<{ written: number; leftOut: number; withoutTaxon: Record<string, number>; skipped: SkippedObservations }> {
   // The dataset's licence and published media, as in the archive (see writeDarwinCoreArchive).
   const dataset = readDatasetMetadata(library);
   const base = dataset.mediaBaseUrl?.replace(/\/+$/, '') ?? null;
-  const { occurrences, withoutTaxon } = darwinCoreOccurrences(library, settings, {
+  const { occurrences, withoutTaxon, skipped } = darwinCoreOccurrences(library, settings, {
     ...options,
     licence: options.licence ?? dataset.licence,
     recordedBy: options.recordedBy ?? dataset.recordedBy,
@@ -256,5 +285,5 @@ export async function writeDarwinCoreCsv(
       append(csvRow(terms.map((term) => record[term])));
     }
   });
-  return { written: occurrences.length, leftOut: Object.values(withoutTaxon).reduce((sum, n) => sum + n, 0), withoutTaxon };
+  return { written: occurrences.length, leftOut: Object.values(withoutTaxon).reduce((sum, n) => sum + n, 0), withoutTaxon, skipped };
 }

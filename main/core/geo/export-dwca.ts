@@ -11,6 +11,7 @@ import { readStoredPhoto } from '../ingest/read-stored-photo.js';
 import { openOrientedImage } from '../vision/decode.js';
 import { type DatasetMetadata, DATASET_LICENCES, readDatasetMetadata } from './dataset-metadata.js';
 import { buildEmlXml, buildMetaXml, type EmlCoverage } from './dwca-xml.js';
+import { refuseEmptyArchive } from './export-dwca-empty.js';
 import { DARWIN_CORE_COLUMNS, type DarwinCoreOccurrence, type DarwinCoreOptions, darwinCoreOccurrences } from './export-darwin-core.js';
 
 /** Row types of the archive's files (Darwin Core Occurrence core, GBIF Simple Multimedia extension). */
@@ -144,6 +145,7 @@ function coverageOf(occurrences: readonly DarwinCoreOccurrence[]): EmlCoverage {
  * with `withPhotos`. Media identifiers are files inside the archive (`withPhotos`) or the
  * configured base URL + /media/<id>.jpg; never a local path. The zip appears under its name
  * only once complete; an unwritable place fails before any work, and nothing stored changes.
+ * An archive that would hold no occurrences is refused, naming why (see refuseEmptyArchive).
  */
 export async function writeDarwinCoreArchive(library: Library, settings: GeoSettings, outPath: string, options: DwcaOptions = {}): Promise<DwcaResult> {
   const resolved = path.resolve(outPath);
@@ -158,6 +160,7 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
     let stripped: { files: Map<number, string>; missing: Record<string, string> } = { files: new Map(), missing: {} };
     if (options.withPhotos) {
       const draft = darwinCoreOccurrences(library, settings, { ...options, recordedBy });
+      refuseEmptyArchive(resolved, draft);
       fs.mkdirSync(mediaFolder, { recursive: true });
       stripped = await stripPhotos(library, draft.occurrences.flatMap((occurrence) => occurrence.photos), mediaFolder, options.maxImagePixels ?? DEFAULT_SETTINGS.maxImagePixels, options.onPhotoProgress);
     }
@@ -166,7 +169,9 @@ export async function writeDarwinCoreArchive(library: Library, settings: GeoSett
       if (options.withPhotos) return stripped.files.has(photo.id) ? `media/${photo.occurrenceId}.jpg` : null;
       return base ? `${base}/media/${photo.occurrenceId}.jpg` : null;
     };
-    const { occurrences, withoutTaxon } = darwinCoreOccurrences(library, settings, { ...options, recordedBy, licence: metadata.licence, mediaIdentifier });
+    const found = darwinCoreOccurrences(library, settings, { ...options, recordedBy, licence: metadata.licence, mediaIdentifier });
+    refuseEmptyArchive(resolved, found);
+    const { occurrences, withoutTaxon } = found;
 
     const terms = DARWIN_CORE_COLUMNS.map((column) => column.term);
     let occurrenceText = tsvLine(terms);
