@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,19 @@ export function waitForExit(child: ChildProcess): Promise<CliResult> {
 
 export function runCli(args: string[], options: { exactArgs?: boolean } = {}): Promise<CliResult> {
   return waitForExit(startCli(args, options));
+}
+
+/**
+ * The CLI tests' `cli(args, expectedCode = 0)`: runs `invasives ARGS --db DB` and asserts its
+ * exit code, the failure naming the command and showing what it printed. Each run costs a
+ * few seconds on a loaded machine: run few, each checking several things.
+ */
+export function cliOnLibrary(db: string): (args: string[], expectedCode?: number) => Promise<CliResult> {
+  return async (args, expectedCode = 0) => {
+    const result = await runCli([...args, '--db', db]);
+    assert.equal(result.code, expectedCode, `invasives ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
+    return result;
+  };
 }
 
 const BIN = path.join(REPO_ROOT, 'bin/invasives.js');

@@ -7,19 +7,14 @@ import { Library } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { readZip } from '../helpers/read-zip.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliOnLibrary } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const dir = makeTempDir();
 const db = path.join(dir, 'library.sqlite');
 const LABELS = ['daisy', 'Ailanthus altissima'];
 
-/** Each CLI run costs a few seconds here: few runs, each checking several things. */
-async function cli(args: string[], expectedCode = 0) {
-  const result = await runCli([...args, '--db', db]);
-  assert.equal(result.code, expectedCode, `invasives ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
+const cli = cliOnLibrary(db);
 
 before(async () => {
   const card = path.join(dir, 'card');

@@ -7,7 +7,7 @@ import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { type AlertRow, Library } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliOnLibrary } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const dir = makeTempDir();
@@ -16,12 +16,7 @@ const card = path.join(dir, 'card');
 const LABELS = ['Ailanthus altissima', 'Robinia pseudoacacia'];
 let ids: Record<string, number>;
 
-/** Each CLI run costs a few seconds on this machine: the tests run few and check the rest in process. */
-async function cli(args: string[], expectedCode = 0) {
-  const result = await runCli([...args, '--db', db]);
-  assert.equal(result.code, expectedCode, `invasives ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
+const cli = cliOnLibrary(db);
 
 before(async () => {
   await writeCard(card, {

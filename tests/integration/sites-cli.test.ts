@@ -12,7 +12,7 @@ import { Library } from '../../main/core/library/index.js';
 import { resolveSettings } from '../../main/core/settings.js';
 import { TREATMENT_UPLOAD_COLUMNS } from '../../main/core/sites/site-reports.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliOnLibrary } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const dir = makeTempDir();
@@ -21,11 +21,7 @@ const KNOTWEED = 'Reynoutria japonica';
 const polygonFile = path.join(dir, 'site.geojson');
 const crossedFile = path.join(dir, 'crossed.geojson');
 
-async function cli(args: string[], expectedCode = 0) {
-  const result = await runCli([...args, '--db', db]);
-  assert.equal(result.code, expectedCode, `invasives ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
+const cli = cliOnLibrary(db);
 
 before(async () => {
   const card = path.join(dir, 'card');

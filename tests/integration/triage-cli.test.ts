@@ -12,19 +12,14 @@ import { importFolder } from '../../main/core/ingest/import-folder.js';
 import { type AlertRow, Library, type SpeciesEntry } from '../../main/core/library/index.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
 import { writeCard } from '../fixtures/make-card.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliOnLibrary } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const dir = makeTempDir();
 const db = path.join(dir, 'library.sqlite');
 const LABELS = ['Ailanthus altissima', 'Robinia pseudoacacia'];
 
-/** Each CLI run costs a few seconds here: few runs, each checking much. */
-async function cli(args: string[], expectedCode = 0) {
-  const result = await runCli([...args, '--db', db]);
-  assert.equal(result.code, expectedCode, `invasives ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
+const cli = cliOnLibrary(db);
 
 before(async () => {
   const card = path.join(dir, 'card');
