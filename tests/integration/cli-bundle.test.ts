@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Library } from '../../main/core/library/index.js';
+import type { PlacementConflict, ReviewConflict } from '../../main/core/stations/conflicts.js';
 import { addPhoto, addPrediction } from '../helpers/station-library.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -33,9 +34,11 @@ test('invasives bundle export / import / conflicts / resolve and invasives merge
   const b = Library.open(bPath);
   const onB = b.stationSync.photoId(one.sha256)!;
   b.reviews.record({ photoId: onB, decision: 'rejected', reviewer: 'Ben' });
+  b.positions.set(onB, { latitude: 46.9, longitude: 10.4, source: 'manual', uncertaintyMetres: 50, by: 'Ben' });
   b.close();
   const a2 = Library.open(aPath);
   a2.reviews.record({ photoId: one.id, decision: 'confirmed', species: 'Ailanthus altissima', reviewer: 'Ana' });
+  a2.positions.set(one.id, { latitude: 46.65, longitude: 10.15, source: 'manual', uncertaintyMetres: 10, by: 'Ana' });
   a2.close();
   const merged = await runCli(['merge', aPath, '--db', bPath]);
   assert.equal(merged.code, 0, merged.stderr);
@@ -43,6 +46,16 @@ test('invasives bundle export / import / conflicts / resolve and invasives merge
   const conflicts = await runCli(['bundle', 'conflicts', '--db', bPath]);
   assert.match(conflicts.stdout, /confirmed Ailanthus altissima by Ana/);
   assert.match(conflicts.stdout, /rejected by Ben/);
+  assert.match(conflicts.stdout, /46\.9, 10\.4 ±50 m by Ben/);
+  // --json carries both kinds, like the text: { reviews: [...], placements: [...] }.
+  const listed = await runCli(['bundle', 'conflicts', '--json', '--db', bPath]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const json = JSON.parse(listed.stdout) as { reviews: ReviewConflict[]; placements: PlacementConflict[] };
+  assert.deepEqual(Object.keys(json), ['reviews', 'placements']);
+  assert.deepEqual(json.reviews.map((conflict) => [conflict.photoId, conflict.decisions.map((d) => `${d.decision} ${d.ranger}`).sort()]), [[onB, ['confirmed Ana', 'rejected Ben']]]);
+  assert.deepEqual(json.placements.map((conflict) => [conflict.photoId, conflict.placements.map((p) => [p.ranger, p.latitude, p.longitude, p.uncertaintyMetres]).sort()]), [
+    [onB, [['Ana', 46.65, 10.15, 10], ['Ben', 46.9, 10.4, 50]]],
+  ]);
   const resolved = await runCli(['bundle', 'resolve', String(onB), '--decision', 'confirmed', '--species', 'Ailanthus altissima', '--ranger', 'Ben', '--db', bPath]);
   assert.equal(resolved.code, 0, resolved.stderr);
   const none = await runCli(['bundle', 'conflicts', '--db', bPath]);

@@ -47,11 +47,12 @@ export function reportMerge(summary: ImportBundleSummary, context: CommandContex
 
 function printConflicts(library: Library, context: CommandContext): number {
   const conflicts = reviewConflicts(library);
+  const placements = placementConflicts(library);
   if (context.json) {
-    context.stdout.write(`${JSON.stringify(conflicts, null, 2)}\n`);
+    // Both kinds, as the text shows them: photos decided differently and photos placed differently.
+    context.stdout.write(`${JSON.stringify({ reviews: conflicts, placements }, null, 2)}\n`);
     return 0;
   }
-  const placements = placementConflicts(library);
   for (const conflict of placements) {
     context.stdout.write(`photo ${conflict.photoId ?? '?'} (${conflict.photoSha256.slice(0, 12)}) placed differently:\n`);
     for (const placed of conflict.placements) {
@@ -80,7 +81,7 @@ export const bundleCommand: CliCommand = {
   usage: `invasives bundle export --out FILE [--to STATION] [--full]
 invasives bundle import FILE
 invasives bundle status
-invasives bundle conflicts
+invasives bundle conflicts [--json]
 invasives bundle resolve PHOTO_ID --decision D [--species NAME] [--ranger NAME] [--note TEXT]
 
 A station bundle is one file (SQLite, with a sha256 checksum) that carries what another station
@@ -92,7 +93,8 @@ and every event (sites, treatments, submissions…).
                         not confirmed; a bundle it never received is sent again next time
   export --full         everything
   import FILE           merges a bundle (all or nothing; importing it twice changes nothing)
-  conflicts             photos two stations decided differently on
+  conflicts             photos two stations decided or placed differently; --json prints
+                        { "reviews": [...], "placements": [...] }
   resolve PHOTO_ID      records the ranger's decision, which settles the conflict`,
   options: {
     out: { type: 'string' },
