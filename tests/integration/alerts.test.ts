@@ -95,7 +95,7 @@ test('the first refresh raises new-species, new-zone and new-cell alerts, predic
   assert.deepEqual(keys, [
     `new-cell ${BALSAM} cell`,
     `new-cell ${HOGWEED} cell`,
-    `new-species ${HOGWEED} the library`,
+    `new-species ${HOGWEED} first record at this station`,
     `new-zone ${BALSAM} Ofenpass`,
     `new-zone ${HOGWEED} Val Trupchun`,
   ].sort());
@@ -122,6 +122,18 @@ test('refreshing again raises nothing and changes nothing (once and only once)',
   assert.equal(again.updated, 0);
   assert.equal(again.withdrawn, 0);
   assert.equal(JSON.stringify(library.alerts.list()), before);
+});
+
+test('a new-species alert stored with the old place wording ("the library") reads "first record at this station" after the next refresh, its state kept', () => {
+  const alert = find('new-species', HOGWEED)!;
+  library.alerts.acknowledge(alert.id);
+  library.alerts.upsert({ kind: 'new-species', species: HOGWEED, placeKey: '', placeLabel: 'the library', confirmed: false, photoIds: alert.photoIds, detail: alert.detail });
+  assert.equal(library.alerts.get(alert.id)!.placeLabel, 'the library', 'precondition: as an older version stored it');
+  const result = refreshAlerts(library, geo);
+  assert.deepEqual([result.raised.length, result.updated], [0, 1]);
+  const relabelled = library.alerts.get(alert.id)!;
+  assert.deepEqual([relabelled.placeLabel, relabelled.state], ['first record at this station', 'acknowledged']);
+  library.alerts.reopen(alert.id);
 });
 
 test('dismissed and acknowledged alerts keep their state after re-importing the same card', async () => {

@@ -55,6 +55,7 @@ test('zones load raises alerts; alerts can be dismissed only with a reason; a CL
   const loaded = await cli(['zones', 'load', path.join(dir, 'zones.geojson')]);
   assert.match(loaded.stdout, /Loaded 1 zone\(s\): Il Fuorn/);
   assert.match(loaded.stdout, /NEW ALERT #\d+ new: New introduction: first record in this zone: Ailanthus altissima, Il Fuorn, 1 photo\(s\) \[predicted only\]/);
+  assert.match(loaded.stdout, /NEW ALERT #\d+ new: New to the park: species never recorded before: Ailanthus altissima, first record at this station, \d+ photo\(s\)/);
   const alerts = JSON.parse((await cli(['alerts', 'list', '--json'])).stdout) as AlertRow[];
   const zone = alerts.find((alert) => alert.kind === 'new-zone')!;
   assert.ok(zone);

@@ -148,6 +148,7 @@ test('alerts CSV and GeoJSON report every alert with its state, evidence and pho
   assert.equal(dismissed.evidence, 'predicted');
   assert.equal(dismissed.sightings, '1');
   assert.equal(dismissed.photos, '2');
+  assert.deepEqual([...new Set(rows.filter((row) => row.kind === 'new-species').map((row) => row.place))], ['first record at this station']);
 
   const geojsonPath = path.join(dir, 'alerts.geojson');
   await writeAlertsGeoJson(library, geojsonPath, { state: 'dismissed' });
@@ -169,6 +170,8 @@ test('the HTML report is self-contained and printable, with one SVG map per aler
   assert.match(html, /fill-rule="evenodd"/, 'zones are drawn');
   assert.match(html, /<circle /, 'photos are drawn');
   assert.match(html, /PREDICTED/);
+  assert.match(html, /first record at this station/, 'a new species reads as never recorded here before');
+  assert.doesNotMatch(html, /the library/);
   assert.match(html, /=known &#60;planting&#62;/, 'text is escaped');
   assert.match(html, /@media print/);
 });

@@ -154,6 +154,7 @@ describe('field calls over HTTP (species info, alerts, zones, placement)', () =>
     await changed;
     const [alert] = await value('alerts:list', { kind: 'new-species' });
     assert.equal(alert?.evidence, 'confirmed');
+    assert.equal(alert?.placeLabel, 'first record at this station', 'the Alerts screen says the species was never recorded here before');
   });
 
   test('zones:load stores uploaded zones (never a path), zones:list returns them, and new-zone alerts follow', async () => {

@@ -96,7 +96,8 @@ name (invasives settings set stationName NAME).
 
 Kinds, most urgent first (the default order; change it with
 invasives settings set alertPriority KIND,KIND,...):
-  new-species       new to the park: a species never recorded in the library or the baseline
+  new-species       new to the park: a species never recorded at this station (its photos
+                    or the baseline); its place reads "first record at this station"
   new-zone          new introduction: first record of a species in a management zone
   new-cell          new introduction: first record of a species in a grid cell
   near-boundary     a watch-list species within boundaryBufferMetres of the park boundary

@@ -29,6 +29,12 @@ function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/**
+ * The place of a 'new-species' alert: no place of its own, the species was never recorded
+ * anywhere in this station's records (its photos, merged bundles, the baseline).
+ */
+export const NEW_SPECIES_PLACE_LABEL = 'first record at this station';
+
 /** The kind an unknown-organism alert carries in place of a species name. */
 export const UNKNOWN_ORGANISM = 'unknown organism';
 
@@ -150,7 +156,8 @@ class KnownRecords {
 /**
  * Brings the alerts up to date with the library: regroups near-duplicate photos, then raises
  * (once per kind, species and place, ever) an alert for
- *  - a species never recorded in the library or the baseline ('new-species', new to the park);
+ *  - a species never recorded in the station's records, photos or baseline ('new-species', new
+ *    to the park; its place reads NEW_SPECIES_PLACE_LABEL);
  *  - a species in a management zone ('new-zone') or grid cell ('new-cell') where the baseline
  *    has no record of it: a new introduction, or 'spread' when a known record of the same
  *    species (baseline, or an earlier sighting elsewhere) lies within `spreadBufferMetres`;
@@ -200,7 +207,7 @@ export function refreshAlerts(library: Library, baseSettings: GeoSettings): Aler
 
     for (const group of alertable) {
       const species = group.species;
-      if (!knownSpecies.has(species)) candidates.add('new-species', species, '', 'the library', group);
+      if (!knownSpecies.has(species)) candidates.add('new-species', species, '', NEW_SPECIES_PLACE_LABEL, group);
       if (group.latitude === null || group.longitude === null) continue;
       const point = { latitude: group.latitude, longitude: group.longitude };
       const place = zones.locate(group.latitude, group.longitude);
