@@ -96,6 +96,9 @@ test('alerts export writes the HTML report; export --format dwc writes Darwin Co
   const result = await cli(['alerts', 'export', '--format', 'html', '--out', html]);
   assert.match(result.stdout, /Wrote \d+ alert\(s\) as html/);
   assert.match(fs.readFileSync(html, 'utf8'), /<svg /);
+  const again = await cli(['alerts', 'export', '--format', 'csv', '--out', html], 3);
+  assert.match(again.stderr, /alerts\.html already exists; nothing was written\. Choose another --out name, or pass --force/);
+  assert.match(fs.readFileSync(html, 'utf8'), /<svg /, 'the report is untouched');
   const dwc = path.join(dir, 'occurrences.csv');
   const exported = await cli(['export', '--format', 'dwc', '--out', dwc, '--recorded-by', 'Ranger team']);
   assert.match(exported.stderr, /Exported 2 occurrences as dwc/);

@@ -82,6 +82,8 @@ test('a drawn site through its lifecycle, with refusals that store nothing, the 
   await cli(['sites', 'export', '--format', 'csv', '--out', sitesCsv]);
   await cli(['sites', 'export', '--format', 'treatments', '--out', treatments]);
   await cli(['sites', 'export', '--format', 'sheet', '--out', sheet, id]);
+  const again = await cli(['sites', 'export', '--format', 'csv', '--out', geojson], 3);
+  assert.match(again.stderr, /sites\.geojson already exists; nothing was written\. Choose another --out name, or pass --force/);
   const collection = JSON.parse(fs.readFileSync(geojson, 'utf8'));
   assert.equal(collection.features[0].geometry.type, 'Polygon');
   assert.equal(collection.features[0].properties.state, 'clean');

@@ -60,6 +60,8 @@ test('species list CSV: a file with an unknown species is refused whole with the
   ]);
   const out = path.join(dir, 'exported.csv');
   await cli(['species', 'export', '--out', out]);
+  const again = await cli(['species', 'export', '--out', out], 3);
+  assert.match(again.stderr, /exported\.csv already exists; nothing was written\. Choose another --out name, or pass --force/);
   const rows = parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.deepEqual(rows[0], { species: 'Ailanthus altissima', watch_list: 'yes', priority: '1', min_score: '0.7', alerts: 'on', can_occur: 'yes', note: 'tree of heaven, cut on sight' });
 });

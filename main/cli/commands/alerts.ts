@@ -7,6 +7,7 @@ import { ALERT_KINDS, ALERT_STATES, type AlertFilter, type AlertKind, type Alert
 import { resolveSettings } from '../../core/settings.js';
 import { decisionMaker, readStationSettings } from '../../core/station-settings.js';
 import { type CliCommand, type CommandContext, usageError } from '../command.js';
+import { refuseExistingOutput } from '../refuse-existing-output.js';
 
 /** Refreshes the alerts after a change and says what is new (shared by the geo commands). */
 export function refreshAndReport(library: Library, context: CommandContext): AlertRefreshResult {
@@ -86,7 +87,7 @@ invasives alerts ack ID | ack FILTER        acknowledge one alert, or every aler
 invasives alerts dismiss ID|FILTER --reason TEXT
 invasives alerts reopen ID|FILTER
 invasives alerts seen ID|FILTER             mark as seen
-invasives alerts export --format csv|geojson|html --out FILE [--state STATE]
+invasives alerts export --format csv|geojson|html --out FILE [--force] [--state STATE]
 
 FILTER: --state new|acknowledged|dismissed  --kind KIND  --species NAME  --zone NAME
         --cell KEY  --evidence predicted|confirmed  --unseen
@@ -123,6 +124,7 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
     reason: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    force: { type: 'boolean', default: false },
   },
   async run(context) {
     const [action = 'list', target] = context.positionals;
@@ -203,6 +205,7 @@ photo. Dismissed alerts stay dismissed; an alert whose photos were all rejected 
             throw usageError('where to? Give --out FILE.');
           }
           const target = path.resolve(out);
+          refuseExistingOutput(target, context.options.force === true);
           const counts = await EXPORTS[format](library, target, { state: filter.state });
           if (context.json) context.stdout.write(`${JSON.stringify({ format, out: target, ...counts })}\n`);
           else context.stdout.write(`Wrote ${counts.written} alert(s) as ${format} to ${target}.\n`);

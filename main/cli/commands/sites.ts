@@ -22,6 +22,7 @@ import {
 } from '../../core/sites/site-service.js';
 import { decisionMaker } from '../../core/station-settings.js';
 import { type CliCommand, type CommandContext, usageError } from '../command.js';
+import { refuseExistingOutput } from '../refuse-existing-output.js';
 import { refreshAndReport } from './alerts.js';
 
 const option = (context: CommandContext, name: string) => (typeof context.options[name] === 'string' ? (context.options[name] as string) : undefined);
@@ -105,7 +106,7 @@ invasives sites visit SITE --outcome clean|regrowth --statement TEXT --photos ID
 invasives sites due [--weeks N] [--as-of DATE]           re-checks due in the coming weeks (overdue first)
 invasives sites summary [--as-of DATE]                   still to treat / treated this season, per zone and species
 invasives sites schedule [--years 1,2,5] [--species NAME]  show or set the re-check schedule
-invasives sites export --format geojson|csv|treatments|sheet --out FILE [--due-weeks N] [SITE ...]
+invasives sites export --format geojson|csv|treatments|sheet --out FILE [--force] [--due-weeks N] [SITE ...]
 
 A site's lifecycle: reported → confirmed → treatment planned → treated → re-check due →
 regrowth | clean → eradicated after the last required clean re-check (default 1, 2 and 5 years
@@ -141,6 +142,7 @@ or the due route (--due-weeks N, default 4).`,
     years: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    force: { type: 'boolean', default: false },
     ranger: { type: 'string' },
     reason: { type: 'string' },
   },
@@ -260,6 +262,7 @@ or the due route (--due-weeks N, default 4).`,
           if (!format || !['geojson', 'csv', 'treatments', 'sheet'].includes(format)) throw usageError('--format geojson, csv, treatments or sheet is required.');
           if (!out) throw usageError('where to? Give --out FILE.');
           const target = path.resolve(out);
+          refuseExistingOutput(target, context.options.force === true);
           let sites = targets.length > 0 ? targets.map((id) => getSite(library, id)) : listSites(library);
           let written: number;
           if (format === 'geojson') written = await writeSitesGeoJson(sites, library, target, clock);

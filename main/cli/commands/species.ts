@@ -6,6 +6,7 @@ import type { NewSpeciesEntry, SpeciesEntry } from '../../core/library/index.js'
 import { parseSpeciesListCsv, saveSpeciesEntries, speciesListCsv } from '../../core/species-list.js';
 import { decisionMaker } from '../../core/station-settings.js';
 import { type CliCommand, type CommandContext, usageError } from '../command.js';
+import { refuseExistingOutput } from '../refuse-existing-output.js';
 
 function describeEntry(entry: SpeciesEntry): string {
   const flags = [
@@ -54,7 +55,7 @@ invasives species set "<species>" [--watch yes|no] [--priority 1-5] [--min-score
                                    [--alerts on|off] [--can-occur yes|no] [--note TEXT]
 invasives species remove "<species>"
 invasives species import <file.csv> [--replace] [--allow-new-species]
-invasives species export --out FILE.csv
+invasives species export --out FILE.csv [--force]
 
 Per species: on the watch list (its alerts near the park boundary), priority (1 most urgent
 to 5; orders alerts of the same kind), the least model score that may alert (else the
@@ -75,6 +76,7 @@ Changes record the ranger (--ranger NAME, else the "ranger" setting).`,
     'allow-new-species': { type: 'boolean', default: false },
     ranger: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    force: { type: 'boolean', default: false },
   },
   async run(context) {
     const [action = 'list', target] = context.positionals;
@@ -114,6 +116,7 @@ Changes record the ranger (--ranger NAME, else the "ranger" setting).`,
           const out = context.options.out as string | undefined;
           if (!out) throw new StationError('INVALID_ARGUMENT', 'Where to? Give --out FILE.csv.');
           const file = path.resolve(out);
+          refuseExistingOutput(file, context.options.force === true);
           const entries = library.speciesList.list();
           await writeFileAtomically(file, speciesListCsv(entries));
           context.stdout.write(context.json ? `${JSON.stringify({ out: file, written: entries.length })}\n` : `Wrote ${entries.length} species to ${file}.\n`);
