@@ -246,7 +246,7 @@ test('an export killed with SIGKILL while it writes never leaves a half file und
   let killedMidWrite = 0;
   for (let attempt = 0; attempt < 6 && killedMidWrite < 3; attempt++) {
     for (const name of partials()) fs.rmSync(path.join(path.dirname(out), name));
-    const child = startCli(['export', '--format', 'csv', '--out', out, '--db', databasePath]);
+    const child = startCli(['export', '--format', 'csv', '--out', out, '--force', '--db', databasePath]);
     const exited = waitForExit(child);
     let finished = false;
     void exited.then(() => (finished = true));
@@ -262,7 +262,7 @@ test('an export killed with SIGKILL while it writes never leaves a half file und
     assert.ok(content === previous || content.split('\n').length === PHOTO_ROWS + 2, `after kill ${killedMidWrite}: the previous file, or the whole new one (${content.length} chars)`);
   }
   assert.ok(killedMidWrite >= 3, `the export was killed while writing its temporary file at least 3 times (${killedMidWrite}); a writer without one is never caught mid-write`);
-  const final = await runCli(['export', '--format', 'csv', '--out', out, '--db', databasePath]);
+  const final = await runCli(['export', '--format', 'csv', '--out', out, '--force', '--db', databasePath]);
   assert.equal(final.code, 0, final.stderr);
   assert.equal(fs.readFileSync(out, 'utf8').split('\n').length, PHOTO_ROWS + 2, 'header, one line per photo, final newline');
   console.log(`# export killed mid-write ${killedMidWrite} times: the final name always held a whole file`);
