@@ -5,7 +5,6 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
-import { chooseInDialog } from '../helpers/input-files.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -52,9 +51,7 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     }
     await writeCard(card, photos);
     writeTinyOnnxPack(packDir, LONG_LABELS);
-    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
-    const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
-    assert.ok(added.ok, added.ok ? '' : added.error.message);
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, activeModelPack: packDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
     const started = await server.station.dispatch('import:start', { rootPath: card });
     assert.ok(started.ok, started.ok ? '' : started.error.message);
     for (;;) {
