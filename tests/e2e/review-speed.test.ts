@@ -3,8 +3,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Browser, Page, Route } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
-import { buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -37,8 +38,7 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   before(async () => {
-    buildRenderer(rendererDir);
-    server = await startServer({ databasePath, rendererDir });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
     const { library } = server.station;
     const model = library.models.add({ name: 'speed', version: '1', contentHash: 'speed', format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
     library.models.setActive(model.id);
@@ -56,14 +56,9 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
       }
     });
     order = library.photos.query({ order: 'needs-review' }).map((photo) => photo.id);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('decisions show the next photo before the station answers, and all are stored in the order made', async () => {
     await page.goto(`${server.url}#/review`);
