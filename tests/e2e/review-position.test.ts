@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
+import { photoDetailProbes } from '../helpers/photo-detail.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -37,11 +38,8 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
   /** Photo ids in the needs-review order before any decision. */
   let order: number[];
 
-  const shownId = async () => Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
-  const waitShown = (id: number) => page.locator(`[data-testid=photo-detail][data-photo-id="${id}"]`).waitFor();
+  const { shownId, waitShown, decisionsStored } = photoDetailProbes(() => page);
   const statusOf = (id: number) => server.station.library.photos.get(id)!.status;
-  /** The photo view says "Saving N decisions…" until the station has stored them all. */
-  const decisionsStored = () => page.getByTestId('decisions-pending').waitFor({ state: 'detached' });
   const cursorId = async () => Number(await page.locator('[data-testid=photo-grid] .cell.cursor').getAttribute('data-photo-id'));
 
   before(async () => {

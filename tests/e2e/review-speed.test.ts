@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page, Route } from 'playwright-core';
 import type { RunningServer } from '../../main/server/server.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { photoDetailProbes } from '../helpers/photo-detail.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -29,10 +30,8 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
   /** Photo ids in the needs-review order. */
   let order: number[];
 
-  const shownId = async () => Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
-  const waitShown = (id: number) => page.locator(`[data-testid=photo-detail][data-photo-id="${id}"]`).waitFor();
+  const { shownId, waitShown, decisionsStored } = photoDetailProbes(() => page);
   const statusOf = (id: number) => server.station.library.photos.get(id)?.status;
-  const decisionsStored = () => page.getByTestId('decisions-pending').waitFor({ state: 'detached' });
   /** Opens a photo by its address within the page, as the app's links do (a goto of the tokened URL would reload the page). */
   const openPhoto = (id: number) => page.evaluate((photoId) => (location.hash = `#/photo/${photoId}`), id);
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

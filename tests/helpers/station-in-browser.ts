@@ -18,8 +18,9 @@ export interface StationInBrowserOptions extends ServerOptions {
   /** The page's settings: its viewport, downloads, CSP bypass for axe-core. */
   pageOptions: BrowserContextOptions;
   /**
-   * What the test stores in its library before the server opens it: the library at
-   * `databasePath` is opened for this and closed again. Absent: the library is as the test left it.
+   * What the test stores in its library before the server opens it (awaited when it returns a
+   * promise): the library at `databasePath` is opened for this and closed again. Absent: the
+   * library is as the test left it, or empty.
    */
   prepareLibrary?: (library: Library) => unknown;
   /**
