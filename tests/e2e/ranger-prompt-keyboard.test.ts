@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { importCardWithPredictions } from '../helpers/predicted-card.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
-import { importCardWithPredictions } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**

@@ -7,8 +7,8 @@ import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { importCardWithPredictions } from '../helpers/predicted-card.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
-import { importCardWithPredictions } from '../helpers/station-library.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { importFolder } from '../../main/core/ingest/import-folder.js';
-import { Library, type PhotoSummary } from '../../main/core/library/index.js';
-import { resolveSettings, thumbnailCacheDir } from '../../main/core/settings.js';
+import { Library } from '../../main/core/library/index.js';
+import { thumbnailCacheDir } from '../../main/core/settings.js';
 
 /** A content hash as the import computes it, for bytes named by `seed`. */
 export function hashOf(seed: string): string {
@@ -50,25 +49,4 @@ export function addPrediction(library: Library, photoId: number, modelSeed = 'mo
     preprocessing: { size: 224 },
   });
   return library.predictions.save({ photoId, modelId: model.id, labels: ['Ailanthus altissima', 'Fallopia japonica'], probabilities: new Float32Array([0.8, 0.2]), topK: 2 });
-}
-
-/** A model as the library records it: its identity and classes (nothing of it is run). */
-export interface RecordedModel {
-  name: string;
-  contentHash: string;
-  sourcePath: string;
-  labels: string[];
-}
-
-/**
- * Imports the card at `card` as the station does, makes `model` the active model and saves its
- * prediction for every photo: `probabilities(photo)`, one per label.
- */
-export async function importCardWithPredictions(library: Library, card: string, model: RecordedModel, probabilities: (photo: PhotoSummary) => number[]): Promise<void> {
-  await importFolder(library, card, { settings: resolveSettings({ databasePath: library.databasePath }) });
-  const { id: modelId } = library.models.add({ ...model, version: '1', format: 'onnx', preprocessing: {} });
-  library.models.setActive(modelId);
-  for (const photo of library.photos.query()) {
-    library.predictions.save({ photoId: photo.id, modelId, labels: model.labels, probabilities: Float32Array.from(probabilities(photo)), topK: model.labels.length });
-  }
 }
