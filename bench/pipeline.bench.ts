@@ -144,8 +144,9 @@ function xceptionPack(): ModelPack {
 type Resampler = 'exact' | 'fast';
 /**
  * 'exact': the exact resampler as the station runs it (JPEGs decoded to the samples read, see
- * jpeg-samples.ts); 'whole': the same with every JPEG decoded whole by libvips (the fallback
- * where native/jpeg-grid is not built); 'fast': shrink-on-load.
+ * jpeg-samples.ts, and resized in C); 'whole': the same without the native pixel code (JPEGs
+ * decoded whole by libvips, resized in TypeScript: the fallback where native/jpeg-grid is not
+ * built); 'fast': shrink-on-load.
  */
 type Decoding = 'exact' | 'whole' | 'fast';
 const DECODINGS: Decoding[] = ['exact', 'whole', 'fast'];
@@ -205,18 +206,31 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<De
   // One untimed pass first: the first photos otherwise pay for JIT compilation and libvips start-up.
   const warmUp = await readAndHashPhotoFile(files[0]!, settings);
   await readPhotoExif(warmUp.bytes);
+  // 'whole' is the station without its native pixel code: libvips decodes, TypeScript resizes.
+  const inMode = async <T>(decoding: Decoding, work: () => Promise<T>): Promise<T> => {
+    if (decoding === 'whole') process.env.INVASIVES_NATIVE_PIXELS = 'off';
+    try {
+      return await work();
+    } finally {
+      delete process.env.INVASIVES_NATIVE_PIXELS;
+    }
+  };
   for (const decoding of DECODINGS) {
-    const warm = await decode(warmUp.bytes, decoding);
-    await thumbnailFromDecoded(warm, settings.thumbnailSize);
-    for (let i = 0; i < 3; i++) preprocessDecoded(warm, pack.preprocessing);
+    await inMode(decoding, async () => {
+      const warm = await decode(warmUp.bytes, decoding);
+      await thumbnailFromDecoded(warm, settings.thumbnailSize);
+      for (let i = 0; i < 3; i++) preprocessDecoded(warm, pack.preprocessing);
+    });
   }
   for (const file of files) {
     const { bytes, sha256 } = await timed((ms) => (costs.exact.readHash += ms), () => readAndHashPhotoFile(file, settings));
     const exif = await timed((ms) => (costs.exact.exif += ms), () => readPhotoExif(bytes));
     for (const decoding of DECODINGS) {
-      const decoded = await timed((ms) => (costs[decoding].decode += ms), () => decode(bytes, decoding));
-      await timed((ms) => (costs[decoding].thumbnail += ms), () => thumbnailFromDecoded(decoded, settings.thumbnailSize));
-      await timed((ms) => (costs[decoding].resize += ms), () => preprocessDecoded(decoded, pack.preprocessing));
+      await inMode(decoding, async () => {
+        const decoded = await timed((ms) => (costs[decoding].decode += ms), () => decode(bytes, decoding));
+        await timed((ms) => (costs[decoding].thumbnail += ms), () => thumbnailFromDecoded(decoded, settings.thumbnailSize));
+        await timed((ms) => (costs[decoding].resize += ms), () => preprocessDecoded(decoded, pack.preprocessing));
+      });
     }
     // The same writes as importOneFile makes for a new photo with a prediction.
     await timed((ms) => (costs.exact.sqlite += ms), () => library.transaction(() => {
@@ -284,7 +298,7 @@ interface ImportRun {
 function importInOwnProcess(folder: string, onnxPath: string, decoding: Decoding, databasePath: string, progress = false): ImportRun {
   const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import-memory.ts'), folder, onnxPath, String(pack.identity.labels.length), databasePath, resamplerOf(decoding), ...(progress ? ['--progress'] : [])], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
-    env: decoding === 'whole' ? { ...process.env, INVASIVES_JPEG_DECODER: 'libvips' } : process.env,
+    env: decoding === 'whole' ? { ...process.env, INVASIVES_NATIVE_PIXELS: 'off' } : process.env,
   });
   if (child.status !== 0) throw new Error(`the ${decoding} import of ${folder} failed (exit ${child.status})`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ImportRun;

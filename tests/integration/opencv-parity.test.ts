@@ -3,7 +3,8 @@
  * DEEP-OC's load_image (cv2.imread(IMREAD_COLOR), BGR->RGB) and resize_im (cv2.resize,
  * INTER_LINEAR) on the real photos of ../shared, among them the ones with Adobe RGB, camera
  * RGB and other ICC profiles and the EXIF orientations 1-8, must give our exact resampler's
- * pixels bit for bit. Skips, saying why, without OpenCV or ../shared.
+ * pixels bit for bit, with the native pixel code and without it. Skips, saying why, without
+ * OpenCV or ../shared.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import type { Preprocessing } from '../../main/core/vision/model-pack.js';
+import { nativePixels } from '../../main/core/vision/native-pixels.js';
 import { photoViews } from '../../main/core/vision/preprocess.js';
 import { sharedPath, skipUnlessShared } from '../helpers/shared-data.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -50,10 +52,18 @@ test('DEEP-OC load_image + resize_im (OpenCV) equal our exact pixels on real pho
   const out = makeTempDir('opencv-parity');
   const run = spawnSync(python!, ['-c', DEEP_OC_LOAD_AND_RESIZE, out, ...chosen], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  for (const [i, file] of chosen.entries()) {
-    const theirs = fs.readFileSync(path.join(out, `${i}.rgb`));
-    const [ours] = await photoViews(fs.readFileSync(file), P, { maxPixels: 2e8, path: file });
-    assert.ok(Buffer.from(ours!.data).equals(theirs), `${file}: our pixels differ from OpenCV ${run.stdout.trim()}'s`);
+  // With the native pixel code (JPEGs decoded to their taps, C arithmetic) where it is built, and without it.
+  for (const native of nativePixels() ? [true, false] : [false]) {
+    if (!native) process.env.INVASIVES_NATIVE_PIXELS = 'off';
+    try {
+      for (const [i, file] of chosen.entries()) {
+        const theirs = fs.readFileSync(path.join(out, `${i}.rgb`));
+        const [ours] = await photoViews(fs.readFileSync(file), P, { maxPixels: 2e8, path: file });
+        assert.ok(Buffer.from(ours!.data).equals(theirs), `${file}: our pixels (${native ? 'native' : 'libvips and TypeScript'}) differ from OpenCV ${run.stdout.trim()}'s`);
+      }
+    } finally {
+      delete process.env.INVASIVES_NATIVE_PIXELS;
+    }
   }
   assert.ok(chosen.length >= 100, `only ${chosen.length} photos compared`);
 });

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { nativePixels } from './native-pixels.js';
 import type { StoredSamples } from './orientation.js';
 
 /**
@@ -14,13 +14,9 @@ import type { StoredSamples } from './orientation.js';
  * tests check both) and the authoritative verdict on a damaged file.
  */
 
-interface JpegGridAddon {
-  decodeGrids(
-    jpeg: Uint8Array,
-    grids: (Omit<JpegGrid, 'outputPixels'> & { out: Uint8Array })[],
-    maxPixels: number,
-    callback: (error: Error | null, info?: { width: number; height: number }) => void,
-  ): void;
+/** Whether this installation has the native sampled decoder (else every JPEG is decoded whole by libvips). */
+export function jpegSamplerAvailable(): boolean {
+  return nativePixels() !== null;
 }
 
 /**
@@ -37,26 +33,6 @@ export interface JpegGrid extends StoredSamples {
   outputPixels?: number;
 }
 
-let addon: JpegGridAddon | null | undefined;
-
-/** INVASIVES_JPEG_DECODER=libvips turns the sampled decoder off (comparisons, or a suspected decoder fault). */
-function loadAddon(): JpegGridAddon | null {
-  if (process.env.INVASIVES_JPEG_DECODER === 'libvips') return null;
-  if (addon === undefined) {
-    try {
-      addon = createRequire(import.meta.url)('invasives-jpeg-grid') as JpegGridAddon;
-    } catch {
-      addon = null;
-    }
-  }
-  return addon;
-}
-
-/** Whether this installation has the native sampled decoder (else every JPEG is decoded whole by libvips). */
-export function jpegSamplerAvailable(): boolean {
-  return loadAddon() !== null;
-}
-
 /**
  * The RGB samples of a JPEG at the crossings of each grid's rows and columns (stored
  * coordinates, before EXIF orientation): rows.length x cols.length x 3 bytes per grid,
@@ -64,7 +40,7 @@ export function jpegSamplerAvailable(): boolean {
  * decode it whole instead.
  */
 export function decodeJpegSamples(jpeg: Buffer, grids: readonly JpegGrid[], expected: { width: number; height: number }, maxPixels: number): Promise<Uint8Array[] | null> {
-  const decoder = loadAddon();
+  const decoder = nativePixels();
   if (!decoder) return Promise.resolve(null);
   const outs = grids.map((grid) => new Uint8Array((grid.outputPixels ?? grid.rows.length * grid.cols.length) * 3));
   return new Promise((resolve) => {

@@ -15,6 +15,7 @@ import { StationError } from '../errors.js';
 import { type DecodedPhoto, decodePhoto } from './decode-photo.js';
 import type { Preprocessing } from './model-pack.js';
 import { type FramePixels, pixelAddressing, uprightCopy, uprightLayout } from './orientation.js';
+import { nativePixels } from './native-pixels.js';
 import { framePixels } from './sampled-decode.js';
 
 /** Interleaved 8-bit RGB pixels, row-major. */
@@ -143,6 +144,12 @@ function interpolate(src: SourcePixels, xs: AxisTable, ys: AxisTable): RgbImage 
   const yw0 = ys.w0;
   const yw1 = ys.w1;
   const out = new Uint8Array(width * height * 3);
+  const native = nativePixels();
+  if (native) {
+    // The same arithmetic in C (native/jpeg-grid), ~10 times faster; the loops below stay the reference.
+    native.interpolateLinear(data, firstX, secondX, xw0, xw1, firstY, secondY, yw0, yw1, out);
+    return { width, height, data: out };
+  }
   // Weights are at most 2048 and sum to ~2048, so every result is at most 255: no clamp.
   if (!columnsAlongStoredRows) {
     // Each of the two source rows is swept in storage order (a frame fresh from the decoder is

@@ -1,9 +1,10 @@
 /**
- * The sampled JPEG decode (native/jpeg-grid, see main/core/vision/jpeg-samples.ts) must give
- * exactly what the whole frame from libvips gives: the same network input, the same
- * thumbnail, for every chroma subsampling, progressive or grey JPEG, odd sizes and all EXIF
- * orientations; files it refuses (CMYK, damaged) are decoded whole, with libvips' verdict.
- * On CI the addon must be built; elsewhere these tests skip, saying why, when it is not.
+ * The native pixel code (native/jpeg-grid, see main/core/vision/native-pixels.ts) must give
+ * exactly what libvips and TypeScript give without it: the sampled JPEG decode the same
+ * network input and thumbnail as the whole frame, for every chroma subsampling, progressive or
+ * grey JPEG, odd sizes and all EXIF orientations (files it refuses, CMYK or damaged, are
+ * decoded whole, with libvips' verdict); its bilinear arithmetic the same bytes as
+ * preprocess.ts's. On CI the addon must be built; elsewhere these tests skip, saying why.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,7 +15,8 @@ import { StationError } from '../../main/core/errors.js';
 import { type DecodedPhoto, decodePhoto, thumbnailFromDecoded } from '../../main/core/vision/decode-photo.js';
 import { decodeJpegSamples, jpegSamplerAvailable } from '../../main/core/vision/jpeg-samples.js';
 import type { Preprocessing } from '../../main/core/vision/model-pack.js';
-import { classifierSamples, preprocessDecoded } from '../../main/core/vision/preprocess.js';
+import { centreCropResize, classifierSamples, preprocessDecoded, resizeInterLinear } from '../../main/core/vision/preprocess.js';
+import { seededRandom } from '../../main/core/seeded-random.js';
 import type { SamplePlans } from '../../main/core/vision/sampled-decode.js';
 import { thumbnailSamples } from '../../main/core/vision/thumbnail-prereduce.js';
 import { drawSeededPicture } from '../fixtures/make-photo.js';
@@ -32,13 +34,14 @@ const THUMBNAIL = 120;
 
 const plan = (p: Preprocessing): SamplePlans => ({ network: (upright) => classifierSamples(upright, p), thumbnail: (upright) => thumbnailSamples(upright, THUMBNAIL) });
 
+/** The whole frame, and the network inputs and thumbnail as libvips and TypeScript alone make them. */
 async function wholeFrame(jpeg: Buffer): Promise<DecodedPhoto> {
   return decodePhoto(jpeg, { maxPixels: 1e9 });
 }
 
 /** The sampled decode must have happened (not the fallback), and read as the whole frame does. */
 async function assertSameAsWhole(jpeg: Buffer, label: string): Promise<void> {
-  const whole = await wholeFrame(jpeg);
+  const whole = await withoutNative(() => wholeFrame(jpeg));
   for (const p of [STRETCH, CROP]) {
     const sampled = await decodePhoto(jpeg, { maxPixels: 1e9, samples: plan(p) });
     assert.ok(sampled.sampled?.network && sampled.sampled.thumbnail, `${label}: decoded to samples`);
@@ -47,7 +50,8 @@ async function assertSameAsWhole(jpeg: Buffer, label: string): Promise<void> {
     assert.equal(network.data.length, network.samples.rows.length * network.samples.cols.length * 3, `${label}: the taps`);
     assert.equal(thumbnail.data.length, (thumbnail.samples.rows.length * thumbnail.samples.cols.length / 2) * 3, `${label}: the means of the thumbnail's pairs`);
     for (const grid of [network, thumbnail]) assert.ok(grid.data.length < whole.pixels.data.length, `${label}: ${grid.data.length} bytes sampled of ${whole.pixels.data.length}`);
-    assert.deepEqual(preprocessDecoded(sampled, p).data, preprocessDecoded(whole, p).data, `${label}: ${p.resize} network input`);
+    const reference = await withoutNative(() => preprocessDecoded(whole, p).data);
+    assert.deepEqual(preprocessDecoded(sampled, p).data, reference, `${label}: ${p.resize} network input`);
     const ours = await thumbnailFromDecoded(sampled, THUMBNAIL);
     const theirs = await thumbnailFromDecoded(whole, THUMBNAIL);
     assert.ok(ours.jpeg.equals(theirs.jpeg), `${label}: thumbnail`);
@@ -58,9 +62,39 @@ function picture(width: number, height: number, seed: number): sharp.Sharp {
   return sharp(drawSeededPicture(width, height, seed), { raw: { width, height, channels: 3 } });
 }
 
+/** With the native code turned off: libvips decodes whole, TypeScript interpolates. */
+async function withoutNative<T>(work: () => Promise<T> | T): Promise<T> {
+  process.env.INVASIVES_NATIVE_PIXELS = 'off';
+  try {
+    return await work();
+  } finally {
+    delete process.env.INVASIVES_NATIVE_PIXELS;
+  }
+}
+
+describe('native bilinear arithmetic', { skip }, () => {
+  test('equals the TypeScript reference byte for byte: random frames, sizes up and down, orientations, RGBA', async () => {
+    const random = seededRandom(12);
+    for (let round = 0; round < 40; round++) {
+      const width = 1 + Math.floor(random() * 700);
+      const height = 1 + Math.floor(random() * 500);
+      const channels = round % 5 === 4 ? 4 : 3;
+      const data = Uint8Array.from({ length: width * height * channels }, () => Math.floor(random() * 256));
+      const src = { width, height, channels, data, orientation: 1 + (round % 8) } as const;
+      const toWidth = 1 + Math.floor(random() * 400);
+      const toHeight = 1 + Math.floor(random() * 400);
+      for (const resize of [resizeInterLinear, centreCropResize]) {
+        const native = resize(src, toWidth, toHeight);
+        const reference = await withoutNative(() => resize(src, toWidth, toHeight));
+        assert.ok(Buffer.from(native.data).equals(Buffer.from(reference.data)), `${resize.name} ${width}x${height}x${channels} (orientation ${src.orientation}) to ${toWidth}x${toHeight}`);
+      }
+    }
+  });
+});
+
 describe('sampled JPEG decode', { skip }, () => {
   afterEach(() => {
-    delete process.env.INVASIVES_JPEG_DECODER;
+    delete process.env.INVASIVES_NATIVE_PIXELS;
   });
 
   test('4:2:0, 4:4:4, progressive, grey and odd-sized JPEGs: same network input and thumbnail as the whole frame', async () => {
@@ -93,7 +127,7 @@ describe('sampled JPEG decode', { skip }, () => {
       const header = await sharp(bytes).metadata().catch(() => null);
       // Too small to be pre-reduced for the thumbnail: those are decoded whole.
       if (!header || Math.max(header.width ?? 0, header.height ?? 0) < THUMBNAIL * 6) continue;
-      const whole = await wholeFrame(bytes).catch(() => null);
+      const whole = await withoutNative(() => wholeFrame(bytes)).catch(() => null);
       if (!whole) continue;
       await assertSameAsWhole(bytes, path.basename(file));
       compared++;
@@ -119,9 +153,8 @@ describe('sampled JPEG decode', { skip }, () => {
     assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
     const decoded = await decodePhoto(cmyk, { maxPixels: 1e9, samples: plan(STRETCH) });
     assert.equal(decoded.sampled, undefined, 'decoded whole');
-    process.env.INVASIVES_JPEG_DECODER = 'libvips';
-    const whole = await wholeFrame(cmyk);
-    assert.deepEqual(preprocessDecoded(decoded, STRETCH).data, preprocessDecoded(whole, STRETCH).data);
+    const reference = await withoutNative(async () => preprocessDecoded(await wholeFrame(cmyk), STRETCH).data);
+    assert.deepEqual(preprocessDecoded(decoded, STRETCH).data, reference);
   });
 
   test('samples outside the image, or planned on another size, are refused rather than read', async () => {
@@ -134,8 +167,8 @@ describe('sampled JPEG decode', { skip }, () => {
     assert.equal(ok?.[0]?.length, 12);
   });
 
-  test('INVASIVES_JPEG_DECODER=libvips decodes every JPEG whole', async () => {
-    process.env.INVASIVES_JPEG_DECODER = 'libvips';
+  test('INVASIVES_NATIVE_PIXELS=off decodes every JPEG whole', async () => {
+    process.env.INVASIVES_NATIVE_PIXELS = 'off';
     const jpeg = await picture(1200, 900, 9).jpeg().toBuffer();
     const decoded = await decodePhoto(jpeg, { maxPixels: 1e9, samples: plan(STRETCH) });
     assert.equal(decoded.sampled, undefined);
