@@ -363,6 +363,18 @@ static napi_value decode_grids(napi_env env, napi_callback_info info) {
  * offsets into `src` whose sum addresses a pixel; weights are 11-bit fixed point. Synchronous:
  * 299 x 299 pixels take well under a millisecond.
  */
+/* The smallest and largest of two offset tables. */
+static void offset_range(const int32_t *first, const int32_t *second, size_t count, int64_t *min, int64_t *max) {
+  *min = INT64_MAX;
+  *max = INT64_MIN;
+  for (size_t i = 0; i < count; i++) {
+    int64_t a = first[i] < second[i] ? first[i] : second[i];
+    int64_t b = first[i] < second[i] ? second[i] : first[i];
+    if (a < *min) *min = a;
+    if (b > *max) *max = b;
+  }
+}
+
 static napi_value interpolate_linear(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
@@ -385,21 +397,9 @@ static napi_value interpolate_linear(napi_env env, napi_callback_info info) {
     return throw_type_error(env, "interpolateLinear: the x tables, the y tables and out must agree in size");
   }
   /* Every tap must lie within src: the offsets are checked once, here. */
-  int64_t min_x = INT64_MAX, max_x = INT64_MIN, min_y = INT64_MAX, max_y = INT64_MIN;
-  for (size_t i = 0; i < width; i++) {
-    int64_t a = first_x[i], b = second_x[i];
-    if (a < min_x) min_x = a;
-    if (b < min_x) min_x = b;
-    if (a > max_x) max_x = a;
-    if (b > max_x) max_x = b;
-  }
-  for (size_t i = 0; i < height; i++) {
-    int64_t a = first_y[i], b = second_y[i];
-    if (a < min_y) min_y = a;
-    if (b < min_y) min_y = b;
-    if (a > max_y) max_y = a;
-    if (b > max_y) max_y = b;
-  }
+  int64_t min_x, max_x, min_y, max_y;
+  offset_range(first_x, second_x, width, &min_x, &max_x);
+  offset_range(first_y, second_y, height, &min_y, &max_y);
   if (width > 0 && height > 0 && (min_x + min_y < 0 || max_x + max_y + 2 >= (int64_t)length[0])) {
     return throw_type_error(env, "interpolateLinear: a tap lies outside src");
   }
