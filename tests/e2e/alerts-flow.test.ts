@@ -7,7 +7,6 @@ import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
-import { chooseInDialog } from '../helpers/input-files.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -42,9 +41,7 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
     });
     writeTinyOnnxPack(packDir);
     // Every prediction may raise an alert: the tiny random model is never very sure.
-    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } }, pageOptions: { viewport: { width: 1280, height: 800 } } }));
-    const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
-    assert.ok(added.ok, added.ok ? '' : added.error.message);
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, settings: { geo: { ...DEFAULT_SETTINGS.geo, alertMinScore: 0 } }, activeModelPack: packDir, pageOptions: { viewport: { width: 1280, height: 800 } } }));
   });
 
   after(() => closeStationInBrowser({ server, browser }));

@@ -7,8 +7,10 @@ import sharp from 'sharp';
 import { basemapStoreDir } from '../../main/core/settings.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { writeRasterMbtiles, writeRasterPmtiles, writeVectorMbtiles, writeVectorPmtiles } from '../fixtures/make-basemaps.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { jumpMapTo, metresBetween, unprojectOffset } from '../helpers/map-view.js';
 import { runCli } from '../helpers/run-cli.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -30,21 +32,6 @@ const SPECIES = ['Ailanthus altissima', 'Robinia pseudoacacia'];
 const PARK_FILL: [number, number, number] = [0xd4, 0xe6, 0xc3];
 /** The vector style's colour for a `roads` source layer. */
 const ROAD: [number, number, number] = [0xb8, 0xa8, 0x8f];
-
-/** Web Mercator done here independently of MapLibre: the point `dx, dy` CSS pixels from the view's centre. */
-function unprojectOffset(center: [number, number], zoom: number, dx: number, dy: number): [number, number] {
-  const world = 512 * 2 ** zoom;
-  const x = ((center[0] + 180) / 360) * world + dx;
-  const latRad = (center[1] * Math.PI) / 180;
-  const y = ((1 - Math.log(Math.tan(Math.PI / 4 + latRad / 2)) / Math.PI) / 2) * world + dy;
-  return [(x / world) * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / world))) * 180) / Math.PI];
-}
-
-function metresBetween([lon1, lat1]: [number, number], [lon2, lat2]: [number, number]): number {
-  const rad = Math.PI / 180;
-  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
-  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
-}
 
 describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, () => {
   const dir = makeTempDir('invasives-map-e2e-');
@@ -73,17 +60,7 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
     const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   }
-  async function jumpTo(center: [number, number], zoom: number): Promise<void> {
-    await page.getByTestId('map').evaluate(
-      (element, view) =>
-        new Promise<void>((resolve) => {
-          const map = (element as HTMLElement & { stationMap: { map: { jumpTo(v: unknown): void; once(e: string, f: () => void): void } } }).stationMap.map;
-          map.once('idle', () => resolve());
-          map.jumpTo(view);
-        }),
-      { center, zoom },
-    );
-  }
+  const jumpTo = (center: [number, number], zoom: number) => jumpMapTo(page, center, zoom);
   async function waitForIdle(): Promise<void> {
     await page.getByTestId('map').evaluate(
       (element) =>
@@ -100,10 +77,9 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
   }
 
   before(async () => {
-    buildRenderer(rendererDir);
     await writeRasterMbtiles(path.join(dir, 'park.mbtiles'), { bounds: PARK, minZoom: 0, maxZoom: 15, colour: GREEN, name: 'Green park (MBTiles)' });
     await writeRasterPmtiles(path.join(dir, 'park.pmtiles'), { bounds: PARK, minZoom: 0, maxZoom: 15, colour: ORANGE, name: 'Orange park (PMTiles)' });
-    server = await startServer({ databasePath: db, rendererDir });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: db, rendererDir, pageOptions: { viewport: { width: 1280, height: 860 } } }));
     const library = server.station.library;
     const model = library.models.add({ name: 'm', version: '1', contentHash: 'c'.repeat(64), format: 'onnx', sourcePath: dir, labels: SPECIES, preprocessing: {} });
     library.models.setActive(model.id);
@@ -119,15 +95,10 @@ describe('map with park basemaps in the browser', { skip: chromiumSkipReason }, 
       if (place) photoIds.push(id);
       else unplacedId = id;
     });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on('request', (request) => requested.push(request.url()));
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('a raster MBTiles added from the map screen is served and drawn (its tiles colour the screenshot)', async () => {
     await openMap(`${server.url}#/map`);

@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { importFolder } from '../../main/core/ingest/import-folder.js';
-import { Library } from '../../main/core/library/index.js';
-import { resolveSettings } from '../../main/core/settings.js';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { importCardWithPredictions } from '../helpers/predicted-card.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -31,18 +29,13 @@ describe('the ranger prompt hands the keyboard to the review grid', { skip: chro
       'DCIM/H1.JPG': { seed: 1, latitude: 46.7, longitude: 10.3, capturedAt: '2026-06-01T09:00:00' },
       'DCIM/H2.JPG': { seed: 2, latitude: 46.75, longitude: 10.35, capturedAt: '2026-06-01T10:00:00' },
     });
-    const library = Library.open(databasePath);
-    try {
-      await importFolder(library, card, { settings: resolveSettings({ databasePath }) });
-      const model = library.models.add({ name: 'pack', version: '1', contentHash: 'd'.repeat(64), format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
-      library.models.setActive(model.id);
-      for (const photo of library.photos.query()) {
-        library.predictions.save({ photoId: photo.id, modelId: model.id, labels: LABELS, probabilities: Float32Array.from([0.8, 0.2]), topK: 2 });
-      }
-    } finally {
-      library.close();
-    }
-    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
+    const model = { name: 'pack', contentHash: 'd'.repeat(64), sourcePath: dir, labels: LABELS };
+    ({ server, browser, page } = await openStationInBrowser({
+      databasePath,
+      rendererDir,
+      prepareLibrary: (library) => importCardWithPredictions(library, card, model, () => [0.8, 0.2]),
+      pageOptions: { viewport: { width: 1366, height: 768 } },
+    }));
   });
 
   after(() => closeStationInBrowser({ server, browser }));

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, chromiumSkipReason, writeTinyOnnxPack } from '../helpers/browser.js';
-import { chooseInDialog } from '../helpers/input-files.js';
+import { photoDetailProbes } from '../helpers/photo-detail.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -38,11 +38,8 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
   /** Photo ids in the needs-review order before any decision. */
   let order: number[];
 
-  const shownId = async () => Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
-  const waitShown = (id: number) => page.locator(`[data-testid=photo-detail][data-photo-id="${id}"]`).waitFor();
+  const { shownId, waitShown, decisionsStored } = photoDetailProbes(() => page);
   const statusOf = (id: number) => server.station.library.photos.get(id)!.status;
-  /** The photo view says "Saving N decisions…" until the station has stored them all. */
-  const decisionsStored = () => page.getByTestId('decisions-pending').waitFor({ state: 'detached' });
   const cursorId = async () => Number(await page.locator('[data-testid=photo-grid] .cell.cursor').getAttribute('data-photo-id'));
 
   before(async () => {
@@ -52,9 +49,7 @@ describe('review position and decisions in the browser', { skip: chromiumSkipRea
     }
     await writeCard(card, photos);
     writeTinyOnnxPack(packDir, LONG_LABELS);
-    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
-    const added = await server.station.dispatch('models:add', { file: chooseInDialog(server.station, packDir, 'model-pack').handle, activate: true });
-    assert.ok(added.ok, added.ok ? '' : added.error.message);
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: path.join(dir, 'library.sqlite'), rendererDir, activeModelPack: packDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
     const started = await server.station.dispatch('import:start', { rootPath: card });
     assert.ok(started.ok, started.ok ? '' : started.error.message);
     for (;;) {

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Browser, Page, Route } from 'playwright-core';
-import { startServer, type RunningServer } from '../../main/server/server.js';
-import { buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import type { RunningServer } from '../../main/server/server.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { photoDetailProbes } from '../helpers/photo-detail.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -28,17 +30,14 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
   /** Photo ids in the needs-review order. */
   let order: number[];
 
-  const shownId = async () => Number(await page.getByTestId('photo-detail').getAttribute('data-photo-id'));
-  const waitShown = (id: number) => page.locator(`[data-testid=photo-detail][data-photo-id="${id}"]`).waitFor();
+  const { shownId, waitShown, decisionsStored } = photoDetailProbes(() => page);
   const statusOf = (id: number) => server.station.library.photos.get(id)?.status;
-  const decisionsStored = () => page.getByTestId('decisions-pending').waitFor({ state: 'detached' });
   /** Opens a photo by its address within the page, as the app's links do (a goto of the tokened URL would reload the page). */
   const openPhoto = (id: number) => page.evaluate((photoId) => (location.hash = `#/photo/${photoId}`), id);
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   before(async () => {
-    buildRenderer(rendererDir);
-    server = await startServer({ databasePath, rendererDir });
+    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1366, height: 768 } } }));
     const { library } = server.station;
     const model = library.models.add({ name: 'speed', version: '1', contentHash: 'speed', format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
     library.models.setActive(model.id);
@@ -56,14 +55,9 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
       }
     });
     order = library.photos.query({ order: 'needs-review' }).map((photo) => photo.id);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('decisions show the next photo before the station answers, and all are stored in the order made', async () => {
     await page.goto(`${server.url}#/review`);

@@ -4,10 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { SiteExtent } from '../../main/core/sites/site-extent.js';
 import { listSites } from '../../main/core/sites/site-service.js';
-import { type RunningServer, startServer } from '../../main/server/server.js';
+import type { RunningServer } from '../../main/server/server.js';
 import { writeRasterMbtiles } from '../fixtures/make-basemaps.js';
 import { seriousAccessibilityViolations } from '../helpers/axe.js';
-import { SCREENSHOTS_DIR, buildRenderer, chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { jumpMapTo, metresBetween, unprojectOffset } from '../helpers/map-view.js';
+import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -24,20 +26,6 @@ const CENTRE: [number, number] = [-93.64, 41.995];
 const ZOOM = 16.5;
 const SPECIES = ['Ailanthus altissima', 'Reynoutria japonica'];
 
-function unprojectOffset(center: [number, number], zoom: number, dx: number, dy: number): [number, number] {
-  const world = 512 * 2 ** zoom;
-  const x = ((center[0] + 180) / 360) * world + dx;
-  const latRad = (center[1] * Math.PI) / 180;
-  const y = ((1 - Math.log(Math.tan(Math.PI / 4 + latRad / 2)) / Math.PI) / 2) * world + dy;
-  return [(x / world) * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / world))) * 180) / Math.PI];
-}
-
-function metresBetween([lon1, lat1]: readonly number[], [lon2, lat2]: readonly number[]): number {
-  const rad = Math.PI / 180;
-  const a = Math.sin(((lat2! - lat1!) * rad) / 2) ** 2 + Math.cos(lat1! * rad) * Math.cos(lat2! * rad) * Math.sin(((lon2! - lon1!) * rad) / 2) ** 2;
-  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
-}
-
 describe('drawing a site on the map in the browser', { skip: chromiumSkipReason }, () => {
   const dir = makeTempDir('invasives-site-draw-e2e-');
   const rendererDir = path.join(dir, 'renderer');
@@ -49,17 +37,7 @@ describe('drawing a site on the map in the browser', { skip: chromiumSkipReason 
   const sites = () => listSites(server.station.library);
   const map = () => page.getByTestId('map');
 
-  async function jumpTo(center: [number, number], zoom: number): Promise<void> {
-    await map().evaluate(
-      (element, view) =>
-        new Promise<void>((resolve) => {
-          const m = (element as HTMLElement & { stationMap: { map: { jumpTo(v: unknown): void; once(e: string, f: () => void): void } } }).stationMap.map;
-          m.once('idle', () => resolve());
-          m.jumpTo(view);
-        }),
-      { center, zoom },
-    );
-  }
+  const jumpTo = (center: [number, number], zoom: number) => jumpMapTo(page, center, zoom);
   async function mapSize(): Promise<[number, number]> {
     return (await map().evaluate((element) => [element.clientWidth, element.clientHeight])) as [number, number];
   }
@@ -83,17 +61,14 @@ describe('drawing a site on the map in the browser', { skip: chromiumSkipReason 
   }
 
   before(async () => {
-    buildRenderer(rendererDir);
     await writeRasterMbtiles(path.join(dir, 'park.mbtiles'), { bounds: PARK, minZoom: 0, maxZoom: 15, colour: [40, 160, 60], name: 'Green park' });
-    server = await startServer({ databasePath: db, rendererDir });
+    // bypassCSP lets the test inject axe-core; the station's own CSP stays as it is for the app.
+    ({ server, browser, page } = await openStationInBrowser({ databasePath: db, rendererDir, pageOptions: { viewport: { width: 1280, height: 860 }, bypassCSP: true } }));
     const library = server.station.library;
     // The park's species list: the active model's classes.
     const model = library.models.add({ name: 'm', version: '1', contentHash: 'd'.repeat(64), format: 'onnx', sourcePath: dir, labels: SPECIES, preprocessing: {} });
     library.models.setActive(model.id);
     await server.station.basemaps.add(path.join(dir, 'park.mbtiles'));
-    browser = await launchChromium();
-    // bypassCSP lets the test inject axe-core; the station's own CSP stays as it is for the app.
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, bypassCSP: true });
     await page.goto(`${server.url}#/map`);
     await page.getByTestId('ranger-prompt').waitFor();
     await page.getByLabel('Ranger name').fill('D. Ranger');
@@ -101,10 +76,7 @@ describe('drawing a site on the map in the browser', { skip: chromiumSkipReason 
     await page.locator('[data-testid=map][data-ready=true][data-basemap-id="1"]').waitFor({ timeout: 60_000 });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeStationInBrowser({ server, browser }));
 
   test('a polygon clicked at known screen points is stored within 10 m of them; Backspace removes a corner, a double-click closes it; the site is on the map at once', async () => {
     await jumpTo(CENTRE, ZOOM);

@@ -5,7 +5,6 @@ import type { Browser, Page } from 'playwright-core';
 import { refreshAlerts } from '../../main/core/geo/alerts.js';
 import { reviewObservation } from '../../main/core/geo/observations.js';
 import { importFolder } from '../../main/core/ingest/import-folder.js';
-import { Library } from '../../main/core/library/index.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
 import { listSites } from '../../main/core/sites/site-service.js';
 import type { RunningServer } from '../../main/server/server.js';
@@ -28,16 +27,17 @@ describe('sites in the browser', { skip: chromiumSkipReason }, () => {
   before(async () => {
     const card = path.join(dir, 'CARD');
     await writeCard(card, { 'DCIM/A1.JPG': { seed: 1, latitude: 46.7, longitude: 10.3, capturedAt: '2026-06-01T09:00:00' } });
-    const library = Library.open(databasePath);
-    try {
-      await importFolder(library, card, { settings: resolveSettings({ databasePath }) });
-      photoId = library.photos.query()[0]!.id;
-      refreshAlerts(library, DEFAULT_SETTINGS.geo);
-      reviewObservation(library, photoId, { decision: 'confirmed', species: SPECIES, reviewer: 'E. Ranger' });
-    } finally {
-      library.close();
-    }
-    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1280, height: 900 } } }));
+    ({ server, browser, page } = await openStationInBrowser({
+      databasePath,
+      rendererDir,
+      prepareLibrary: async (library) => {
+        await importFolder(library, card, { settings: resolveSettings({ databasePath }) });
+        photoId = library.photos.query()[0]!.id;
+        refreshAlerts(library, DEFAULT_SETTINGS.geo);
+        reviewObservation(library, photoId, { decision: 'confirmed', species: SPECIES, reviewer: 'E. Ranger' });
+      },
+      pageOptions: { viewport: { width: 1280, height: 900 } },
+    }));
   });
 
   after(() => closeStationInBrowser({ server, browser }));

@@ -3,12 +3,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { refreshAlerts } from '../../main/core/geo/alerts.js';
-import { importFolder } from '../../main/core/ingest/import-folder.js';
-import { Library } from '../../main/core/library/index.js';
-import { DEFAULT_SETTINGS, resolveSettings } from '../../main/core/settings.js';
+import { DEFAULT_SETTINGS } from '../../main/core/settings.js';
 import type { RunningServer } from '../../main/server/server.js';
 import { writeCard } from '../fixtures/make-card.js';
 import { SCREENSHOTS_DIR, chromiumSkipReason } from '../helpers/browser.js';
+import { importCardWithPredictions } from '../helpers/predicted-card.js';
 import { closeStationInBrowser, openStationInBrowser } from '../helpers/station-in-browser.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -34,20 +33,16 @@ describe('alert triage and the ranger identity in the browser', { skip: chromium
       'DCIM/A2.JPG': { seed: 2, latitude: 46.75, longitude: 10.35, capturedAt: '2026-06-01T10:00:00' },
       'DCIM/R1.JPG': { seed: 3, latitude: 46.72, longitude: 10.31, capturedAt: '2026-06-01T11:00:00' },
     });
-    const library = Library.open(databasePath);
-    try {
-      await importFolder(library, card, { settings: resolveSettings({ databasePath }) });
-      const model = library.models.add({ name: 'downloaded pack', version: '1', contentHash: 'c'.repeat(64), format: 'onnx', sourcePath: dir, labels: LABELS, preprocessing: {} });
-      library.models.setActive(model.id);
-      for (const photo of library.photos.query()) {
-        const robinia = path.basename(photo.path).startsWith('R');
-        library.predictions.save({ photoId: photo.id, modelId: model.id, labels: LABELS, probabilities: Float32Array.from(robinia ? [0.1, 0.9] : [0.9, 0.1]), topK: 2 });
-      }
-      refreshAlerts(library, DEFAULT_SETTINGS.geo);
-    } finally {
-      library.close();
-    }
-    ({ server, browser, page } = await openStationInBrowser({ databasePath, rendererDir, pageOptions: { viewport: { width: 1280, height: 900 } } }));
+    const model = { name: 'downloaded pack', contentHash: 'c'.repeat(64), sourcePath: dir, labels: LABELS };
+    ({ server, browser, page } = await openStationInBrowser({
+      databasePath,
+      rendererDir,
+      prepareLibrary: async (library) => {
+        await importCardWithPredictions(library, card, model, (photo) => (path.basename(photo.path).startsWith('R') ? [0.1, 0.9] : [0.9, 0.1]));
+        refreshAlerts(library, DEFAULT_SETTINGS.geo);
+      },
+      pageOptions: { viewport: { width: 1280, height: 900 } },
+    }));
   });
 
   after(() => closeStationInBrowser({ server, browser }));
