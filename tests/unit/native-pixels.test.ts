@@ -157,6 +157,41 @@ describe('sampled JPEG decode', { skip }, () => {
     assert.deepEqual(preprocessDecoded(decoded, STRETCH).data, reference);
   });
 
+  test('damaged JPEGs never crash it: seeded corruptions give the same verdict and pixels as libvips alone', async () => {
+    const random = seededRandom(7);
+    const sources = [
+      await picture(640, 480, 10).jpeg({ quality: 85 }).toBuffer(),
+      await picture(600, 800, 11).jpeg({ quality: 90, progressive: true }).toBuffer(),
+      await picture(700, 500, 12).withMetadata({ orientation: 6 }).jpeg({ quality: 80, chromaSubsampling: '4:4:4' }).toBuffer(),
+    ];
+    const outcome = async (bytes: Buffer) => {
+      try {
+        const photo = await decodePhoto(bytes, { maxPixels: 1e9, samples: plan(STRETCH) });
+        return { pixels: Buffer.from(preprocessDecoded(photo, STRETCH).data.buffer).toString('base64'), sampled: photo.sampled !== undefined };
+      } catch (error) {
+        assert.ok(error instanceof StationError, `a StationError, not ${String(error)}`);
+        return { code: error.code };
+      }
+    };
+    let sampled = 0;
+    for (let round = 0; round < 150; round++) {
+      const bytes = Buffer.from(sources[round % sources.length]!);
+      const damage = round % 3;
+      if (damage === 0) {
+        for (let i = 0; i < 1 + Math.floor(random() * 8); i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      } else if (damage === 1) {
+        bytes.fill(Math.floor(random() * 256), Math.floor(random() * bytes.length), Math.floor(random() * bytes.length));
+      }
+      const damaged = damage === 2 ? bytes.subarray(0, 2 + Math.floor(random() * (bytes.length - 2))) : bytes;
+      const ours = await outcome(damaged);
+      const theirs = await withoutNative(() => outcome(damaged));
+      if ('sampled' in ours && ours.sampled) sampled++;
+      // The same verdict; where both decode, the same network input.
+      assert.deepEqual({ ...ours, sampled: undefined }, { ...theirs, sampled: undefined }, `round ${round} (damage ${damage})`);
+    }
+    assert.ok(sampled > 10, `only ${sampled} damaged files decoded by the native code`);
+  });
+
   test('samples outside the image, or planned on another size, are refused rather than read', async () => {
     const jpeg = await picture(640, 480, 8).jpeg().toBuffer();
     assert.equal(await decodeJpegSamples(jpeg, [{ rows: Int32Array.of(0, 480), cols: Int32Array.of(0) }], { width: 640, height: 480 }, 1e9), null);
