@@ -1,5 +1,6 @@
 import path from 'node:path';
 import envPaths from 'env-paths';
+import { inferenceWorkersFor } from './inference-workers.js';
 
 /** Every tunable of the pipeline, with its default, in one place. */
 export interface Settings {
@@ -75,8 +76,8 @@ export function defaultDatabasePath(): string {
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'databasePath'> = {
-  // Two photos in inference (two ONNX Runtime workers) and one decoding keep 2 cores busy.
-  importConcurrency: 3,
+  // A photo in inference per ONNX Runtime worker (two on 2 cores) and one decoding keep the cores busy.
+  importConcurrency: inferenceWorkersFor() + 1,
   // In steady state one photo decodes while two are inferred; at the start of an import all
   // three would decode at once, three frames at the peak of memory instead of two.
   decodeConcurrency: 2,

@@ -14,6 +14,7 @@ import type { ModelPack, Preprocessing } from '../model-pack.js';
 import { compileKerasToOnnx } from '../onnx/compile-keras-to-onnx.js';
 import { classifierSamples, decodeSizeFor, preprocessDecoded, preprocessPhoto } from '../preprocess.js';
 import { memoizedPlan } from '../sampled-decode.js';
+import { inferenceWorkersFor } from '../../inference-workers.js';
 import { InferenceWorkerPool } from './worker-pool.js';
 
 /** Bump when the compiler's output changes, so cached .onnx files are rebuilt. */
@@ -24,9 +25,9 @@ export const ONNX_COMPILER_VERSION = 1;
  * between. Measured on Xception (bench/pipeline.bench.ts): one thread costs ~175 core-ms per
  * photo, two threads sharing a run ~205 (synchronisation), and ~300 when idle threads spin;
  * with two single-threaded sessions neither core waits for the other, and decoding fills
- * the gaps.
+ * the gaps. Larger machines get more single-threaded workers (see inference-workers.ts).
  */
-export const DEFAULT_INFERENCE_WORKERS = 2;
+export const DEFAULT_INFERENCE_WORKERS = inferenceWorkersFor();
 export const DEFAULT_THREADS_PER_WORKER = 1;
 /**
  * Photos per ONNX run at most. Batching gains nothing measurable on CPU, and each photo of a
