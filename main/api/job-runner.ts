@@ -328,6 +328,15 @@ export class JobRunner {
     return { cancelled: true };
   }
 
+  /**
+   * A merge writing its records holds the library's write lock (one transaction, by design):
+   * the file it merges while it does, else null.
+   */
+  mergeWritingRecords(): string | null {
+    const progress = this.current?.kind === 'merge' ? this.current.mergeProgress : null;
+    return progress?.stage === 'records' ? progress.file : null;
+  }
+
   status(): JobStatus {
     return {
       running: this.current?.kind ?? null,

@@ -9,7 +9,7 @@ import { EventBus } from './events.js';
 import { type ClassifierOpener, JobRunner } from './job-runner.js';
 import { JobBusyError } from './api-error.js';
 import { type StationBackups, createBackup, listBackups, restoreBackupFile, restoreNamedBackup } from './station-backups.js';
-import type { InterruptedJob, RestoreResult } from './contract.js';
+import { type CallOutcome, type CallName, type InterruptedJob, type RestoreResult, RANGER_CALLS } from './contract.js';
 
 export interface StationOptions {
   databasePath: string;
@@ -41,6 +41,24 @@ export interface Station {
   close(): Promise<void>;
 }
 
+const RANGER_DECISIONS: ReadonlySet<string> = new Set(RANGER_CALLS);
+
+/**
+ * A ranger's decision while a merge writes its records answers BUSY at once: waiting on the
+ * write lock (up to the library's 5 s busy timeout) would hold the backend's thread, and with it
+ * every grid page and photo the ranger asks for meanwhile. The review screen keeps the decision
+ * and stores it when the merge lets go (see renderer/src/stores/decisions.svelte.ts).
+ */
+function busyWhileMerging(file: string): CallOutcome<CallName> {
+  return {
+    ok: false,
+    error: {
+      code: 'BUSY',
+      message: `The library is busy: another station's bundle (${file}) is being merged, and its records hold the library for a while (about 40 s for 100,000 photos). Nothing was changed; try again when it has finished.`,
+    },
+  };
+}
+
 export function openStation(options: StationOptions): Station {
   const settings = resolveSettings({ ...options.settings, databasePath: options.databasePath });
   const events = new EventBus();
@@ -59,7 +77,7 @@ export function openStation(options: StationOptions): Station {
       restoreFile: (backupPath) => restore((release) => restoreBackupFile(settings.databasePath, backupPath, release)),
     };
     const basemaps = new BasemapLibrary(library);
-    const dispatch = createDispatcher(
+    const handled = createDispatcher(
       createHandlers({
         library,
         settings,
@@ -74,6 +92,10 @@ export function openStation(options: StationOptions): Station {
       }),
       options.onInternalError,
     );
+    const dispatch: Dispatch = (name, rawArgs) => {
+      const merging = RANGER_DECISIONS.has(name) ? jobs.mergeWritingRecords() : null;
+      return merging === null ? handled(name, rawArgs) : Promise.resolve(busyWhileMerging(merging));
+    };
     // The upgrade step for libraries from before XMP/IPTC dates were read, in the background:
     // photos without a capture time are read again from their files (see `invasives dates reread`).
     const upgrade = new AbortController();

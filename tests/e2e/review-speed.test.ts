@@ -13,8 +13,9 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * How the review screen stays quick, checked for what it does (no timings): a keyboard decision
  * shows the next photo without waiting for the station, decisions made faster than the station
  * answers are all stored in the order made, a decision the station refuses is rolled back and
- * said, the next photo is fetched while the ranger looks at the current one, and a photo's
- * request that the ranger has left behind is aborted.
+ * said, one made while the library is busy (a merge) waits and is stored once it is free, the
+ * next photo is fetched while the ranger looks at the current one, and a photo's request that
+ * the ranger has left behind is aborted.
  */
 
 const LABELS = ['Acacia dealbata', 'Ailanthus altissima', 'Carpobrotus edulis', 'Opuntia ficus-indica'];
@@ -135,6 +136,31 @@ describe('review speed: optimistic decisions, prefetch and cancellation in the b
     await page.getByTestId('current-status').filter({ hasText: 'rejected' }).waitFor();
     assert.equal(statusOf(order[1]!), 'rejected');
     assert.equal(statusOf(order[index + 1]!), 'unreviewed', 'the photo after the refused one was not decided either');
+  });
+
+  test('a decision made while the library is busy waits, said, and is stored once it is free', async () => {
+    const target = order[20]!;
+    const index = order.indexOf(target);
+    await openPhoto(target);
+    await waitShown(target);
+    // Another connection holds the library's write lock, as a merge of another station's bundle does.
+    const other = new Database(databasePath, { timeout: 100 });
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await page.keyboard.press('x');
+      await waitShown(order[index + 1]!);
+      await page.getByTestId('decisions-paused').waitFor();
+      assert.match(await page.getByTestId('decisions-paused').innerText(), /library is busy.*kept and will be stored/s);
+      assert.equal(statusOf(target), 'unreviewed', 'not stored while the library is locked');
+      const failures = await page.getByTestId('decision-failed').allInnerTexts();
+      assert.ok(!failures.some((text) => text.includes(`photo ${target} was not stored`)), `waiting is not a failure: ${failures.join(' | ')}`);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await decisionsStored();
+    assert.equal(await page.getByTestId('decisions-paused').count(), 0, 'the notice goes once the decision is stored');
+    assert.equal(statusOf(target), 'rejected', 'stored once the library is free');
   });
 
   test('a photo\'s request the ranger has left behind is aborted', async () => {

@@ -38,3 +38,40 @@ test('a write while another connection holds the write lock answers BUSY and cha
     await station.close();
   }
 });
+
+/**
+ * While a merge writes its records (one transaction holding the write lock), a ranger's
+ * decision answers BUSY at once, naming the bundle, instead of holding the backend's thread on
+ * the lock; reads are served meanwhile, and decisions go through again once the records are in.
+ */
+test('a decision while a merge writes its records answers BUSY at once; reads are served; after it, decisions go through', async () => {
+  const dir = makeTempDir();
+  const station = openStation({ databasePath: path.join(dir, 'library.sqlite') });
+  let finishRecords = () => {};
+  const recordsWritten = new Promise<void>((resolve) => (finishRecords = resolve));
+  try {
+    const decision = { photoId: 1, decision: 'rejected' as const };
+    station.jobs.startMerge('north-station.bundle', async (onProgress) => {
+      onProgress('records', 0, 10);
+      await recordsWritten;
+      onProgress('thumbnails', 0, 0);
+      return { sameLibrary: true } as Awaited<ReturnType<Parameters<typeof station.jobs.startMerge>[1]>>;
+    });
+    const refused = await station.dispatch('reviews:record', decision);
+    assert.equal(refused.ok, false);
+    if (refused.ok) return;
+    assert.equal(refused.error.code, 'BUSY');
+    assert.match(refused.error.message, /north-station\.bundle.*being merged.*Nothing was changed/s);
+    const read = await station.dispatch('species:entries', {});
+    assert.ok(read.ok, 'reads are served during the merge');
+    finishRecords();
+    await station.jobs.stop(); // waits for the merge to end (a merge is not cancelled)
+    const after = await station.dispatch('reviews:record', decision);
+    assert.equal(after.ok, false);
+    if (after.ok) return;
+    assert.notEqual(after.error.code, 'BUSY', 'the decision reaches the library again (photo 1 does not exist here)');
+  } finally {
+    finishRecords();
+    await station.close();
+  }
+});
