@@ -47,7 +47,7 @@ export interface DecodedPhoto {
   /**
    * The samples as stored (no colour management), with `orientation` still to apply. Alpha,
    * when present, is for the thumbnail only. When `sampled`, only its size is the photo's and
-   * `data` is empty: readers get their pixels through framePixels (sampled-decode.ts).
+   * `data` is empty: readers get their pixels through framePixels or meansOfPairs (sampled-decode.ts).
    */
   pixels: PixelImage;
   /**

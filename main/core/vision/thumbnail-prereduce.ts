@@ -7,7 +7,8 @@ import { type FramePixels, pixelAddressing } from './orientation.js';
  * the thumbnail's size is the mean of 2 samples of its cell of the frame; libvips then finishes
  * with its antialiasing (Lanczos) reduce from that small image. On a real 17 MP camera photo
  * the thumbnail differs from a whole-frame reduce by about as much as JPEG noise (PSNR 53 dB);
- * on sensor grain the sampled one is slightly grainier (32 dB).
+ * on sensor grain the sampled one is slightly grainier (32 dB). A JPEG decoded to samples
+ * (sampled-decode.ts) gets the same means from the decoder, as `thumbnailSamples` plans them.
  */
 
 /** The pre-reduced image is about this many times the thumbnail's size, per side. */
