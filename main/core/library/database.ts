@@ -137,7 +137,9 @@ function migrate(db: Db, databasePath: string, migrations: readonly string[]): v
 
 function backupBeforeMigration(db: Db, databasePath: string, fromVersion: number): void {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const backupPath = `${databasePath}.schema${fromVersion}-${stamp}.bak`;
+  // The process id too: programs opening the library in the same millisecond each write their own
+  // copy (VACUUM INTO refuses a file that exists, which had failed the second one's open).
+  const backupPath = `${databasePath}.schema${fromVersion}-${stamp}-${process.pid}.bak`;
   // VACUUM INTO writes a consistent, self-contained copy even while WAL holds changes.
   db.prepare('VACUUM INTO ?').run(backupPath);
 }
