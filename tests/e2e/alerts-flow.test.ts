@@ -130,6 +130,10 @@ describe('alerts, species info and the map in the browser', { skip: chromiumSkip
       ],
     }));
     await page.goto(`${server.origin}/#/map`);
+    // A fresh document: the previous test's offline emulation can linger for a worker started
+    // right after it (Playwright blocks even 127.0.0.1 when offline, unlike a real browser), and
+    // MapLibre's worker script then fails to load (net::ERR_ABORTED) and the map never loads.
+    await page.reload();
     await page.locator('[data-testid=map][data-ready=true]').waitFor();
     await page.getByText('Basemaps and zones').click();
     await page.getByLabel('Zones GeoJSON file').setInputFiles(zonesFile);
