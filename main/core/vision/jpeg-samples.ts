@@ -1,5 +1,4 @@
-import { nativePixels } from './native-pixels.js';
-import type { StoredSamples } from './orientation.js';
+import { type NativeGrid, nativePixels } from './native-pixels.js';
 
 /**
  * The classifier's JPEG decode without the frame: native/jpeg-grid (built at `npm ci` against
@@ -19,16 +18,8 @@ export function jpegSamplerAvailable(): boolean {
   return nativePixels() !== null;
 }
 
-/**
- * Where to sample, and how: by default the pixels where `rows` and `cols` cross, stored row by
- * row; `pairs` 1 / 2 average pairs of columns / rows ((a + b + 1) >> 1), and element (i, j) goes
- * to output pixel origin + i * rowStride + j * colStride (see native/jpeg-grid/jpeg_grid.c).
- */
-export interface JpegGrid extends StoredSamples {
-  pairs?: 0 | 1 | 2;
-  origin?: number;
-  rowStride?: number;
-  colStride?: number;
+/** A grid for the decoder (see NativeGrid), and the size of its output. */
+export interface JpegGrid extends NativeGrid {
   /** Pixels of the output; rows.length x cols.length when absent. */
   outputPixels?: number;
 }

@@ -1,4 +1,18 @@
 import { createRequire } from 'node:module';
+import type { StoredSamples } from './orientation.js';
+
+/**
+ * Where the decoder samples and how: by default the pixels where `rows` and `cols` cross,
+ * stored row by row; `pairs` 1 / 2 average pairs of columns / rows ((a + b + 1) >> 1), and
+ * element (i, j) goes to output pixel origin + i * rowStride + j * colStride (see
+ * native/jpeg-grid/jpeg_grid.c).
+ */
+export interface NativeGrid extends StoredSamples {
+  pairs?: 0 | 1 | 2;
+  origin?: number;
+  rowStride?: number;
+  colStride?: number;
+}
 
 /**
  * The station's native pixel code (native/jpeg-grid, built at `npm ci` against the system's
@@ -11,7 +25,7 @@ import { createRequire } from 'node:module';
 export interface NativePixels {
   decodeGrids(
     jpeg: Uint8Array,
-    grids: { rows: Int32Array; cols: Int32Array; out: Uint8Array; pairs?: 0 | 1 | 2; origin?: number; rowStride?: number; colStride?: number }[],
+    grids: (NativeGrid & { out: Uint8Array })[],
     maxPixels: number,
     callback: (error: Error | null, info?: { width: number; height: number }) => void,
   ): void;

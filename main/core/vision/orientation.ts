@@ -25,23 +25,18 @@ export interface UprightLayout {
   yStep: number;
 }
 
-/** Where each upright pixel lies in the stored frame (EXIF orientations as libvips' autorot applies them). */
+/** Where each upright pixel lies in the stored frame (EXIF orientations as libvips' autorot applies them, see orientationAxes). */
 export function uprightLayout(src: StoredPixels): UprightLayout {
   const c = src.channels ?? 3;
   const row = src.width * c;
-  const right = (src.width - 1) * c;
-  const bottom = (src.height - 1) * row;
   const { width: w, height: h } = src;
-  switch (src.orientation ?? 1) {
-    case 2: return { width: w, height: h, origin: right, xStep: -c, yStep: row }; // mirrored left-right
-    case 3: return { width: w, height: h, origin: right + bottom, xStep: -c, yStep: -row }; // turned 180°
-    case 4: return { width: w, height: h, origin: bottom, xStep: c, yStep: -row }; // mirrored top-bottom
-    case 5: return { width: h, height: w, origin: 0, xStep: row, yStep: c }; // transposed
-    case 6: return { width: h, height: w, origin: bottom, xStep: -row, yStep: c }; // to be turned 90° clockwise
-    case 7: return { width: h, height: w, origin: bottom + right, xStep: -row, yStep: -c }; // transversed
-    case 8: return { width: h, height: w, origin: right, xStep: row, yStep: -c }; // to be turned 90° anticlockwise
-    default: return { width: w, height: h, origin: 0, xStep: c, yStep: row };
-  }
+  const { transposed, reverseRows, reverseCols } = orientationAxes(src.orientation ?? 1);
+  const colStep = reverseCols ? -c : c;
+  const rowStep = reverseRows ? -row : row;
+  const origin = (reverseCols ? (w - 1) * c : 0) + (reverseRows ? (h - 1) * row : 0);
+  return transposed
+    ? { width: h, height: w, origin, xStep: rowStep, yStep: colStep }
+    : { width: w, height: h, origin, xStep: colStep, yStep: rowStep };
 }
 
 /** An upright copy of the frame, keeping its channels (for callers that need plain pixels). */
@@ -98,7 +93,9 @@ const NOT_SAMPLED = -(2 ** 30);
 /**
  * How an EXIF orientation maps upright axes to stored ones: `transposed` (5-8) when upright
  * columns are stored rows; `reverseRows` / `reverseCols` when stored rows / columns run
- * against the upright axis they map to (as libvips' autorot applies the orientations).
+ * against the upright axis they map to (as libvips' autorot applies the orientations: 2
+ * mirrored left-right, 3 turned 180°, 4 mirrored top-bottom, 5 transposed, 6 to be turned 90°
+ * clockwise, 7 transversed, 8 to be turned 90° anticlockwise; anything else is upright).
  */
 export function orientationAxes(orientation: number): { transposed: boolean; reverseRows: boolean; reverseCols: boolean } {
   return {

@@ -64,9 +64,10 @@ export function thumbnailSamples(upright: { width: number; height: number }, thu
  * The frame, upright (its EXIF orientation applied), reduced `factor` times per side (sides
  * rounded down): each output pixel is the rounded mean of 2 samples on the middle row of its
  * cell, at a quarter and three quarters of its width. One row in `factor` is read: the frame,
- * fresh from the decoder, is not in cache, and reading it is what costs; a frame sampled at
- * `thumbnailSamples` holds all it reads. With alpha (RGBA), colours are weighted by it, so
- * that the colour stored under transparent pixels does not bleed into the thumbnail.
+ * fresh from the decoder, is not in cache, and reading it is what costs (a JPEG decoded to
+ * samples never comes here: its decoder makes these means). With alpha (RGBA), colours are
+ * weighted by it, so that the colour stored under transparent pixels does not bleed into the
+ * thumbnail.
  */
 export function prereduceForThumbnail(frame: FramePixels, factor: number): { width: number; height: number; channels: number; data: Uint8Array } {
   const channels = frame.channels ?? 3;
