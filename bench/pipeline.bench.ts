@@ -37,7 +37,7 @@ import { InferenceWorkerPool } from '../main/core/vision/inference/worker-pool.j
 import { buildXception } from '../main/core/vision/keras/xception.js';
 import type { ModelPack } from '../main/core/vision/model-pack.js';
 import { jpegSamplerAvailable } from '../main/core/vision/jpeg-samples.js';
-import { classifierSamples, decodeSizeFor, preprocessDecoded } from '../main/core/vision/preprocess.js';
+import { decodeSizeFor, networkPlan, preprocessDecoded } from '../main/core/vision/preprocess.js';
 import { thumbnailSamples } from '../main/core/vision/thumbnail-prereduce.js';
 import { setSeededWeights } from '../tests/helpers/keras-test-models.js';
 import { compileInt8Graph } from './int8-rates.js';
@@ -180,7 +180,7 @@ async function measureStages(folder: string, pack: ModelPack): Promise<Record<De
   const costs = Object.fromEntries(DECODINGS.map((d) => [d, { readHash: 0, exif: 0, decode: 0, thumbnail: 0, resize: 0, sqlite: 0 }])) as Record<Decoding, StageCosts>;
   // The decode the import asks for (see import-folder.ts decodeForImport), with plans made once as there.
   const plans = {
-    network: memoizedPlan((upright) => classifierSamples(upright, pack.preprocessing)),
+    network: networkPlan(pack.preprocessing),
     thumbnail: memoizedPlan((upright) => thumbnailSamples(upright, settings.thumbnailSize)),
   };
   const decode = (bytes: Buffer, decoding: Decoding) => {

@@ -16,7 +16,7 @@ import { type DecodedPhoto, decodePhoto } from './decode-photo.js';
 import type { Preprocessing } from './model-pack.js';
 import { type FramePixels, pixelAddressing, uprightCopy, uprightLayout } from './orientation.js';
 import { nativePixels } from './native-pixels.js';
-import { framePixels } from './sampled-decode.js';
+import { type SamplePlan, framePixels, memoizedPlan } from './sampled-decode.js';
 
 /** Interleaved 8-bit RGB pixels, row-major. */
 export interface RgbImage {
@@ -400,6 +400,19 @@ export function classifierSamples(upright: { width: number; height: number }, p:
   return { rows: taps(ys), cols: taps(xs) };
 }
 
+const networkPlans = new WeakMap<Preprocessing, SamplePlan>();
+
+/**
+ * classifierSamples as a decode's plan, one per preprocessing, computed once per photo size
+ * (an import and a re-classification share it); ten views read the whole frame.
+ */
+export function networkPlan(p: Preprocessing, options: { tenCrop?: boolean } = {}): SamplePlan {
+  if (options.tenCrop) return () => null;
+  let plan = networkPlans.get(p);
+  if (!plan) networkPlans.set(p, (plan = memoizedPlan((upright) => classifierSamples(upright, p))));
+  return plan;
+}
+
 /** The views of one decoded photo, resized to the network's input, before normalisation. */
 export function viewsOfDecoded(photo: DecodedPhoto, p: Preprocessing, options: { tenCrop?: boolean } = {}): RgbImage[] {
   const src: SourcePixels = framePixels(photo, 'network');
@@ -412,8 +425,7 @@ export function viewsOfDecoded(photo: DecodedPhoto, p: Preprocessing, options: {
 /** The views of one photo's bytes (decoded here), before normalisation. */
 export async function photoViews(bytes: Buffer, p: Preprocessing, options: PreprocessOptions): Promise<RgbImage[]> {
   const atLeast = decodeSizeFor(p, options.resampler);
-  const network = (upright: { width: number; height: number }) => classifierSamples(upright, p, options);
-  const photo = await decodePhoto(bytes, { maxPixels: options.maxPixels, path: options.path, ...(atLeast ? { atLeast } : { samples: { network } }) });
+  const photo = await decodePhoto(bytes, { maxPixels: options.maxPixels, path: options.path, ...(atLeast ? { atLeast } : { samples: { network: networkPlan(p, options) } }) });
   return viewsOfDecoded(photo, p, options);
 }
 

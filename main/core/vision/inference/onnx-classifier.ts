@@ -12,8 +12,7 @@ import { StationError } from '../../errors.js';
 import type { Classification, ClassifierInput, DecodeRequest, ModelIdentity, PhotoClassifier } from '../classifier.js';
 import type { ModelPack, Preprocessing } from '../model-pack.js';
 import { compileKerasToOnnx } from '../onnx/compile-keras-to-onnx.js';
-import { classifierSamples, decodeSizeFor, preprocessDecoded, preprocessPhoto } from '../preprocess.js';
-import { memoizedPlan } from '../sampled-decode.js';
+import { decodeSizeFor, networkPlan, preprocessDecoded, preprocessPhoto } from '../preprocess.js';
 import { inferenceWorkersFor } from '../../inference-workers.js';
 import { InferenceWorkerPool } from './worker-pool.js';
 
@@ -102,7 +101,7 @@ class OnnxClassifier implements PhotoClassifier {
     private readonly options: Required<Pick<OnnxClassifierOptions, 'tta' | 'maxPixels' | 'maxBatch' | 'resampler'>>,
   ) {
     const atLeast = decodeSizeFor(preprocessing, options.resampler);
-    this.decodeRequest = atLeast ? { atLeast } : { samples: memoizedPlan((upright) => classifierSamples(upright, preprocessing, { tenCrop: options.tta })) };
+    this.decodeRequest = atLeast ? { atLeast } : { samples: networkPlan(preprocessing, { tenCrop: options.tta }) };
   }
 
   private closed = false;
